@@ -1,0 +1,44 @@
+# sendlib: `make help` lists the targets. Everything runs inside .venv, created on first use.
+# The venv is (re)installed only when pyproject.toml changes: the stamp file's name carries its hash.
+
+PYTHON_BOOT ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+DEPS_HASH   := $(shell $(PYTHON_BOOT) -c "import hashlib,sys;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:16])")
+STAMP       := $(VENV)/.installed-$(DEPS_HASH)
+PERIOD      ?=
+DATA        ?= data/sample
+
+.DEFAULT_GOAL := help
+.PHONY: help install report test lint lab validate clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv if needed and install sendlib with its dev tools
+
+report: $(STAMP) ## Run the monthly job on the shipped data (PERIOD=YYYY-MM, DATA=folder)
+	$(VENV)/bin/sendlib validate --data data/example
+
+lint: $(STAMP) ## Ruff over the code, tests and notebooks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+
+test: $(STAMP) lint ## Ruff plus the whole test suite (unit, property, notebooks)
+	$(VENV)/bin/python -m pytest
+
+lab: $(STAMP) ## JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+validate: $(STAMP) ## Validate an extract (DATA=folder) and write the quarantine to reports/validation/
+	$(VENV)/bin/sendlib validate --data $(DATA)
+
+clean: ## Remove caches and reports (keeps .venv)
+	rm -rf reports .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

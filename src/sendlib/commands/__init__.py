@@ -1,0 +1,1 @@
+"""Subcommands of the ``sendlib`` CLI, one module each (``register(subparsers)``)."""
