@@ -16,7 +16,7 @@ from sendlib.errors import SendlibError
 
 #: Subcommand modules, in the order ``sendlib --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "sendlib.commands.validate",
+    # each feature adds its line here, e.g. "sendlib.commands.validate",
 )
 
 
