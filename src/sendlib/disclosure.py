@@ -1,0 +1,336 @@
+"""Disclosure control for anything that leaves the analyst's machine.
+
+Rules (DOMAIN.md, "Disclosure control"):
+
+- counts from 1 to ``threshold - 1`` (1 to 4 by default) are shown as ``[c]``, the government
+  statistical symbol for "confidential"; 0 is shown;
+- secondary suppression: wherever a table carries totals, a suppressed cell must not be recoverable by
+  subtraction, so no total line (a row or a column together with its total) may hold exactly one
+  suppressed cell; the next-smallest cell of that line (or, failing that, its total) is suppressed too;
+- values derived from a suppressed count (its cost, its share) are suppressed with it;
+- no child or plan identifier, name, date of birth or provider identity ever appears
+  (:func:`assert_no_identifiers`).
+
+The functions here are pure: they take a frame and return a new one, never changing the input.
+Limitations: secondary suppression protects against recovery from one line at a time (the usual
+government practice); it does not solve the general linear-programming attack across many linked tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sendlib.errors import SendlibError
+
+#: The symbol shown in place of a suppressed value (GSS guidance: "[c]" = confidential).
+SUPPRESSED = "[c]"
+
+#: Default threshold: counts from 1 to 4 are suppressed.
+DEFAULT_THRESHOLD = 5
+
+#: Column (or index) names that identify a person or a provider. Compared after lower-casing and
+#: turning spaces and hyphens into underscores.
+IDENTIFIER_COLUMNS: tuple[str, ...] = (
+    "plan_id",
+    "child_id",
+    "request_id",
+    "date_of_birth",
+    "dob",
+    "upn",
+    "uln",
+    "nhs_number",
+    "name",
+    "first_name",
+    "forename",
+    "last_name",
+    "surname",
+    "full_name",
+    "child_name",
+    "address",
+    "postcode",
+    "provider_urn",
+    "provider_name",
+)
+
+#: Columns allowed only when the caller says so (provider-level tables are the usual leak).
+PROVIDER_COLUMNS: tuple[str, ...] = ("provider_urn", "provider_name")
+
+
+class DisclosureError(SendlibError):
+    """A table about to be published would identify a person (or breaks disclosure rules)."""
+
+
+def _norm(name) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def identifier_columns(frame: pd.DataFrame, allow: Iterable[str] = ()) -> list[str]:
+    """The identifying column and index names in ``frame`` (in order), ignoring those in ``allow``."""
+    allowed = {_norm(a) for a in allow}
+    banned = set(IDENTIFIER_COLUMNS) - allowed
+    names = [c for c in frame.columns]
+    names += [n for n in (frame.index.names or []) if n is not None]
+    if isinstance(frame.columns, pd.MultiIndex):
+        names = [lvl for col in frame.columns for lvl in col] + names[len(frame.columns) :]
+    found = []
+    for n in names:
+        if _norm(n) in banned and n not in found:
+            found.append(n)
+    return found
+
+
+def assert_no_identifiers(frame: pd.DataFrame, allow: Iterable[str] = ()) -> pd.DataFrame:
+    """Raise :class:`DisclosureError` if ``frame`` has an identifying column; return it unchanged otherwise.
+
+    Identifying columns are :data:`IDENTIFIER_COLUMNS` (plan, child and request ids, names, dates of
+    birth, addresses, provider URN and name). Pass ``allow=("provider_name",)`` only for a
+    provider-level table whose counts are themselves disclosure-controlled.
+    """
+    found = identifier_columns(frame, allow)
+    if found:
+        raise DisclosureError(
+            f"table has identifying column(s) {', '.join(map(str, found))}: aggregate or drop them "
+            "before publishing (child, plan and request ids, names and dates of birth never leave the "
+            "analyst's machine)"
+        )
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------------
+# Small-count suppression
+# ---------------------------------------------------------------------------------------------------
+
+
+def _numeric_columns(table: pd.DataFrame) -> list:
+    return [
+        c
+        for c in table.columns
+        if pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
+    ]
+
+
+def suppression_mask(
+    table: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    columns: Sequence | None = None,
+    row_total: str | None = None,
+    col_total=None,
+) -> pd.DataFrame:
+    """Boolean frame (same shape as ``table[columns]``): True where a count must be shown as ``[c]``.
+
+    ``columns``: the count columns (default every numeric column). ``row_total``: the name of the column
+    holding each row's total of the other count columns (it must be among ``columns``). ``col_total``:
+    the index label of the row holding each column's total. Primary suppression marks counts with
+    ``1 <= n < threshold``; secondary suppression then repeats until no total line holds exactly one
+    suppressed cell: in such a line it marks the smallest unsuppressed positive component, else the
+    line's total, else a zero component.
+    """
+    cols = list(columns) if columns is not None else _numeric_columns(table)
+    if row_total is not None and row_total not in cols:
+        raise ValueError(f"row_total {row_total!r} must be one of the count columns {cols}")
+    if col_total is not None and col_total not in table.index:
+        raise ValueError(f"col_total {col_total!r} is not a row label of the table")
+    values = table[cols].to_numpy(dtype="float64", na_value=np.nan)
+    mask = (values >= 1) & (values < threshold)
+
+    # Lines: (component cell positions, total cell position).
+    lines: list[tuple[list[tuple[int, int]], tuple[int, int]]] = []
+    col_pos = {c: j for j, c in enumerate(cols)}
+    rows = list(table.index)
+    if row_total is not None:
+        tj = col_pos[row_total]
+        comps_j = [j for j in range(len(cols)) if j != tj]
+        for i in range(len(rows)):
+            lines.append(([(i, j) for j in comps_j], (i, tj)))
+    if col_total is not None:
+        ti = rows.index(col_total)
+        comps_i = [i for i in range(len(rows)) if i != ti]
+        for j in range(len(cols)):
+            lines.append(([(i, j) for i in comps_i], (ti, j)))
+
+    changed = True
+    while changed:
+        changed = False
+        for comps, total in lines:
+            members = [*comps, total]
+            if sum(mask[p] for p in members) != 1:
+                continue
+            open_comps = [p for p in comps if not mask[p] and not np.isnan(values[p])]
+            positive = sorted((p for p in open_comps if values[p] > 0), key=lambda p: (values[p], p))
+            zeros = [p for p in open_comps if values[p] == 0]
+            if positive:
+                pick = positive[0]
+            elif not mask[total]:
+                pick = total
+            elif zeros:
+                pick = zeros[0]
+            else:  # nothing else in the line to hide: hide the whole line
+                continue
+            mask[pick] = True
+            changed = True
+    return pd.DataFrame(mask, index=table.index, columns=cols)
+
+
+def suppress_small_counts(
+    table: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    columns: Sequence | None = None,
+    row_total: str | None = None,
+    col_total=None,
+    dependents: Mapping[str, str] | None = None,
+    symbol: str = SUPPRESSED,
+) -> pd.DataFrame:
+    """Copy of ``table`` with counts from 1 to ``threshold - 1`` replaced by ``"[c]"`` (0 is shown).
+
+    With ``row_total`` (a column name) and/or ``col_total`` (a row label) the table's totals are
+    protected by secondary suppression (see :func:`suppression_mask`). ``dependents`` maps a derived
+    column (e.g. a cost or a share) to the count column it comes from: the derived value is suppressed
+    wherever its count is. Suppressed columns become ``object`` dtype holding ints and ``"[c]"``.
+    Identifying columns are refused (:func:`assert_no_identifiers`).
+    """
+    assert_no_identifiers(table)
+    mask = suppression_mask(table, threshold, columns=columns, row_total=row_total, col_total=col_total)
+    out = table.copy()
+    for c in mask.columns:
+        if mask[c].any():
+            col = out[c].astype(object)
+            col[mask[c].to_numpy()] = symbol
+            out[c] = col
+    for derived, count_col in (dependents or {}).items():
+        if count_col not in mask.columns:
+            raise ValueError(f"dependent column {derived!r} refers to {count_col!r}, not a count column")
+        m = mask[count_col].to_numpy()
+        if m.any():
+            col = out[derived].astype(object)
+            col[m] = symbol
+            out[derived] = col
+    return out
+
+
+def add_totals(
+    table: pd.DataFrame,
+    columns: Sequence | None = None,
+    *,
+    row_total: str | None = "Total",
+    col_total: str | None = "Total",
+) -> pd.DataFrame:
+    """``table`` with a total column (sum across ``columns``) and/or a total row (sum down each column).
+
+    Counts only; compute totals BEFORE suppressing, then pass the same names to
+    :func:`suppress_small_counts` so the totals are protected.
+    """
+    cols = list(columns) if columns is not None else _numeric_columns(table)
+    out = table.copy()
+    if row_total is not None:
+        out[row_total] = out[cols].sum(axis=1)
+        cols = [*cols, row_total]
+    if col_total is not None:
+        total_row = out[cols].sum(axis=0)
+        extra = pd.DataFrame([total_row], index=[col_total])
+        if isinstance(out.index, pd.MultiIndex):
+            raise ValueError("add_totals needs a flat index")
+        out = pd.concat([out, extra.astype(out[cols].dtypes.to_dict())])
+    return out
+
+
+def check_published_table(
+    table: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    columns: Sequence | None = None,
+) -> pd.DataFrame:
+    """Raise :class:`DisclosureError` if a count column still shows a value from 1 to threshold-1.
+
+    A last check before display; returns the table unchanged.
+    """
+    assert_no_identifiers(table)
+    cols = list(columns) if columns is not None else list(table.columns)
+    for c in cols:
+        s = pd.to_numeric(table[c].astype(object).map(lambda v: str(v).replace(",", "")), errors="coerce")
+        bad = s[(s >= 1) & (s < threshold) & (s == s.round())]
+        if len(bad):
+            raise DisclosureError(f"column {c!r} shows the small count(s) {sorted(set(bad.astype(int)))}")
+    return table
+
+
+# ---------------------------------------------------------------------------------------------------
+# Display
+# ---------------------------------------------------------------------------------------------------
+
+
+def _fmt_count(v) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return ""
+    return f"{int(round(float(v))):,}"
+
+
+def _fmt_money(v) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    v = float(v)
+    sign = "-" if v < 0 else ""
+    return f"{sign}£{abs(v):,.0f}"
+
+
+def _fmt_percent(v, digits: int = 1) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return f"{float(v):.{digits}f}%"
+
+
+def safe_table(
+    table: pd.DataFrame,
+    *,
+    counts: Sequence[str] = (),
+    money: Sequence[str] = (),
+    percent: Sequence[str] = (),
+    dependents: Mapping[str, str] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    row_total: str | None = None,
+    col_total=None,
+    rename: Mapping[str, str] | None = None,
+    allow: Iterable[str] = (),
+) -> pd.DataFrame:
+    """A table ready to show a committee: identifiers refused, small counts suppressed, values formatted.
+
+    ``counts`` are suppressed (with totals protected as in :func:`suppress_small_counts`) and shown with
+    thousands separators; ``money`` (pounds) as ``£12,345``; ``percent`` (already in per cent, 0-100)
+    as ``12.3%``. ``dependents`` maps money/percent columns to the count they derive from, so they are
+    suppressed with it; by default, when there is exactly one count column, every money and percent
+    column depends on it. Every cell of the result is a string; ``rename`` relabels columns last.
+    """
+    assert_no_identifiers(table, allow)
+    counts = list(counts)
+    if dependents is None:
+        dependents = {c: counts[0] for c in [*money, *percent]} if len(counts) == 1 else {}
+    if counts:
+        mask = suppression_mask(table, threshold, columns=counts, row_total=row_total, col_total=col_total)
+    else:
+        mask = pd.DataFrame(index=table.index)
+    out = pd.DataFrame(index=table.index)
+    for c in table.columns:
+        col = table[c]
+        if c in counts:
+            vals = [SUPPRESSED if m else _fmt_count(v) for v, m in zip(col, mask[c], strict=True)]
+        elif c in money or c in percent:
+            fmt = _fmt_money if c in money else _fmt_percent
+            dep = mask[dependents[c]].to_numpy() if c in dependents else np.zeros(len(col), bool)
+            vals = [SUPPRESSED if m else fmt(v) for v, m in zip(col, dep, strict=True)]
+        else:
+            vals = ["" if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else str(v)
+                    for v in col]
+        out[c] = pd.Series(vals, index=table.index, dtype=object)
+    if rename:
+        out = out.rename(columns=dict(rename))
+    return out
