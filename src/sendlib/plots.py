@@ -1,0 +1,362 @@
+"""One chart style for every sendlib output: a seaborn theme and one function per standard chart.
+
+The style follows the Government Analysis Function's guidance on data visualisation: an accessible
+categorical palette used in a fixed order, no chart junk, a title that states the finding (the caller
+writes it from the numbers), axes labelled with their units, and a note under every chart giving the
+source and the period. Money is shown as ``£12,345`` (or ``£1.2m``), counts with thousands separators.
+
+Determinism: charts carry no dates or random state. Notebooks embed them as PNG (matplotlib writes no
+timestamp into PNG metadata); nbval does not compare image data (see ``tests/nbval_sanitize.cfg``), so
+committed notebooks are checked on their text, tables and numbers. :func:`apply_theme` also fixes
+``svg.hashsalt`` and drops the SVG date so an SVG export is byte-stable.
+
+Every chart function returns the :class:`matplotlib.figure.Figure` and never calls ``plt.show``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter
+
+#: Analysis Function categorical palette, in the order colours are assigned.
+PALETTE: tuple[str, ...] = (
+    "#12436D",  # dark blue
+    "#28A197",  # turquoise
+    "#801650",  # dark pink
+    "#F46A25",  # orange
+    "#3D3D3D",  # dark grey
+    "#A285D1",  # light purple
+)
+DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = PALETTE
+#: Light grey for gridlines and secondary context.
+LIGHT_GREY = "#BFBFBF"
+#: Colours for increases and decreases in a waterfall.
+UP, DOWN = DARK_PINK, TURQUOISE
+
+FIGSIZE = (8.0, 4.5)
+
+
+def apply_theme() -> None:
+    """Set the sendlib chart theme (seaborn ``whitegrid`` + the Analysis Function palette), idempotent."""
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=list(PALETTE),
+        font="sans-serif",
+        rc={
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "savefig.bbox": "tight",
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 11,
+            "axes.edgecolor": DARK_GREY,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "grid.color": "#E5E5E5",
+            "legend.frameon": False,
+            "svg.hashsalt": "sendlib",
+            "svg.fonttype": "none",
+            "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"],
+        },
+    )
+    mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=list(PALETTE))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Number formats
+# ---------------------------------------------------------------------------------------------------
+
+
+def format_pounds(value: float, decimals: int = 0) -> str:
+    """``16965.4`` -> ``"£16,965"``; negative as ``"-£80"``."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.{decimals}f}"
+
+
+def format_pounds_short(value: float) -> str:
+    """Compact pounds for axes and labels: ``£950``, ``£12.3k``, ``£20.1m``, ``£1.2bn``."""
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if v >= size:
+            txt = f"{v / size:,.1f}".rstrip("0").rstrip(".")
+            return f"{sign}£{txt}{suffix}"
+    return f"{sign}£{v:,.0f}"
+
+
+def format_count(value: float) -> str:
+    """``9754`` -> ``"9,754"``."""
+    return f"{value:,.0f}"
+
+
+def format_percent(value: float, decimals: int = 1) -> str:
+    """Per cent already on a 0-100 scale: ``12.345`` -> ``"12.3%"``."""
+    return f"{value:.{decimals}f}%"
+
+
+_FORMATTERS = {
+    "count": lambda v, _pos=None: format_count(v),
+    "pounds": lambda v, _pos=None: format_pounds_short(v),
+    "percent": lambda v, _pos=None: f"{v:.0f}%",
+}
+
+
+def format_axis(ax: plt.Axes, kind: str = "count", axis: str = "y") -> plt.Axes:
+    """Tick labels as counts (``9,754``), pounds (``£16.9k``) or per cent (``45%``)."""
+    if kind not in _FORMATTERS:
+        raise ValueError(f"kind must be one of {sorted(_FORMATTERS)}, not {kind!r}")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(_FORMATTERS[kind]))
+    return ax
+
+
+def add_source_note(fig: plt.Figure, source: str, period: str | None = None, note: str | None = None) -> None:
+    """Write "Source: ... Period: ... Note: ..." under the chart, left-aligned, in grey."""
+    parts = [f"Source: {source}."]
+    if period:
+        parts.append(f"Period: {period}.")
+    if note:
+        parts.append(note if note.endswith(".") else note + ".")
+    fig.text(0.01, -0.02, " ".join(parts), ha="left", va="top", fontsize=9, color=DARK_GREY, wrap=True)
+
+
+def _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind):
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel or "")
+    format_axis(ax, kind)
+    add_source_note(fig, source, period, note)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------
+# Standard charts
+# ---------------------------------------------------------------------------------------------------
+
+
+def trend_chart(
+    series: pd.Series | Mapping[str, pd.Series],
+    *,
+    title: str,
+    ylabel: str,
+    source: str,
+    period: str,
+    plan: pd.Series | None = None,
+    plan_label: str = "Plan",
+    forecast: pd.Series | None = None,
+    interval: pd.DataFrame | None = None,
+    interval_label: str = "80% interval",
+    kind: str = "count",
+    note: str | None = None,
+    xlabel: str | None = "Month end",
+    ymin: float | None = None,
+) -> plt.Figure:
+    """Line over time (index = dates), optionally against a plan/target line and a forecast with a band.
+
+    ``series``: one Series (named by its ``name``) or a mapping label -> Series for several lines.
+    ``plan``: dashed grey target line. ``forecast``: dashed continuation. ``interval``: frame with
+    ``lower`` and ``upper`` columns drawn as a ribbon. ``kind``: ``count``/``pounds``/``percent`` ticks.
+    """
+    apply_theme()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    lines = series if isinstance(series, Mapping) else {series.name or "Actual": series}
+    for (label, s), colour in zip(lines.items(), PALETTE, strict=False):
+        ax.plot(s.index, s.to_numpy(dtype=float), color=colour, linewidth=2.2, label=str(label))
+    if interval is not None and len(interval):
+        ax.fill_between(
+            interval.index,
+            interval["lower"].to_numpy(dtype=float),
+            interval["upper"].to_numpy(dtype=float),
+            color=TURQUOISE,
+            alpha=0.2,
+            linewidth=0,
+            label=interval_label,
+        )
+    if forecast is not None and len(forecast):
+        ax.plot(
+            forecast.index,
+            forecast.to_numpy(dtype=float),
+            color=TURQUOISE,
+            linewidth=2.2,
+            linestyle="--",
+            label=str(forecast.name or "Forecast"),
+        )
+    if plan is not None and len(plan):
+        ax.plot(
+            plan.index,
+            plan.to_numpy(dtype=float),
+            color=ORANGE,
+            linewidth=1.8,
+            linestyle=":",
+            label=plan_label,
+        )
+    if ymin is not None:
+        ax.set_ylim(bottom=ymin)
+    if len(lines) > 1 or plan is not None or forecast is not None or interval is not None:
+        ax.legend(loc="upper left")
+    return _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind)
+
+
+def bar_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    ylabel: str,
+    source: str,
+    period: str,
+    hue: str | None = None,
+    stacked: bool = False,
+    horizontal: bool = False,
+    kind: str = "count",
+    note: str | None = None,
+    xlabel: str | None = None,
+    order: Sequence | None = None,
+) -> plt.Figure:
+    """Bars of ``y`` by category ``x`` (e.g. setting), grouped or ``stacked`` by ``hue``.
+
+    Long input: one row per (x, hue). With ``horizontal`` the categories run down the side (better for
+    long labels) and the value axis is x.
+    """
+    apply_theme()
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    if hue is None:
+        data = frame.set_index(x)[y]
+        if order is not None:
+            data = data.reindex(order)
+        wide = data.to_frame(y)
+    else:
+        wide = frame.pivot_table(index=x, columns=hue, values=y, aggfunc="sum", sort=False, observed=True)
+        if order is not None:
+            wide = wide.reindex(order)
+    wide = wide.fillna(0.0)
+    wide.plot(
+        kind="barh" if horizontal else "bar",
+        stacked=stacked,
+        ax=ax,
+        color=list(PALETTE)[: wide.shape[1]],
+        width=0.75,
+        legend=hue is not None,
+    )
+    if horizontal:
+        ax.invert_yaxis()
+        ax.set_title(title)
+        ax.set_xlabel(ylabel)
+        ax.set_ylabel(xlabel or "")
+        format_axis(ax, kind, axis="x")
+        add_source_note(fig, source, period, note)
+        fig.tight_layout()
+        return fig
+    ax.tick_params(axis="x", labelrotation=0)
+    return _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind)
+
+
+def waterfall_chart(
+    start: tuple[str, float],
+    steps: Mapping[str, float],
+    end: tuple[str, float],
+    *,
+    title: str,
+    ylabel: str,
+    source: str,
+    period: str,
+    kind: str = "pounds",
+    note: str | None = None,
+) -> plt.Figure:
+    """Decomposition waterfall: a start bar, one floating bar per step (increase pink, decrease
+    turquoise), an end bar. The steps must sum to ``end - start`` (checked to 1e-6 relative)."""
+    apply_theme()
+    total_steps = float(sum(steps.values()))
+    if not np.isclose(start[1] + total_steps, end[1], rtol=1e-6, atol=1e-6):
+        raise ValueError(f"steps sum to {total_steps:,.2f} but end - start is {end[1] - start[1]:,.2f}")
+    labels = [start[0], *steps.keys(), end[0]]
+    bottoms, heights, colours = [0.0], [start[1]], [DARK_BLUE]
+    level = start[1]
+    for value in steps.values():
+        bottoms.append(level if value >= 0 else level + value)
+        heights.append(abs(value))
+        colours.append(UP if value >= 0 else DOWN)
+        level += value
+    bottoms.append(0.0)
+    heights.append(end[1])
+    colours.append(DARK_BLUE)
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    xs = np.arange(len(labels))
+    ax.bar(xs, heights, bottom=bottoms, color=colours, width=0.6)
+    fmt = format_pounds if kind == "pounds" else format_count
+    values = [start[1], *steps.values(), end[1]]
+    for xpos, b, h, v, is_step in zip(
+        xs, bottoms, heights, values, [False, *([True] * len(steps)), False], strict=True
+    ):
+        txt = (("+" if v >= 0 else "-") + fmt(abs(v))) if is_step else fmt(v)
+        ax.text(xpos, b + h, txt, ha="center", va="bottom", fontsize=10, color=DARK_GREY)
+    ax.set_xticks(xs, labels)
+    lo = min(min(bottoms[1:-1] or [start[1]]), start[1], end[1])
+    hi = max(b + h for b, h in zip(bottoms, heights, strict=True))
+    span = max(hi - lo, abs(hi) * 0.01, 1.0)
+    ax.set_ylim(max(0.0, lo - span * 1.5), hi + span * 0.6)
+    ax.grid(axis="x", visible=False)
+    return _finish(fig, ax, title, ylabel, None, source, period, note, kind)
+
+
+def small_multiples(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    panel: str,
+    title: str,
+    ylabel: str,
+    source: str,
+    period: str,
+    highlight: str | None = None,
+    group: str | None = None,
+    col_wrap: int = 3,
+    kind: str = "count",
+    note: str | None = None,
+    sharey: bool = False,
+) -> plt.Figure:
+    """One small panel per value of ``panel`` (e.g. per measure), lines of ``y`` over ``x``.
+
+    With ``group`` (e.g. area) each panel draws one line per group: the ``highlight`` group in dark
+    blue and thick, the others in light grey, so the LA stands out against its neighbours.
+    """
+    apply_theme()
+    panels = list(dict.fromkeys(frame[panel]))
+    ncols = min(col_wrap, max(1, len(panels)))
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.8 * nrows), sharey=sharey, squeeze=False)
+    for ax, name in zip(axes.flat, panels, strict=False):
+        sub = frame[frame[panel] == name]
+        if group is None:
+            ax.plot(sub[x], sub[y], color=DARK_BLUE, linewidth=2)
+        else:
+            for g, gsub in sub.groupby(group, sort=True):
+                is_hi = highlight is not None and str(g) == str(highlight)
+                if not is_hi:
+                    ax.plot(gsub[x], gsub[y], color=LIGHT_GREY, linewidth=1)
+            if highlight is not None:
+                hsub = sub[sub[group].astype(str) == str(highlight)]
+                ax.plot(hsub[x], hsub[y], color=DARK_BLUE, linewidth=2.4, label=str(highlight))
+        ax.set_title(str(name), fontsize=11)
+        ax.set_xlabel("")
+        format_axis(ax, kind)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    axes.flat[0].set_ylabel(ylabel)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    fig.tight_layout()
+    add_source_note(fig, source, period, note)
+    return fig
