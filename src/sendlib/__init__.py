@@ -11,6 +11,7 @@ The public API is re-exported here; each measure is defined in exactly one modul
 from __future__ import annotations
 
 from sendlib.extract import Extract, Issue
+from sendlib.load import load
 
-__all__ = ["Extract", "Issue"]
+__all__ = ["Extract", "Issue", "load"]
 __version__ = "0.1.0"

@@ -1,0 +1,216 @@
+"""Turning raw cell text into typed values: money, dates, booleans, integers, codes.
+
+Each parser is vectorised over a pandas Series and returns the typed values plus a boolean mask of the
+cells that were *not blank but could not be understood* (``bad``), so the validator can report them.
+Blank cells (empty or spaces only) become missing, never an error here; whether a blank is allowed is a
+validation rule.
+
+Money (pounds): ``£1,234.50``, ``1234.5``, ``1,234``, ``(1,234)`` (accounting negative: -1234), ``-£5``,
+``£-5``, ``GBP 10``; spaces anywhere are ignored. Result float64, NaN when blank.
+
+Dates: ISO first (``2024-11-05``, ``2024-11-05 00:00:00``, ``2024/11/05``), then day-first text
+(``05/11/2024`` is 5 November 2024, also ``5-11-2024``, ``5.11.2024``, ``05/11/24`` (20xx), ``5 Nov 2024``,
+``05-Nov-24``), then Excel serial numbers (days since 1899-12-30, accepted between 1 Jan 1950 and 31 Dec
+2099 so that stray numbers are not read as dates). Month-first text (``11/05/2024`` meaning 5 Nov) is
+never guessed. Typed inputs (datetime columns from parquet, numbers) are handled directly. Result
+``datetime64[ns]`` at midnight, NaT when blank.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sendlib import schema
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Excel serial numbers accepted as dates: 1950-01-01 .. 2099-12-31.
+EXCEL_SERIAL_MIN = 18264
+EXCEL_SERIAL_MAX = 73050
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "x"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as a stripped ``string`` Series; missing stays missing."""
+    s = values.astype("string")
+    return s.str.strip()
+
+
+def is_blank(values: pd.Series) -> pd.Series:
+    """True where a cell is missing or only spaces."""
+    if values.dtype.kind in "fiumMb":
+        return values.isna()
+    s = _as_text(values)
+    return (s.isna() | (s == "")).fillna(True).astype(bool)
+
+
+# -------------------------------------------------------------------------------------------------
+# Money
+# -------------------------------------------------------------------------------------------------
+
+
+def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Pounds as float64 and a mask of non-blank cells that are not money. See module docstring."""
+    if values.dtype.kind in "fiu":
+        out = values.astype("float64")
+        return out, pd.Series(False, index=values.index)
+    s = _as_text(values)
+    blank = s.isna() | (s == "")
+    t = s.str.replace(r"[\s,£]", "", regex=True).str.replace(r"(?i)^(gbp)|(gbp)$", "", regex=True)
+    neg_paren = t.str.startswith("(") & t.str.endswith(")")
+    t = t.where(~neg_paren, "-" + t.str.slice(1, -1))
+    t = t.str.replace(r"^--", "", regex=True)  # (-5) read as -5, not +5? treat as -5
+    num = pd.to_numeric(t.where(t.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)").fillna(False)), errors="coerce")
+    out = pd.Series(num, index=values.index).astype("float64")
+    bad = (out.isna() & ~blank).fillna(False).astype(bool)
+    return out, bad
+
+
+# -------------------------------------------------------------------------------------------------
+# Dates
+# -------------------------------------------------------------------------------------------------
+
+_DAYFIRST_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%b-%y")
+
+
+def _ns(values) -> pd.Series:
+    return pd.Series(values).astype("datetime64[ns]")
+
+
+def excel_serial_to_date(serial: pd.Series) -> pd.Series:
+    """Excel serial day numbers (1900 date system) as dates; outside 1950-2099 -> NaT."""
+    x = pd.to_numeric(serial, errors="coerce").astype("float64")
+    ok = (x >= EXCEL_SERIAL_MIN) & (x <= EXCEL_SERIAL_MAX + 1)
+    days = np.floor(x.where(ok))
+    return _ns(EXCEL_EPOCH + pd.to_timedelta(days, unit="D"))
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates as ``datetime64[ns]`` (midnight) and a mask of non-blank cells that are not dates.
+
+    Fast path for ISO text; then day-first text; then Excel serial numbers. Never month-first.
+    """
+    idx = values.index
+    if values.dtype.kind == "M":
+        out = _ns(values).dt.normalize()
+        return out, pd.Series(False, index=idx)
+    if values.dtype.kind in "fiu":
+        out = excel_serial_to_date(values)
+        return out, (out.isna() & values.notna()).astype(bool)
+    s = _as_text(values)
+    blank = (s.isna() | (s == "")).fillna(True).astype(bool)
+    out = _ns(pd.to_datetime(s, format="ISO8601", errors="coerce"))
+    # "2024" alone or "20241105" would pass as ISO: insist on a separator after a 4-digit year.
+    iso_shape = s.str.slice(4, 5).isin(["-", "/"]).fillna(False).astype(bool)
+    out = out.where(iso_shape)
+    todo = out.isna() & ~blank
+    if todo.any():
+        rest = s[todo]
+        got = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
+        for fmt in _DAYFIRST_FORMATS:
+            miss = got.isna()
+            if not miss.any():
+                break
+            got = got.fillna(_ns(pd.to_datetime(rest[miss], format=fmt, errors="coerce")))
+        miss = got.isna()
+        if miss.any():  # dd/mm/yy with a two-digit year: 20yy
+            two = rest[miss].str.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}").fillna(False).astype(bool)
+            if two.any():
+                sub = rest[miss][two].str.replace(r"[.-]", "/", regex=True)
+                got = got.fillna(_ns(pd.to_datetime(sub, format="%d/%m/%y", errors="coerce")))
+        miss = got.isna()
+        if miss.any():
+            num = rest[miss].str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool)
+            if num.any():
+                got = got.fillna(excel_serial_to_date(rest[miss][num]))
+        out = out.fillna(got)
+    out = out.dt.normalize()
+    bad = (out.isna() & ~blank).astype(bool)
+    return out, bad
+
+
+# -------------------------------------------------------------------------------------------------
+# Booleans, integers, financial years
+# -------------------------------------------------------------------------------------------------
+
+
+def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """true/false, yes/no, y/n, t/f, 1/0 (any case) -> bool. Blank -> False. Returns (values, bad)."""
+    if values.dtype.kind == "b":
+        return values.astype(bool), pd.Series(False, index=values.index)
+    s = _as_text(values).str.lower()
+    true = s.isin(_TRUE).fillna(False).astype(bool)
+    false = s.isin(_FALSE).fillna(False).astype(bool)
+    blank = (s.isna() | (s == "")).fillna(True).astype(bool)
+    bad = ~(true | false | blank)
+    return true, bad
+
+
+def parse_int(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers (``1,234`` allowed) as float64 (NaN when blank or bad) and the bad mask."""
+    num, bad = parse_money(values) if values.dtype.kind not in "fiu" else (values.astype("float64"), None)
+    if bad is None:
+        bad = pd.Series(False, index=values.index)
+    frac = num.notna() & (num != np.floor(num))
+    return num.where(~frac), (bad | frac).astype(bool)
+
+
+def parse_financial_year(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``2024-25``, ``2024/25``, ``2024-2025``, ``202425``, ``FY2024-25`` -> ``2024-25``. Returns (values, bad)."""
+    s = _as_text(values)
+    blank = (s.isna() | (s == "")).fillna(True).astype(bool)
+    parts = s.str.extract(r"^(?:fy\s*)?(\d{4})\s*[-/]?\s*(\d{2}|\d{4})$", flags=2)
+    start = pd.to_numeric(parts[0], errors="coerce")
+    end = pd.to_numeric(parts[1], errors="coerce") % 100
+    ok = (end == (start + 1) % 100).fillna(False).astype(bool)
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    good = ok[ok].index
+    out.loc[good] = (
+        start[good].astype("int64").astype(str) + "-" + (end[good].astype("int64")).map("{:02d}".format)
+    ).astype("string")
+    bad = (~ok & ~blank).astype(bool)
+    return out, bad
+
+
+# -------------------------------------------------------------------------------------------------
+# Codes and text
+# -------------------------------------------------------------------------------------------------
+
+
+def normalise_codes(
+    values: pd.Series, vocabulary: str, extra: dict[str, str] | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Map labels to contract codes (case, spaces, punctuation and synonyms ignored).
+
+    ``extra`` maps extract labels to codes (from the mapping file's ``[<vocabulary>_values]``); it wins
+    over the built-in synonyms. Returns ``(codes, unknown, changed)``: ``codes`` as ``string`` (missing
+    where blank or unknown), ``unknown`` True where a non-blank label matched nothing, ``changed`` True
+    where the label was not already the exact code (a synonym or spelling was mapped).
+
+    Works on the distinct labels only, so it is fast on millions of rows.
+    """
+    lookup = schema.synonyms(vocabulary)
+    for k, v in (extra or {}).items():
+        lookup[schema.normalise_label(k)] = v
+    s = values.astype("string")
+    uniques = pd.unique(s.dropna())
+    mapping = {u: lookup.get(schema.normalise_label(u)) for u in uniques}
+    mapping = {k: v for k, v in mapping.items() if v is not None}
+    codes = s.map(mapping).astype("string")
+    blank = (s.isna() | (s.str.strip() == "")).fillna(True).astype(bool)
+    unknown = (codes.isna() & ~blank).astype(bool)
+    changed = (codes.notna() & (codes != s)).fillna(False).astype(bool)
+    return codes, unknown, changed
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Text and ids: stripped ``string``; blank -> missing. Ids keep leading zeros (never numbers)."""
+    if values.dtype.kind in "fiu":
+        s = values.astype("Int64").astype("string") if values.dtype.kind == "f" and (
+            values.dropna() == np.floor(values.dropna())
+        ).all() else values.astype("string")
+    else:
+        s = _as_text(values)
+    return s.mask(s == "")

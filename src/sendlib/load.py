@@ -1,0 +1,439 @@
+"""``sendlib.load``: read, clean and validate an extract folder into an :class:`~sendlib.extract.Extract`.
+
+Steps (each in its own module): find and read each table's file (:mod:`sendlib.read`), rename headers
+to the contract through the mapping file (:mod:`sendlib.mapping`), parse values (:mod:`sendlib.clean`),
+check rules and split kept rows from quarantined ones (:mod:`sendlib.validate`).
+
+The extract date ``as_of``: the ``as_of`` argument, else ``as_of`` in ``extract.toml`` in the data
+folder (``as_of = "2024-11-30"``), else the latest event date in the extract that is not after today
+(noted as an info issue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sendlib import clean, schema
+from sendlib.errors import DataError
+from sendlib.extract import Extract, Issue
+from sendlib.mapping import Mapping, load_mapping
+from sendlib.read import ReadFailure, find_table_file, read_table, table_files_found
+from sendlib.validate import (
+    HISTORY_COLUMNS,
+    TableData,
+    check_after_as_of,
+    check_assessments,
+    check_duplicates,
+    check_money,
+    check_order,
+    check_orphans,
+    finding_issues,
+    quarantine_frame,
+    trim_overlapping_placements,
+)
+
+EXTRACT_TOML = "extract.toml"
+
+#: Columns whose blank value makes a row unusable (quarantined as missing_value).
+NEEDED_VALUES: dict[str, tuple[str, ...]] = {
+    schema.PLANS: ("plan_id", "issued_on"),
+    schema.PLACEMENTS: ("plan_id", "start_on"),
+    schema.ASSESSMENTS: ("request_id", "received_on"),
+    schema.PLAN_TRAJECTORY: ("month", "planned_ehcps"),
+    schema.BUDGET: ("financial_year", "hnb_budget", "safety_valve_overspend_cap"),
+}
+#: Date columns whose unreadable value is blanked with a warning instead of quarantining the row.
+SOFT_DATES = {(schema.PLANS, "date_of_birth")}
+
+
+def load(
+    data_dir: str | Path,
+    mapping: str | Path | dict | Mapping | None = None,
+    as_of: str | dt.date | pd.Timestamp | None = None,
+    *,
+    errors: str = "raise",
+) -> Extract:
+    """Load the extract in ``data_dir``: cleaned, validated tables, the quarantine and the issues found.
+
+    ``mapping``: a TOML mapping file (see :mod:`sendlib.mapping`) for other file names, headers or
+    labels. ``as_of``: the extract date (see module docstring). ``errors="raise"`` (default) raises
+    :class:`~sendlib.errors.DataError` listing the blocking issues when the extract cannot be used;
+    ``errors="return"`` returns the Extract anyway (``extract.usable`` is False) so a report can be
+    written. Row counts always reconcile: rows_in = rows_kept + rows_quarantined for every table.
+    """
+    if errors not in ("raise", "return"):
+        raise ValueError("errors must be 'raise' or 'return'")
+    data_dir = Path(data_dir)
+    m = load_mapping(mapping)
+    issues: list[Issue] = []
+    tables: dict[str, TableData | None] = {}
+
+    def blocking(table: str, rule: str, message: str, file: str | None = None) -> None:
+        issues.append(Issue(table, None, None, rule, "blocking", message, file))
+
+    if not data_dir.is_dir():
+        blocking("", "missing_folder", f"data folder {data_dir} does not exist. Check the path (--data).")
+        return _finish(data_dir, {}, None, issues, errors)
+
+    stamp = _as_of_argument(as_of)
+    if stamp is None:
+        stamp, note = _as_of_from_toml(data_dir)
+        if note is not None:
+            issues.append(note)
+
+    for name in schema.TABLES:
+        tables[name] = _read_one(data_dir, name, m, issues)
+
+    present = [t for t in tables.values() if t is not None]
+    if stamp is None and present:
+        stamp = _infer_as_of(present)
+        if stamp is not None:
+            issues.append(Issue("", None, None, "as_of", "info",
+                                f"extract date as_of not given; using the latest event date "
+                                f"{stamp:%d/%m/%Y}. Set it in {EXTRACT_TOML} (as_of = \"YYYY-MM-DD\")."))
+    for t in present:
+        _row_rules(t, stamp)
+    if tables.get(schema.PLACEMENTS) is not None and tables.get(schema.PLANS) is not None:
+        check_orphans(tables[schema.PLACEMENTS], tables[schema.PLANS])
+    if tables.get(schema.PLACEMENTS) is not None:
+        trim_overlapping_placements(tables[schema.PLACEMENTS])
+    return _finish(data_dir, tables, stamp, issues, errors)
+
+
+# -------------------------------------------------------------------------------------------------
+# as_of
+# -------------------------------------------------------------------------------------------------
+
+
+def _as_of_argument(value) -> pd.Timestamp | None:
+    if value is None or value == "":
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise DataError(f"as_of {value!r} is not a date; write it as YYYY-MM-DD.") from None
+    return stamp.normalize().as_unit("ns")
+
+
+def _as_of_from_toml(data_dir: Path) -> tuple[pd.Timestamp | None, Issue | None]:
+    path = data_dir / EXTRACT_TOML
+    if not path.is_file():
+        return None, None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        value = data.get("as_of")
+        if value is None:
+            return None, None
+        return pd.Timestamp(value).normalize().as_unit("ns"), None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        return None, Issue("", None, None, "bad_extract_toml", "blocking",
+                           f"{EXTRACT_TOML} in {data_dir} cannot be read ({exc}). It should hold one line "
+                           'like as_of = "2024-11-30".', EXTRACT_TOML)
+
+
+def _infer_as_of(tables: list[TableData]) -> pd.Timestamp | None:
+    today = pd.Timestamp(dt.date.today())
+    best = None
+    for t in tables:
+        for col in HISTORY_COLUMNS.get(t.name, ()):
+            v = t.data[col]
+            v = v[v <= today].max()
+            if pd.notna(v) and (best is None or v > best):
+                best = v
+    return None if best is None else pd.Timestamp(best).as_unit("ns")
+
+
+# -------------------------------------------------------------------------------------------------
+# Reading and typing one table
+# -------------------------------------------------------------------------------------------------
+
+
+def _read_one(data_dir: Path, name: str, m: Mapping, issues: list[Issue]) -> TableData | None:
+    spec = schema.CONTRACT[name]
+    path = find_table_file(data_dir, name, m.files.get(name))
+    if path is None:
+        if m.files.get(name):
+            issues.append(Issue(name, None, None, "missing_file", "blocking" if spec.required else "warning",
+                                f"the mapping names {m.files[name]!r} for table {name}, but there is no such "
+                                f"file in {data_dir}. Fix [files] in the mapping file or add the file.",
+                                m.files[name]))
+        elif spec.required:
+            issues.append(Issue(name, None, None, "missing_file", "blocking",
+                                f"no {name}.csv, {name}.xlsx or {name}.parquet in {data_dir}. Add the {name} "
+                                f"table, or name its file under [files] in a mapping file "
+                                f'({name} = "your file name").', None))
+        return None
+    found = table_files_found(data_dir, name) if not m.files.get(name) else [path]
+    if len(found) > 1:
+        issues.append(Issue(name, None, None, "ambiguous_file", "warning",
+                            f"several files hold {name}: {', '.join(p.name for p in found)}; using {path.name}. "
+                            "Remove the others.", path.name))
+    lookup = m.header_lookup(name)
+    try:
+        raw = read_table(path, set(lookup), sheet=m.sheets.get(name))
+    except ReadFailure as exc:
+        severity = "blocking" if spec.required else "warning"
+        msg = exc.message if spec.required else exc.message + f" The optional {name} table is left out."
+        issues.append(Issue(name, None, None, exc.rule, severity, msg, exc.file or path.name))
+        return None
+    for rule, severity, message in raw.notes:
+        issues.append(Issue(name, None, None, rule, severity, message, raw.file))
+    # headers -> contract columns
+    rename: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in raw.frame.columns:
+        col = lookup.get(schema.normalise_header(header))
+        if col is None:
+            ignored.append(header)
+        elif col in rename.values():
+            issues.append(Issue(name, None, col, "duplicate_column", "warning",
+                                f"{raw.file}: headers {header!r} and another both mean {col}; using the first.",
+                                raw.file))
+            ignored.append(header)
+        else:
+            rename[header] = col
+    missing = [c for c in spec.required_columns if c not in rename.values()]
+    if missing:
+        where = f"{raw.file}" + (f" (sheet {raw.sheet!r})" if raw.sheet else "")
+        found_cols = ", ".join(repr(c) for c in raw.frame.columns) or "none"
+        example = "\n".join(f'    {c} = "<header in your file>"' for c in missing[:3])
+        issues.append(Issue(
+            name, None, ", ".join(missing), "missing_column", "blocking" if spec.required else "warning",
+            f"{where} has no column {', '.join(missing)}. Columns found: {found_cols}. Rename the headers, "
+            f"or write a mapping file (--mapping) with\n  [{name}]\n{example}"
+            + ("" if spec.required else f"\nThe optional {name} table is left out."),
+            raw.file))
+        return None
+    if ignored:
+        issues.append(Issue(name, None, None, "ignored_columns", "info",
+                        f"{raw.file}: columns not in the contract were ignored: {', '.join(ignored)}.", raw.file))
+    frame = raw.frame[list(rename)].rename(columns=rename)
+    if len(frame) == 0:
+        issues.append(Issue(name, None, None, "empty_file", "blocking" if spec.required else "warning",
+                            f"{raw.file} has a header but no data rows. Export the {name} table again."
+                            + ("" if spec.required else f" The optional {name} table is left out."),
+                            raw.file))
+        if not spec.required:
+            return None
+    t = TableData(name, raw.file, raw.rows, frame, pd.DataFrame(index=frame.index))
+    _type_columns(t, m)
+    return t
+
+
+def _type_columns(t: TableData, m: Mapping) -> None:
+    spec = schema.CONTRACT[t.name]
+    raw, n = t.raw, len(t.raw)
+    data: dict[str, pd.Series] = {}
+    for col in spec.columns:
+        c = col.name
+        if c not in raw.columns:
+            if col.kind == "money":
+                data[c] = pd.Series(0.0, index=raw.index)
+            else:
+                data[c] = _empty(col.kind, raw.index)
+            continue
+        values = raw[c]
+        shown = "'" + clean._as_text(values).fillna("") + "'"
+        if col.kind == "date":
+            v, bad = clean.parse_dates(values)
+            soft = (t.name, c) in SOFT_DATES
+            t.add(bad, c, "bad_date", "warning" if soft else "error",
+                  shown + " is not a date" + ("; kept with the date blank" if soft else ""),
+                  "Write dates day-first (05/11/2024) or ISO (2024-11-05).")
+        elif col.kind == "money":
+            v, bad = clean.parse_money(values)
+            t.add(bad, c, "bad_money", "error", shown + " is not an amount of money",
+                  "Write pounds as 1234.50, £1,234.50 or (1,234) for a negative.")
+            if not col.required:
+                v = v.fillna(0.0)
+            elif t.name == schema.PLACEMENTS:
+                blank = v.isna() & ~bad
+                t.add(blank, c, "missing_cost", "warning", "annual_cost is blank; kept with no cost",
+                      "Fill in the placement's annual cost (it counts as £0 in average cost until then).")
+        elif col.kind == "int":
+            v, bad = clean.parse_int(values)
+            t.add(bad, c, "bad_number", "error", shown + " is not a whole number", "Write a whole number.")
+        elif col.kind == "bool":
+            v, bad = clean.parse_bool(values)
+            t.add(bad, c, "bad_bool", "error", shown + " is not true/false",
+                  "Write true/false, yes/no, y/n or 1/0 (blank means false).")
+        elif col.kind == "fy":
+            v, bad = clean.parse_financial_year(values)
+            t.add(bad, c, "bad_financial_year", "error", shown + " is not a financial year",
+                  "Write financial years like 2024-25.")
+        elif col.kind == "code":
+            v, unknown, changed = clean.normalise_codes(values, col.vocabulary, m.values.get(col.vocabulary))
+            allowed = schema.vocabulary(col.vocabulary)
+            soft = c == "primary_need"
+            t.add(unknown, c, "unknown_code", "warning" if soft else "error",
+                  shown + f" is not a known {c}" + ("; kept with the need blank" if soft else ""),
+                  f"Use one of {', '.join(allowed[:8])}{'...' if len(allowed) > 8 else ''}, or map your "
+                  f'label in the mapping file: [{col.vocabulary}_values] "your label" = "code".')
+            _note_mapped(t, c, values, v, changed)
+        else:
+            v = clean.clean_text(values)
+        data[c] = v
+    t.data = pd.DataFrame(data, index=raw.index)
+    _fill_defaults(t)
+    for c in NEEDED_VALUES.get(t.name, ()):
+        blank = t.data[c].isna() & ~_already_bad(t, c)
+        t.add(blank, c, "missing_value", "error", f"{c} is blank", f"Fill in {c}; the row cannot be used without it.")
+    if t.name == schema.PLAN_TRAJECTORY:
+        t.data["month"] = t.data["month"] + pd.offsets.MonthEnd(0)
+    del n
+
+
+def _already_bad(t: TableData, column: str) -> pd.Series:
+    mask = np.zeros(len(t.raw), dtype=bool)
+    for f in t.findings:
+        if f.column == column:
+            mask |= f.mask
+    return pd.Series(mask, index=t.raw.index)
+
+
+def _empty(kind: str, index) -> pd.Series:
+    if kind == "date":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if kind in ("money", "int"):
+        return pd.Series(np.nan, index=index, dtype="float64")
+    if kind == "bool":
+        return pd.Series(False, index=index, dtype=bool)
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+def _note_mapped(t: TableData, column: str, raw: pd.Series, codes: pd.Series, changed: pd.Series) -> None:
+    if not changed.any():
+        return
+    pairs = (
+        pd.DataFrame({"label": raw[changed].astype("string"), "code": codes[changed]})
+        .value_counts()
+        .sort_index()
+    )
+    shown = "; ".join(f"{label!r} -> {code} ({count} rows)" for (label, code), count in list(pairs.items())[:12])
+    more = "" if len(pairs) <= 12 else f"; and {len(pairs) - 12} more labels"
+    t.note("code_mapped", "info", f"{t.file}: {column} labels read as codes: {shown}{more}.", column)
+
+
+def _fill_defaults(t: TableData) -> None:
+    d = t.data
+    if t.name == schema.PLACEMENTS:
+        blank = d["setting"].isna() & ~_already_bad(t, "setting")
+        if blank.any():
+            d.loc[blank, "setting"] = "placement_unknown"
+            t.note("blank_setting", "warning",
+                   f"{t.file}: {int(blank.sum())} placement(s) have no setting; read as placement_unknown. "
+                   "Record the setting in the source system.", "setting")
+    if t.name == schema.ASSESSMENTS:
+        blank = d["outcome"].isna() & ~_already_bad(t, "outcome")
+        infer = pd.Series(pd.NA, index=d.index, dtype="string")
+        infer = infer.mask(blank & d["issued_on"].notna(), "plan_issued")
+        infer = infer.mask(blank & infer.isna() & (d["decision"] == "refuse").fillna(False), "no_plan")
+        infer = infer.mask(blank & infer.isna() & d["closed_on"].isna(), "open")
+        filled = infer.notna()
+        if filled.any():
+            d.loc[filled, "outcome"] = infer[filled]
+            counts = infer[filled].value_counts().sort_index()
+            t.note("outcome_inferred", "info",
+                   f"{t.file}: blank outcome read from the other columns: "
+                   + ", ".join(f"{k} ({v} rows)" for k, v in counts.items()) + ".", "outcome")
+
+
+def _row_rules(t: TableData, as_of: pd.Timestamp | None) -> None:
+    check_money(t)
+    if t.name == schema.PLANS:
+        check_order(t, "issued_on", "ceased_on", fix="A plan cannot cease before it is issued; correct either date.")
+    elif t.name == schema.PLACEMENTS:
+        check_order(t, "start_on", "end_on", fix="Correct start_on or end_on (end_on is the last day).")
+    elif t.name == schema.ASSESSMENTS:
+        check_assessments(t)
+    elif t.name == schema.PLAN_TRAJECTORY:
+        neg = (t.data["planned_ehcps"] < 0).fillna(False)
+        t.add(neg, "planned_ehcps", "negative_number", "error", "planned_ehcps is negative", "Correct the plan.")
+    check_after_as_of(t, as_of)
+    check_duplicates(t)
+
+
+# -------------------------------------------------------------------------------------------------
+# Assembling the Extract
+# -------------------------------------------------------------------------------------------------
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    spec = schema.CONTRACT[name]
+    idx = pd.RangeIndex(0)
+    cols = {}
+    for c in spec.columns:
+        cols[c.name] = pd.Series(0.0, index=idx) if c.kind == "money" else _empty(c.kind, idx)
+    frame = pd.DataFrame(cols, index=idx)
+    for c in spec.columns:
+        if c.kind == "int":
+            frame[c.name] = frame[c.name].astype("int64")
+    return frame
+
+
+def _final_dtypes(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    for c in schema.CONTRACT[name].columns:
+        if c.kind == "int":
+            frame[c.name] = frame[c.name].astype("int64")
+        elif c.kind == "date":
+            frame[c.name] = frame[c.name].astype("datetime64[ns]")
+        elif c.kind == "money":
+            frame[c.name] = frame[c.name].astype("float64")
+        elif c.kind == "bool":
+            frame[c.name] = frame[c.name].astype(bool)
+        else:
+            frame[c.name] = frame[c.name].astype("string")
+    return frame
+
+
+def _finish(data_dir: Path, tables: dict, as_of, issues: list[Issue], errors: str) -> Extract:
+    frames: dict[str, pd.DataFrame | None] = {}
+    quarantines = []
+    counts: dict[str, dict[str, int]] = {}
+    row_issues: list[Issue] = []
+    for name in schema.TABLES:
+        t = tables.get(name)
+        if t is None:
+            frames[name] = _empty_table(name) if name in schema.REQUIRED_TABLES else None
+            if name in schema.REQUIRED_TABLES:
+                counts[name] = {"rows_in": 0, "rows_kept": 0, "rows_quarantined": 0}
+            continue
+        q = t.quarantined
+        kept = t.data.loc[~q].reset_index(drop=True)
+        frames[name] = _final_dtypes(name, kept)
+        qf = quarantine_frame(t)
+        if len(qf):
+            quarantines.append(qf)
+        counts[name] = {"rows_in": len(t), "rows_kept": int((~q).sum()), "rows_quarantined": int(q.sum())}
+        c = counts[name]
+        assert c["rows_in"] == c["rows_kept"] + c["rows_quarantined"] == len(frames[name]) + len(qf), name
+        row_issues.extend(finding_issues(t))
+    quarantine = (
+        pd.concat(quarantines, ignore_index=True)
+        if quarantines
+        else pd.DataFrame({"table": pd.Series(dtype="string"), "row": pd.Series(dtype="int64"),
+                           "reasons": pd.Series(dtype="string")})
+    )
+    extract = Extract(
+        plans=frames[schema.PLANS],
+        placements=frames[schema.PLACEMENTS],
+        assessments=frames[schema.ASSESSMENTS],
+        plan_trajectory=frames[schema.PLAN_TRAJECTORY],
+        budget=frames[schema.BUDGET],
+        as_of=as_of,
+        issues=issues + row_issues,
+        quarantine=quarantine,
+        row_counts=counts,
+        source=data_dir,
+    )
+    if errors == "raise" and not extract.usable:
+        blocking = [i.message for i in extract.issues if i.severity == "blocking"]
+        exc = DataError(f"the extract in {data_dir} cannot be used:\n- " + "\n- ".join(blocking))
+        exc.extract = extract  # type: ignore[attr-defined]
+        raise exc
+    return extract

@@ -1,0 +1,384 @@
+"""Reading one table file of an extract into raw text, with the row numbers the analyst sees.
+
+This module knows about files, not about meaning: it finds ``<table>.csv|.xlsx|.parquet`` in a data
+folder, decodes text (UTF-8 with or without BOM, else Windows-1252), finds the header row (title rows
+above it are skipped), drops blank rows and trailing "Total" rows, and returns every cell as text
+(parquet columns keep their types). Cleaning and validation happen in :mod:`sendlib.clean` and
+:mod:`sendlib.validate`.
+
+Row numbers
+-----------
+``RawTable.rows`` holds, for each data row, its number as the analyst sees it: for CSV the line
+number (header = line 1 when there is no title row, so the first data row is 2); for xlsx the
+spreadsheet row; for parquet the 1-based record number. Quoted CSV fields spanning several lines
+shift the numbering of later rows (rare in extracts; the row's values are shown in the quarantine
+so it can still be found).
+
+Failures are raised as :class:`ReadFailure` with a rule name and a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sendlib import schema
+
+#: How many lines/rows at the top of a file are searched for the header row.
+HEADER_SEARCH_ROWS = 30
+#: How many rows at the bottom of a file are searched for "Total" rows.
+TOTAL_SEARCH_ROWS = 50
+_TOTAL_RE = re.compile(r"^\s*(grand\s+)?(sub\s*)?totals?\b", re.IGNORECASE)
+_ZIP_MAGIC = b"PK\x03\x04"
+_PARQUET_MAGIC = b"PAR1"
+
+
+class ReadFailure(Exception):
+    """A file cannot be read. ``rule`` names the validation rule; the message says what to do."""
+
+    def __init__(self, rule: str, message: str, file: str | None = None):
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.file = file
+
+
+@dataclass
+class RawTable:
+    """One table as read from its file: raw values, analyst row numbers and notes made while reading."""
+
+    frame: pd.DataFrame  # columns = headers as found in the file (stripped), values as text
+    rows: np.ndarray  # int64 analyst row number of each data row
+    file: str  # file name as the analyst knows it
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, severity, message)
+    sheet: str | None = None
+
+
+# -------------------------------------------------------------------------------------------------
+# Finding files
+# -------------------------------------------------------------------------------------------------
+
+
+def find_table_file(data_dir: Path, table: str, file_name: str | None = None) -> Path | None:
+    """The file holding ``table`` in ``data_dir``: ``file_name`` if given, else ``<table>.csv|.xlsx|.parquet``.
+
+    Matching of the default names ignores case. Returns None when no file is found.
+    """
+    data_dir = Path(data_dir)
+    if file_name:
+        p = Path(file_name)
+        p = p if p.is_absolute() else data_dir / p
+        return p if p.exists() else None
+    by_lower = {p.name.lower(): p for p in sorted(data_dir.iterdir()) if p.is_file()}
+    for suffix in schema.FILE_SUFFIXES:
+        p = by_lower.get(f"{table}{suffix}")
+        if p is not None:
+            return p
+    return None
+
+
+def table_files_found(data_dir: Path, table: str) -> list[Path]:
+    """Every ``<table>.<suffix>`` in the folder (more than one is ambiguous; the first is used)."""
+    return [
+        p
+        for p in sorted(Path(data_dir).iterdir())
+        if p.is_file() and p.stem.lower() == table and p.suffix.lower() in schema.FILE_SUFFIXES
+    ]
+
+
+# -------------------------------------------------------------------------------------------------
+# Reading
+# -------------------------------------------------------------------------------------------------
+
+
+def read_table(path: Path, expected_headers: set[str], sheet: str | None = None) -> RawTable:
+    """Read ``path`` (csv, xlsx or parquet by its suffix) into a :class:`RawTable`.
+
+    ``expected_headers`` are normalised header names (:func:`schema.normalise_header`) used to find
+    the header row below any title rows. ``sheet`` picks an xlsx sheet by name.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReadFailure("missing_file", f"{path} does not exist or is not a file.", path.name)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            return _read_xlsx(path, expected_headers, sheet)
+        if suffix == ".parquet":
+            return _read_parquet(path)
+        return _read_csv(path, expected_headers)
+    except ReadFailure as exc:
+        exc.file = exc.file or path.name
+        raise
+    except (OSError, ValueError, KeyError, IndexError, TypeError, UnicodeError, EOFError) as exc:
+        raise ReadFailure(
+            "unreadable_file",
+            f"could not read {path.name}: {type(exc).__name__}: {exc}. Open the file to check it is a "
+            f"valid {suffix.lstrip('.') or 'csv'} file, re-save or re-export it, and try again.",
+            path.name,
+        ) from None
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    return control / len(head) > 0.05
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (BOM stripped), else Windows-1252, else Latin-1. Returns (text, encoding)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        try:
+            return data.decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _header_score(cells: list, expected: set[str]) -> int:
+    return len({schema.normalise_header(c) for c in cells if c is not None and str(c).strip()} & expected)
+
+
+def _find_header(rows: list[list], expected: set[str]) -> int | None:
+    """Index of the first of ``rows`` that holds at least two expected headers (or all, if fewer)."""
+    need = min(2, len(expected)) or 1
+    best, best_score = None, 0
+    for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = _header_score(cells, expected)
+        if score > best_score:
+            best, best_score = i, score
+        if score >= max(need, len(expected)):
+            return i
+    return best if best_score >= need else None
+
+
+def _read_csv(path: Path, expected: set[str]) -> RawTable:
+    data = path.read_bytes()
+    notes: list[tuple[str, str, str]] = []
+    if not data.strip():
+        raise ReadFailure("empty_file", f"{path.name} is empty. Export the table again with its header row.")
+    head = data[:8192]
+    if head.startswith(_ZIP_MAGIC):
+        raise ReadFailure(
+            "binary_file",
+            f"{path.name} is a zip/Excel file, not text. If it is an Excel workbook, rename it to "
+            f"{path.stem}.xlsx; otherwise export the table as CSV.",
+        )
+    if head.startswith(_PARQUET_MAGIC):
+        raise ReadFailure("binary_file", f"{path.name} is a parquet file; rename it to {path.stem}.parquet.")
+    if _looks_binary(head):
+        raise ReadFailure(
+            "binary_file",
+            f"{path.name} holds binary data, not comma-separated text. Export the table from the "
+            "case-management system as CSV (or xlsx) and replace the file.",
+        )
+    text, encoding = decode_text(data)
+    if encoding in ("windows-1252", "latin-1"):
+        notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    top = list(csv.reader(lines))
+    hidx = _find_header(top, expected)
+    if hidx is None:
+        hidx = next((i for i, r in enumerate(top) if any(c.strip() for c in r)), 0)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            skiprows=hidx,
+            header=0,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise ReadFailure("empty_file", f"{path.name} has no header row. Export the table with headers.") from None
+    except pd.errors.ParserError as exc:
+        msg = str(exc).strip()
+        m = re.search(r"line (\d+)", msg)
+        line = f" at line {int(m.group(1)) + hidx}" if m else ""
+        raise ReadFailure(
+            "unreadable_file",
+            f"{path.name} is not valid CSV{line}: {msg}. A value probably contains an unquoted comma or the "
+            "row has extra cells; fix that row (or re-export with quoting) and try again.",
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    rows = np.arange(len(frame), dtype="int64") + hidx + 2
+    if hidx:
+        notes.append(("title_rows", "info", f"{path.name}: skipped {hidx} line(s) above the header row."))
+    return _drop_blank_and_total(frame, rows, path.name, notes)
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d") if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
+
+
+def _read_xlsx(path: Path, expected: set[str], sheet: str | None) -> RawTable:
+    import zipfile
+
+    import openpyxl
+
+    head = path.read_bytes()[:8]
+    if not head.strip():
+        raise ReadFailure("empty_file", f"{path.name} is empty. Save the workbook again from Excel.")
+    if not head.startswith(_ZIP_MAGIC):
+        raise ReadFailure(
+            "binary_file",
+            f"{path.name} is not an Excel .xlsx workbook (old .xls files and renamed CSVs are not read). "
+            "Open it in Excel and save as .xlsx, or export the table as CSV.",
+        )
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ReadFailure(
+            "unreadable_file",
+            f"{path.name} could not be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
+            "Open it in Excel and save it again as .xlsx.",
+        ) from None
+    try:
+        names = list(wb.sheetnames)
+        table = path.stem.lower()
+        if sheet is not None:
+            if sheet not in names:
+                raise ReadFailure(
+                    "wrong_sheet",
+                    f"{path.name} has no sheet {sheet!r}; its sheets are {names}. Fix the sheet name "
+                    "under [sheets] in the mapping file.",
+                )
+            chosen = sheet
+        else:
+            by_norm = {schema.normalise_header(n): n for n in names}
+            chosen = by_norm.get(schema.normalise_header(table), names[0] if names else None)
+        if chosen is None:
+            raise ReadFailure("empty_file", f"{path.name} has no sheets.")
+        grid = [list(r) for r in wb[chosen].iter_rows(values_only=True)]
+        if not any(any(c is not None and str(c).strip() for c in r) for r in grid):
+            raise ReadFailure(
+                "empty_file" if len(names) == 1 else "wrong_sheet",
+                f"sheet {chosen!r} of {path.name} is empty"
+                + (
+                    f"; the workbook's sheets are {names}. Name the right one under [sheets] in the "
+                    "mapping file, or move the table to the first sheet."
+                    if len(names) > 1
+                    else ". Put the table (header row first) in the workbook."
+                ),
+            )
+        hidx = _find_header(grid, expected)
+        if hidx is None:
+            others = []
+            for n in names:
+                if n == chosen:
+                    continue
+                top = [list(r) for _, r in zip(range(HEADER_SEARCH_ROWS), wb[n].iter_rows(values_only=True), strict=False)]
+                if _find_header(top, expected) is not None:
+                    others.append(n)
+            if others or len(names) > 1:
+                hint = f" The header is in sheet(s) {others}." if others else ""
+                raise ReadFailure(
+                    "wrong_sheet",
+                    f"sheet {chosen!r} of {path.name} has no header row with the expected columns "
+                    f"({', '.join(sorted(expected)[:6])}...); the workbook's sheets are {names}.{hint} "
+                    f'Name the right sheet in the mapping file: [sheets] {table} = "<sheet name>".',
+                )
+            hidx = next((i for i, r in enumerate(grid) if any(c is not None for c in r)), 0)
+    finally:
+        wb.close()
+    header = [_cell_text(c).strip() for c in grid[hidx]]
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    header = [h or f"unnamed_{j + 1}" for j, h in enumerate(header[:width])]
+    body = [[_cell_text(c) for c in (r + [None] * width)[:width]] for r in grid[hidx + 1 :]]
+    frame = pd.DataFrame(body, columns=_dedupe(header), dtype="str") if body else pd.DataFrame(
+        {h: pd.Series(dtype="str") for h in _dedupe(header)}
+    )
+    rows = np.arange(len(frame), dtype="int64") + hidx + 2
+    notes: list[tuple[str, str, str]] = []
+    if hidx:
+        notes.append(("title_rows", "info", f"{path.name}: skipped {hidx} row(s) above the header row."))
+    raw = _drop_blank_and_total(frame, rows, path.name, notes)
+    raw.sheet = chosen
+    return raw
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        k = seen.get(n, 0)
+        out.append(n if k == 0 else f"{n}.{k}")
+        seen[n] = k + 1
+    return out
+
+
+def _read_parquet(path: Path) -> RawTable:
+    head = path.read_bytes()[:4]
+    if not head:
+        raise ReadFailure("empty_file", f"{path.name} is empty. Write the table again.")
+    if head != _PARQUET_MAGIC:
+        raise ReadFailure("binary_file", f"{path.name} is not a parquet file. Re-export it, or save it as CSV.")
+    frame = pd.read_parquet(path)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.reset_index(drop=True)
+    return RawTable(frame, np.arange(len(frame), dtype="int64") + 1, path.name, [])
+
+
+def _drop_blank_and_total(frame: pd.DataFrame, rows: np.ndarray, name: str, notes: list) -> RawTable:
+    """Drop rows with every cell blank (anywhere) and a trailing run of "Total" rows (with a note)."""
+    if len(frame) == 0:
+        return RawTable(frame, rows, name, notes)
+    blank = np.ones(len(frame), dtype=bool)
+    for c in frame.columns:
+        col = frame[c]
+        blank &= (col.isna() | (col.astype("str").str.strip() == "")).to_numpy()
+    tail_n = min(TOTAL_SEARCH_ROWS, len(frame))
+    tail = frame.iloc[-tail_n:]
+    is_total = np.zeros(tail_n, dtype=bool)
+    for c in tail.columns:
+        is_total |= tail[c].astype("str").str.match(_TOTAL_RE).fillna(False).to_numpy(dtype=bool)
+    junk_tail = is_total | blank[-tail_n:]
+    # a trailing run: from the last non-junk row onwards
+    trailing = np.flip(np.logical_and.accumulate(np.flip(junk_tail)))
+    total_rows = rows[-tail_n:][trailing & is_total]
+    drop = blank.copy()
+    drop[-tail_n:] |= trailing
+    if total_rows.size:
+        notes.append(
+            (
+                "total_row",
+                "info",
+                f"{name}: skipped the total row(s) at the bottom (row {', '.join(map(str, total_rows))}).",
+            )
+        )
+    if drop.any():
+        frame = frame.loc[~drop].reset_index(drop=True)
+        rows = rows[~drop]
+    return RawTable(frame, rows, name, notes)

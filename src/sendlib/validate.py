@@ -1,0 +1,351 @@
+"""Validation rules over typed extract tables: each row is kept, fixed with a note, or quarantined.
+
+Every rule is a vectorised check (boolean masks over a whole table) that returns :class:`Finding` s.
+A finding marks rows, names a rule and a column, says what is wrong and how to fix it, and says
+whether the rows are quarantined. Rules never loop over rows.
+
+Rules and what happens to the row (``rule`` names as they appear in reports):
+
+=========================  ============================================================  ==========
+rule                       check                                                         action
+=========================  ============================================================  ==========
+missing_folder             the data folder does not exist                                blocking
+missing_file               a required table's file is not in the folder                  blocking
+empty_file                 a file is empty, or a required table has no data rows         blocking
+binary_file                a file holds binary junk (or an xlsx renamed .csv)            blocking
+unreadable_file            a file cannot be parsed (bad CSV quoting, corrupt xlsx)       blocking
+wrong_sheet                the xlsx sheet used has no header row of the table            blocking
+missing_column             a required column is not in the file                          blocking
+bad_extract_toml           extract.toml is not valid / its as_of is not a date           blocking
+missing_value              a value needed to use the row is blank (ids, start dates)     quarantine
+bad_date                   a non-blank date cannot be read (date of birth: kept, blank)  quarantine
+bad_money                  a non-blank money value is not a number                       quarantine
+negative_money             a cost, contribution or budget is below zero                  quarantine
+bad_number / bad_bool /    a whole number, true/false or ``2024-25`` value cannot be     quarantine
+bad_financial_year         read
+unknown_code               setting, decision or outcome not in the vocabulary, even      quarantine
+                           after synonyms (primary_need: kept, set missing, warning)
+duplicate_row              an exact copy of an earlier row: the first is kept, the       quarantine
+                           copies are quarantined (severity warning: nothing is lost)    (copies)
+duplicate_id               the same id (placements: plan_id + start_on) on rows with     quarantine
+                           different content: sendlib cannot tell which is right, so     (all)
+                           every copy is quarantined
+end_before_start           placement end_on < start_on; plan ceased_on < issued_on;      quarantine
+                           assessment decision_on or closed_on < received_on
+date_after_as_of           an event date after the extract date (plan issued, date of    quarantine
+                           birth, request received/decided/issued/closed, placement
+                           start). Future placement end_on and plan ceased_on are
+                           planned dates and are kept (one info note per column)
+plan_before_request        assessment issued_on < received_on                            quarantine
+decision_outcome           refused request with a plan issued or still open; outcome     quarantine
+                           plan_issued without issued_on; issued_on with another
+                           outcome; open with closed_on; closed_on with no outcome
+missing_cost               placement annual_cost blank: kept, cost missing (it counts    warning
+                           as £0 in sums; cost-per-place means skip it)
+closed_without_date        no_plan / withdrawn outcome with no closed_on                 warning
+orphan_placement           placement whose plan_id is not in plans (or whose plan was    quarantine
+                           quarantined)
+overlapping_placements     two spells of one plan overlap: the earlier spell's end_on    warning
+                           is trimmed to the day before the later spell starts (the      (fixed)
+                           later-starting spell is taken as current from its start)
+=========================  ============================================================  ==========
+
+Fixes noted at ``info`` severity (one note per table and column, not per row): codes mapped from
+synonyms, blank outcome inferred, blank exception read as false, blank setting read as
+``placement_unknown`` (warning), title rows, total rows and blank rows skipped, encodings, ignored
+columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sendlib import schema
+from sendlib.extract import Issue
+
+P, PL, A = schema.PLANS, schema.PLACEMENTS, schema.ASSESSMENTS
+
+
+@dataclass
+class Finding:
+    """Rows of one table that break one rule.
+
+    ``what`` is a per-row description (a Series aligned to the table) or one text for all rows;
+    ``fix`` says what the analyst should do. ``quarantine`` True removes the rows from the tables.
+    """
+
+    table: str
+    mask: np.ndarray
+    column: str | None
+    rule: str
+    severity: str
+    what: pd.Series | str
+    fix: str
+    quarantine: bool = True
+
+
+@dataclass
+class TableData:
+    """One table being loaded: its typed values, the raw text for the quarantine, and findings."""
+
+    name: str
+    file: str
+    rows: np.ndarray  # analyst row numbers
+    raw: pd.DataFrame  # contract columns, values as read (text or parquet-typed)
+    data: pd.DataFrame  # contract columns, typed
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)  # table-level info/warnings
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def quarantined(self) -> np.ndarray:
+        q = np.zeros(len(self.data), dtype=bool)
+        for f in self.findings:
+            if f.quarantine:
+                q |= f.mask
+        return q
+
+    def add(self, mask, column, rule, severity, what, fix, quarantine=None) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            if quarantine is None:
+                quarantine = severity == "error"
+            self.findings.append(Finding(self.name, mask, column, rule, severity, what, fix, quarantine))
+
+    def note(self, rule: str, severity: str, message: str, column: str | None = None) -> None:
+        self.notes.append(Issue(self.name, None, column, rule, severity, message, self.file))
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").fillna("").str.strip()
+
+
+def _fmt_date(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%d/%m/%Y").astype("string").fillna("(blank)")
+
+
+def _mask(s: pd.Series) -> np.ndarray:
+    return s.fillna(False).to_numpy(dtype=bool)
+
+
+# -------------------------------------------------------------------------------------------------
+# Row rules within one table
+# -------------------------------------------------------------------------------------------------
+
+
+def check_duplicates(t: TableData) -> None:
+    """duplicate_row (keep the first copy) and duplicate_id (quarantine every conflicting copy)."""
+    key = list(schema.CONTRACT[t.name].key)
+    if not key or len(t) == 0:
+        return
+    live = ~t.quarantined
+    d = t.data
+    exact_dup = _mask(d.duplicated(keep="first")) & live
+    first_row = pd.Series(t.rows, index=d.index)
+    if exact_dup.any():
+        firsts = d.reset_index().groupby(list(d.columns), dropna=False, sort=False)["index"].transform("min")
+        what = "exact copy of row " + first_row.loc[firsts.to_numpy()].astype(str).set_axis(d.index)
+        t.add(exact_dup, None, "duplicate_row", "warning", what + "; the copy is set aside, the first kept",
+              "Remove the repeated row from the extract.", quarantine=True)
+    rest = live & ~exact_dup
+    keyed = d.loc[rest, key]
+    has_key = keyed.notna().all(axis=1)
+    keyed = keyed[has_key]
+    clash = keyed.duplicated(keep=False)
+    if clash.any():
+        mask = np.zeros(len(d), dtype=bool)
+        mask[d.index.get_indexer(keyed.index[clash.to_numpy()])] = True
+        grp = keyed[clash].astype("string").fillna("").agg("|".join, axis=1)
+        rows_of = pd.Series(first_row.loc[grp.index].astype(str).to_numpy(), index=grp.index)
+        lists = rows_of.groupby(grp).transform(lambda x: ", ".join(x))
+        kname = " + ".join(key)
+        label = d.loc[grp.index, key[0]].astype("string")
+        what = pd.Series("", index=d.index, dtype="string")
+        what.loc[grp.index] = (
+            f"{kname} " + label + " appears on rows " + lists + " with different values; all copies are set aside"
+        )
+        t.add(mask, key[0], "duplicate_id", "error", what,
+              "Keep one correct row for this id in the source system (or give each record its own id).")
+
+
+def check_order(t: TableData, start: str, end: str, rule: str = "end_before_start", fix: str = "") -> None:
+    """``end`` earlier than ``start`` on the same row."""
+    d = t.data
+    bad = _mask(d[end] < d[start])
+    what = f"{end} " + _fmt_date(d[end]) + f" is before {start} " + _fmt_date(d[start])
+    t.add(bad, end, rule, "error", what, fix or f"Correct {start} or {end} in the source system.")
+
+
+#: Event dates that cannot be after the extract date (the row is quarantined if they are).
+HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
+    P: ("date_of_birth", "issued_on"),
+    PL: ("start_on",),
+    A: ("received_on", "decision_on", "issued_on", "closed_on"),
+}
+#: Dates that may be in the future (planned): kept, one info note per column.
+PLANNED_COLUMNS: dict[str, tuple[str, ...]] = {P: ("ceased_on",), PL: ("end_on",)}
+
+
+def check_after_as_of(t: TableData, as_of: pd.Timestamp | None) -> None:
+    if as_of is None or len(t) == 0:
+        return
+    d = t.data
+    stamp = as_of.strftime("%d/%m/%Y")
+    for col in HISTORY_COLUMNS.get(t.name, ()):
+        bad = _mask(d[col] > as_of)
+        t.add(bad, col, "date_after_as_of", "error",
+              f"{col} " + _fmt_date(d[col]) + f" is after the extract date {stamp}",
+              "Correct the date, or set as_of (extract.toml or --as-of) to the date the extract was taken.")
+    for col in PLANNED_COLUMNS.get(t.name, ()):
+        n = int(_mask(d[col] > as_of).sum())
+        if n:
+            t.note("date_after_as_of", "info",
+                   f"{n} row(s) have {col} after the extract date {stamp}: read as planned dates and kept.", col)
+
+
+def check_money(t: TableData) -> None:
+    for col in schema.CONTRACT[t.name].columns:
+        if col.kind != "money" or col.name not in t.data:
+            continue
+        v = t.data[col.name]
+        bad = _mask(v < 0)
+        t.add(bad, col.name, "negative_money", "error",
+              f"{col.name} is negative (£" + v.round(2).astype(str) + ")",
+              "Costs and budgets are positive pounds; correct the value (credits belong elsewhere).")
+
+
+def check_assessments(t: TableData) -> None:
+    """plan_before_request, end_before_start on decision/closure, decision_outcome consistency."""
+    d = t.data
+    check_order(t, "received_on", "decision_on",
+                fix="The decision to assess cannot come before the request; correct either date.")
+    check_order(t, "received_on", "closed_on", fix="Correct received_on or closed_on.")
+    bad = _mask(d["issued_on"] < d["received_on"])
+    t.add(bad, "issued_on", "plan_before_request", "error",
+          "plan issued on " + _fmt_date(d["issued_on"]) + " before the request was received on "
+          + _fmt_date(d["received_on"]),
+          "Correct received_on or issued_on (a re-assessment needs its own request row).")
+    dec, out = d["decision"], d["outcome"]
+    issued, closed = d["issued_on"].notna(), d["closed_on"].notna()
+    rules = [
+        ((dec == "refuse") & (out == "plan_issued"), "outcome",
+         "request refused but outcome is plan_issued", "Correct decision or outcome."),
+        ((dec == "refuse") & (out == "open"), "outcome",
+         "request refused but outcome is open", "A refused request is closed: set outcome to no_plan."),
+        ((out == "plan_issued") & ~issued, "issued_on",
+         "outcome plan_issued but issued_on is blank", "Fill in the date the final plan was issued."),
+        (issued & out.notna() & (out != "plan_issued"), "outcome",
+         "issued_on is filled but outcome is " + out.fillna(""), "Set outcome to plan_issued or clear issued_on."),
+        ((out == "open") & closed, "closed_on",
+         "outcome open but closed_on is filled", "Set the outcome (no_plan or withdrawn) or clear closed_on."),
+        (out.isna() & closed, "outcome",
+         "closed_on is filled but outcome is blank", "Set outcome to no_plan or withdrawn."),
+    ]
+    for cond, col, what, fix in rules:
+        t.add(_mask(cond), col, "decision_outcome", "error", what, fix)
+    no_date = _mask(out.isin(["no_plan", "withdrawn"]) & ~closed & (dec != "refuse"))
+    t.add(no_date, "closed_on", "closed_without_date", "warning",
+          "outcome " + out.fillna("") + " but closed_on is blank; kept, closed date unknown",
+          "Fill in closed_on so the request stops counting as open from that date.")
+
+
+# -------------------------------------------------------------------------------------------------
+# Rules across tables
+# -------------------------------------------------------------------------------------------------
+
+
+def check_orphans(placements: TableData, plans: TableData) -> None:
+    """orphan_placement: the placement's plan_id is not among the plans (or that plan was quarantined)."""
+    pid = placements.data["plan_id"]
+    all_ids = plans.data["plan_id"].dropna()
+    kept_ids = plans.data.loc[~plans.quarantined, "plan_id"].dropna()
+    live = ~placements.quarantined & pid.notna().to_numpy()
+    absent = live & ~_mask(pid.isin(all_ids))
+    dropped = live & _mask(pid.isin(all_ids)) & ~_mask(pid.isin(kept_ids))
+    placements.add(absent, "plan_id", "orphan_placement", "error",
+                   "plan_id " + pid.fillna("") + f" is not in {plans.file}",
+                   "Add the plan to the plans table, or correct plan_id.")
+    placements.add(dropped, "plan_id", "orphan_placement", "error",
+                   "plan_id " + pid.fillna("") + f" was set aside from {plans.file} (see its issues)",
+                   "Fix the plan's row; the placement is used again once its plan is.")
+
+
+def trim_overlapping_placements(t: TableData) -> None:
+    """overlapping_placements: trim the earlier spell's end_on to the day before the next spell starts.
+
+    Spells of one plan are sorted by start_on; whenever a spell has no end or ends on/after the next
+    spell's start, its end_on becomes next start - 1 day (logged, severity warning, row kept). After
+    this, no two kept spells of a plan overlap. Spells with the same start were already handled as
+    duplicate_id.
+    """
+    live = ~t.quarantined
+    if not live.any():
+        return
+    d = t.data.loc[live, ["plan_id", "start_on", "end_on"]].sort_values(["plan_id", "start_on"], kind="stable")
+    next_start = d["start_on"].shift(-1)
+    same_plan = d["plan_id"].eq(d["plan_id"].shift(-1)).fillna(False)
+    overlap = same_plan & (d["end_on"].isna() | (d["end_on"] >= next_start))
+    overlap = overlap.fillna(False).astype(bool)
+    if not overlap.any():
+        return
+    idx = d.index[overlap.to_numpy()]
+    new_end = (next_start[overlap] - pd.Timedelta(days=1)).astype("datetime64[ns]")
+    old = _fmt_date(t.data.loc[idx, "end_on"])
+    mask = np.zeros(len(t), dtype=bool)
+    mask[t.data.index.get_indexer(idx)] = True
+    what = pd.Series("", index=t.data.index, dtype="string")
+    what.loc[idx] = (
+        "spell overlaps the plan's next spell starting " + _fmt_date(next_start[overlap]) + "; end_on "
+        + old + " trimmed to " + _fmt_date(new_end)
+    )
+    t.data.loc[idx, "end_on"] = new_end
+    t.add(mask, "end_on", "overlapping_placements", "warning", what,
+          "Record the end date of a placement when the child moves.", quarantine=False)
+
+
+# -------------------------------------------------------------------------------------------------
+# Findings -> issues
+# -------------------------------------------------------------------------------------------------
+
+
+def finding_issues(t: TableData) -> list[Issue]:
+    """One :class:`Issue` per flagged row per finding, message naming file, row, column and the fix."""
+    out: list[Issue] = list(t.notes)
+    for f in t.findings:
+        pos = np.flatnonzero(f.mask)
+        rows = t.rows[pos]
+        if isinstance(f.what, str):
+            whats = [f.what] * len(pos)
+        else:
+            whats = f.what.iloc[pos].astype(str).tolist()
+        col = f" column {f.column}," if f.column else ""
+        for r, w in zip(rows.tolist(), whats, strict=True):
+            msg = f"{t.file} row {r},{col} {w}. {f.fix}"
+            out.append(Issue(t.name, int(r), f.column, f.rule, f.severity, msg, t.file))
+    return out
+
+
+def quarantine_frame(t: TableData) -> pd.DataFrame:
+    """Quarantined rows: table, row, reasons (``; ``-joined), then the original values as text."""
+    q = t.quarantined
+    if not q.any():
+        return pd.DataFrame(columns=["table", "row", "reasons"])
+    parts = []
+    for f in t.findings:
+        if not f.quarantine:
+            continue
+        pos = np.flatnonzero(f.mask & q)
+        what = pd.Series([f.what] * len(pos)) if isinstance(f.what, str) else f.what.iloc[pos].astype(str)
+        parts.append(pd.DataFrame({"pos": pos, "reason": (f"{f.rule}: " + what.astype(str)).to_numpy()}))
+    reasons = pd.concat(parts).groupby("pos", sort=True)["reason"].agg("; ".join)
+    raw = t.raw.iloc[reasons.index.to_numpy()].reset_index(drop=True)
+    raw = raw.astype("string").fillna("")
+    head = pd.DataFrame(
+        {"table": t.name, "row": t.rows[reasons.index.to_numpy()], "reasons": reasons.to_numpy()}
+    )
+    return pd.concat([head, raw], axis=1)
