@@ -10,8 +10,9 @@ The public API is re-exported here; each measure is defined in exactly one modul
 
 from __future__ import annotations
 
+from sendlib import headlines  # a module callable as headlines.headlines() (see its docstring)
 from sendlib.extract import Extract, Issue
-from sendlib.load import load
+from sendlib.series import monthly_series
 
-__all__ = ["Extract", "Issue", "load"]
+__all__ = ["Extract", "Issue", "headlines", "monthly_series"]
 __version__ = "0.1.0"

@@ -1,0 +1,361 @@
+"""Caseload: active plans at dates, plans issued and ceased per month, current placements.
+
+Definitions (DOMAIN.md section 2)
+---------------------------------
+- **Active plan at date d**: ``issued_on <= d`` and (``ceased_on`` is empty or ``ceased_on > d``). A plan
+  ceased exactly on d is *not* active at d. A plan without ``issued_on`` is never active. A plan whose
+  ``ceased_on`` is on or before its ``issued_on`` is never active.
+- **Current placement at date d**: ``start_on <= d`` and (``end_on`` is empty or ``end_on >= d``):
+  ``end_on`` is the *inclusive* last day of the placement, so a placement ending on d is current at d.
+  Only placements of plans active at d count ("current placements of active plans"); a placement
+  whose plan_id is not in ``plans`` is never current (the loader quarantines such rows).
+
+Every count here is a **snapshot at a date** (usually a month end: management information, MI) or a
+**flow in a calendar month** (issued, ceased). The DfE count is the January census (SEN2), which
+differs from MI; compare with :func:`sendlib.periods.census_date`.
+
+How it is computed (performance)
+--------------------------------
+Nothing loops over months or over rows. Each plan (or placement) is a half-open interval
+``[start, end)`` of days on which it counts. For sorted snapshot dates ``D``, ``np.searchsorted`` gives
+the first snapshot on or after each start (``i_s``) and each end (``i_e``): the row counts at snapshots
+``i_s .. i_e - 1``. Adding +weight at ``i_s`` and -weight at ``i_e`` per group (``np.bincount``) and a
+cumulative sum over snapshots gives every snapshot at once: O(N log M + M x G) for N rows, M dates,
+G groups (see :func:`interval_totals_at`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sendlib import schema
+from sendlib.errors import DataError
+
+#: Age bands in whole years of age at the snapshot date (inclusive bounds), the usual SEN2 bands.
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("0-4", 0, 4),
+    ("5-10", 5, 10),
+    ("11-15", 11, 15),
+    ("16-19", 16, 19),
+    ("20-25", 20, 25),
+    ("26+", 26, 200),
+)
+#: Label used for plans without a date of birth.
+AGE_UNKNOWN = "unknown"
+
+_NAT = np.iinfo(np.int64).min  # datetime64[ns] NaT as int64
+_OPEN = np.iinfo(np.int64).max  # "no end": an open interval
+_DAY_NS = 86_400 * 10**9
+
+
+# ---------------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------------
+
+
+def as_dates(dates) -> pd.DatetimeIndex:
+    """Snapshot dates as a ``DatetimeIndex`` at midnight (ns resolution), in the order given."""
+    if isinstance(dates, str | pd.Timestamp) or not hasattr(dates, "__len__"):
+        dates = [dates]
+    idx = pd.DatetimeIndex(pd.to_datetime(list(dates) if not isinstance(dates, pd.Index) else dates))
+    return idx.normalize().astype("datetime64[ns]")
+
+
+def _ns(values) -> np.ndarray:
+    """Datetimes as int64 nanoseconds (NaT as int64 min)."""
+    arr = values if isinstance(values, pd.Series) else pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(arr):
+        arr = pd.to_datetime(arr)
+    return arr.to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+def _ends(values) -> np.ndarray:
+    """End dates (exclusive) as int64 ns, empty (NaT) meaning open: +infinity."""
+    out = _ns(values).copy()
+    out[out == _NAT] = _OPEN
+    return out
+
+
+def interval_totals_at(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    dates,
+    groups: np.ndarray | None = None,
+    n_groups: int = 1,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sum of ``weights`` of half-open intervals ``[start, end)`` containing each date, per group.
+
+    ``starts``/``ends`` are int64 nanoseconds (``ends`` = ``_OPEN`` for open intervals; a start of NaT
+    never counts; an interval with ``end <= start`` never counts). ``groups`` are integer codes
+    ``0 .. n_groups - 1``. ``dates`` in any order. Returns an array of shape (len(dates), n_groups):
+    int64 counts when ``weights`` is None, else float64 sums. The interval counts at d when
+    ``start <= d < end``.
+    """
+    d = as_dates(dates)
+    d_ns = d.to_numpy().view("int64")
+    order = np.argsort(d_ns, kind="stable")
+    sorted_d = d_ns[order]
+    m = len(sorted_d)
+    starts = np.asarray(starts, dtype="int64")
+    ends = np.asarray(ends, dtype="int64")
+    valid = (starts != _NAT) & (ends > starts)
+    i_s = np.searchsorted(sorted_d, starts[valid], side="left")  # first date >= start
+    i_e = np.searchsorted(sorted_d, ends[valid], side="left")  # first date >= end: no longer counted
+    g = np.zeros(valid.sum(), dtype="int64") if groups is None else np.asarray(groups, dtype="int64")[valid]
+    size = (m + 1) * n_groups
+    if weights is None:
+        delta = np.bincount(i_s * n_groups + g, minlength=size) - np.bincount(i_e * n_groups + g, minlength=size)
+    else:
+        w = np.asarray(weights, dtype="float64")[valid]
+        delta = np.bincount(i_s * n_groups + g, weights=w, minlength=size) - np.bincount(
+            i_e * n_groups + g, weights=w, minlength=size
+        )
+    grid = delta.reshape(m + 1, n_groups).cumsum(axis=0)[:m]
+    out = np.empty_like(grid)
+    out[order] = grid
+    return out
+
+
+def _month_bounds(month_ends) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    me = as_dates(month_ends)
+    if not me.is_month_end.all():
+        bad = [str(x.date()) for x in me[~me.is_month_end][:3]]
+        raise ValueError(f"month_ends must be month-end dates (e.g. 2024-11-30); got {', '.join(bad)}")
+    starts = me - pd.offsets.MonthBegin(1)
+    return me, pd.DatetimeIndex(starts).astype("datetime64[ns]")
+
+
+def events_in_months(event_dates, month_ends, groups: np.ndarray | None = None, n_groups: int = 1) -> np.ndarray:
+    """Count of events dated within each calendar month (first day .. month end, inclusive), per group.
+
+    Returns int64 array (len(month_ends), n_groups). Missing (NaT) dates never count.
+    """
+    me, ms = _month_bounds(month_ends)
+    ev = _ns(event_dates)
+    # the month of an event: the first month end on or after it, provided the event is not before
+    # that month's first day (events between listed months count nowhere)
+    me_ns = me.to_numpy().view("int64")
+    ms_ns = ms.to_numpy().view("int64")
+    order = np.argsort(me_ns, kind="stable")
+    s_me, s_ms = me_ns[order], ms_ns[order]
+    valid = ev != _NAT
+    i = np.searchsorted(s_me, ev[valid], side="left")  # first month end >= event
+    g = np.zeros(valid.sum(), dtype="int64") if groups is None else np.asarray(groups, dtype="int64")[valid]
+    inside = i < len(s_me)
+    inside[inside] &= ev[valid][inside] >= s_ms[i[inside]]
+    counts = np.bincount(i[inside] * n_groups + g[inside], minlength=len(s_me) * n_groups)
+    grid = counts.reshape(len(s_me), n_groups)
+    out = np.empty_like(grid)
+    out[order] = grid
+    return out
+
+
+def setting_codes(placements: pd.DataFrame) -> np.ndarray:
+    """Index of each placement's setting in :data:`schema.SETTING_CODES`.
+
+    Raises :class:`DataError` naming the rows when a setting is missing or not in the contract.
+    """
+    cat = pd.Categorical(placements["setting"].astype("object"), categories=list(schema.SETTING_CODES))
+    codes = np.asarray(cat.codes, dtype="int64")
+    if (codes < 0).any():
+        bad = np.flatnonzero(codes < 0)
+        shown = ", ".join(f"row {i + 1}: {placements['setting'].iloc[i]!r}" for i in bad[:5])
+        raise DataError(
+            f"placements: {len(bad)} row(s) have a setting that is not a contract code ({shown}); "
+            "load the extract with sendlib.load, which maps synonyms, or fix the setting column"
+        )
+    return codes
+
+
+def plan_row_of_placements(plans: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
+    """For each placement, the row position of its plan in ``plans`` (-1 when the plan is missing)."""
+    index = pd.Index(plans["plan_id"].astype("object"))
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique()[:5]
+        raise DataError(
+            f"plans: plan_id must be unique, but {', '.join(map(str, dup))} appear more than once; "
+            "load the extract with sendlib.load, which reports duplicates"
+        )
+    return index.get_indexer(placements["plan_id"].astype("object"))
+
+
+def plan_intervals(plans: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``[issued_on, ceased_on)`` as int64 ns arrays: the days on which each plan is active."""
+    return _ns(plans["issued_on"]), _ends(plans["ceased_on"])
+
+
+def current_placement_intervals(plans: pd.DataFrame, placements: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Days on which each placement is a current placement of an active plan, as ``[start, end)`` ns.
+
+    start = max(start_on, plan issued_on); end = min(end_on + 1 day, plan ceased_on) (end_on is the
+    inclusive last day). Placements whose plan is missing get start NaT (never current).
+    """
+    p_start, p_end = plan_intervals(plans)
+    row = plan_row_of_placements(plans, placements)
+    has_plan = row >= 0
+    issued = np.where(has_plan, p_start[row], _NAT)
+    ceased = np.where(has_plan, p_end[row], _NAT)
+    s = _ns(placements["start_on"])
+    e = _ends(placements["end_on"])
+    e = np.where(e == _OPEN, _OPEN, e + _DAY_NS)
+    start = np.where((s == _NAT) | (issued == _NAT), _NAT, np.maximum(s, issued))
+    end = np.minimum(e, ceased)
+    return start, end
+
+
+# ---------------------------------------------------------------------------------------------------
+# Plans
+# ---------------------------------------------------------------------------------------------------
+
+
+def active_plans_at(plans: pd.DataFrame, dates) -> pd.Series:
+    """Number of active EHC plans at each date (snapshot count; int).
+
+    Active at d: issued_on <= d and (ceased_on empty or ceased_on > d). Units: plans. Period type: a
+    snapshot at each date (month ends for MI; the January month end for the census comparison).
+    Index: the dates as given.
+    """
+    d = as_dates(dates)
+    start, end = plan_intervals(plans)
+    counts = interval_totals_at(start, end, d)[:, 0]
+    return pd.Series(counts, index=d, name="ehcp_active")
+
+
+def plans_issued_by_month(plans: pd.DataFrame, month_ends) -> pd.Series:
+    """Plans issued (issued_on) within each calendar month, indexed by month end. Units: plans (flow)."""
+    me, _ = _month_bounds(month_ends)
+    return pd.Series(events_in_months(plans["issued_on"], me)[:, 0], index=me, name="ehcp_issued")
+
+
+def plans_ceased_by_month(plans: pd.DataFrame, month_ends) -> pd.Series:
+    """Plans ceased (ceased_on) within each calendar month, indexed by month end. Units: plans (flow).
+
+    Only plans that were ever active count (ceased_on after issued_on), so that
+    active(prev month end) + issued - ceased = active(month end) always holds.
+    """
+    me, _ = _month_bounds(month_ends)
+    start, end = plan_intervals(plans)
+    ceased = plans["ceased_on"].to_numpy(dtype="datetime64[ns]").copy()
+    ceased[~((start != _NAT) & (end > start))] = np.datetime64("NaT")
+    return pd.Series(events_in_months(ceased, me)[:, 0], index=me, name="ehcp_ceased")
+
+
+def active_plans_by_need(plans: pd.DataFrame, dates) -> pd.DataFrame:
+    """Active plans at each date by primary need (columns: SEN2 need codes, in schema order). Units: plans.
+
+    Plans whose primary need is missing or not a contract code are counted under ``"unknown"`` so the
+    columns add up to :func:`active_plans_at`.
+    """
+    d = as_dates(dates)
+    codes, labels = _need_codes(plans)
+    start, end = plan_intervals(plans)
+    grid = interval_totals_at(start, end, d, codes, len(labels))
+    return _frame(grid, d, labels, "primary_need")
+
+
+def _need_codes(plans: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    labels = list(schema.PRIMARY_NEEDS) + ["unknown"]
+    cat = pd.Categorical(plans["primary_need"].astype("object"), categories=labels[:-1])
+    codes = np.asarray(cat.codes, dtype="int64")
+    codes[codes < 0] = len(labels) - 1
+    return codes, labels
+
+
+def _frame(grid: np.ndarray, d: pd.DatetimeIndex, labels: Sequence[str], name: str) -> pd.DataFrame:
+    out = pd.DataFrame(grid, index=d, columns=pd.Index(list(labels), name=name))
+    out.index.name = "date"
+    return out
+
+
+def age_band_intervals(
+    dob, start: np.ndarray, end: np.ndarray, bands=AGE_BANDS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Split intervals ``[start, end)`` by the age band the child is in on each day.
+
+    Age in whole years (the child is ``lo`` from the ``lo``-th birthday; a 29 February birthday falls
+    on 28 February in other years). Returns (starts, ends, band codes, labels), with ``len(bands) + 1``
+    copies of the rows; rows without a date of birth go to :data:`AGE_UNKNOWN`.
+    """
+    dob_ts = pd.Series(pd.to_datetime(pd.Series(dob).to_numpy()), dtype="datetime64[ns]").reset_index(drop=True)
+    no_dob = dob_ts.isna().to_numpy()
+    labels = [b[0] for b in bands] + [AGE_UNKNOWN]
+    s_parts, e_parts, g_parts = [], [], []
+    for k, (_, lo, hi) in enumerate(bands):
+        lo_ns = _ns(dob_ts + pd.DateOffset(years=lo))
+        hi_ns = _ns(dob_ts + pd.DateOffset(years=hi + 1))
+        s = np.where(no_dob, _NAT, np.maximum(start, lo_ns))
+        s = np.where(start == _NAT, _NAT, s)
+        s_parts.append(s)
+        e_parts.append(np.minimum(end, np.where(no_dob, _NAT, hi_ns)))
+        g_parts.append(np.full(len(start), k, dtype="int64"))
+    s_parts.append(np.where(no_dob, start, _NAT))
+    e_parts.append(end)
+    g_parts.append(np.full(len(start), len(bands), dtype="int64"))
+    return np.concatenate(s_parts), np.concatenate(e_parts), np.concatenate(g_parts), labels
+
+
+def active_plans_by_age_band(plans: pd.DataFrame, dates, bands=AGE_BANDS) -> pd.DataFrame:
+    """Active plans at each date by the child's age band at that date (columns: band labels + unknown).
+
+    Age is whole years at the snapshot date from ``date_of_birth``. Units: plans. Columns add up to
+    :func:`active_plans_at`.
+    """
+    d = as_dates(dates)
+    start, end = plan_intervals(plans)
+    s, e, g, labels = age_band_intervals(plans["date_of_birth"], start, end, bands)
+    return _frame(interval_totals_at(s, e, d, g, len(labels)), d, labels, "age_band")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Placements
+# ---------------------------------------------------------------------------------------------------
+
+
+def current_placements_at(plans: pd.DataFrame, placements: pd.DataFrame, dates) -> pd.DataFrame:
+    """Current placements of active plans at each date by setting (columns: every contract setting).
+
+    Units: placements (a plan with two overlapping current placements counts in both). Snapshot.
+    """
+    d = as_dates(dates)
+    start, end = current_placement_intervals(plans, placements)
+    grid = interval_totals_at(start, end, d, setting_codes(placements), len(schema.SETTING_CODES))
+    return _frame(grid, d, schema.SETTING_CODES, "setting")
+
+
+def plans_with_current_placement_at(plans: pd.DataFrame, placements: pd.DataFrame, dates) -> pd.Series:
+    """Active plans with at least one current placement at each date. Units: plans. Snapshot.
+
+    Overlapping placements of one plan are merged first (union of their intervals per plan), so a plan
+    counts once. ``active_plans_at - this`` is the number of active plans with no current placement.
+    """
+    d = as_dates(dates)
+    start, end = current_placement_intervals(plans, placements)
+    row = plan_row_of_placements(plans, placements)
+    counts = covered_plan_counts(start, end, row, d)
+    return pd.Series(counts, index=d, name="plans_with_placement")
+
+
+def covered_plan_counts(start: np.ndarray, end: np.ndarray, row: np.ndarray, dates) -> np.ndarray:
+    """Number of distinct ``row`` values (plans) with at least one interval containing each date."""
+    d = as_dates(dates)
+    keep = (start != _NAT) & (end > start) & (row >= 0)
+    if not keep.any():
+        return np.zeros(len(d), dtype="int64")
+    r, s, e = row[keep], start[keep], end[keep]
+    order = np.lexsort((s, r))
+    r, s, e = r[order], s[order], e[order]
+    # running maximum of ends within each plan: a new merged segment starts where start > that maximum
+    run_max = pd.Series(e).groupby(r).cummax().to_numpy()
+    prev_max = np.empty_like(run_max)
+    prev_max[0] = _NAT
+    prev_max[1:] = run_max[:-1]
+    new_plan = np.ones(len(r), dtype=bool)
+    new_plan[1:] = r[1:] != r[:-1]
+    seg_start = new_plan | (s > prev_max)
+    seg_s = s[seg_start]
+    seg_e = np.maximum.reduceat(e, np.flatnonzero(seg_start)) if len(seg_s) else e[:0]
+    return interval_totals_at(seg_s, seg_e, d)[:, 0]
