@@ -125,7 +125,8 @@ def test_add_totals():
 
 
 @pytest.mark.parametrize(
-    "column", ["plan_id", "child_id", "request_id", "date_of_birth", "Provider Name", "provider_urn", "Surname"]
+    "column",
+    ["plan_id", "child_id", "request_id", "date_of_birth", "Provider Name", "provider_urn", "Surname"],
 )
 def test_identifier_guard_refuses_identifying_columns(column):
     frame = pd.DataFrame({column: ["x"], "plans": [10]})

@@ -18,6 +18,7 @@ from sendlib.errors import SendlibError
 COMMAND_MODULES: tuple[str, ...] = (
     # each feature adds its line here, e.g. "sendlib.commands.validate",
     "sendlib.commands.headlines",
+    "sendlib.commands.refresh",
 )
 
 

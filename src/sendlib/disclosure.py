@@ -328,8 +328,10 @@ def safe_table(
             dep = mask[dependents[c]].to_numpy() if c in dependents else np.zeros(len(col), bool)
             vals = [SUPPRESSED if m else fmt(v) for v, m in zip(col, dep, strict=True)]
         else:
-            vals = ["" if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else str(v)
-                    for v in col]
+            vals = [
+                "" if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else str(v)
+                for v in col
+            ]
         out[c] = pd.Series(vals, index=table.index, dtype=object)
     if rename:
         out = out.rename(columns=dict(rename))

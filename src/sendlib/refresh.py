@@ -1,0 +1,541 @@
+"""The monthly refresh: validate the extract, run every notebook with Papermill, publish atomically.
+
+``refresh()`` (and ``sendlib refresh``) does, in order:
+
+1. load and validate the extract; blocking problems stop here with the validation report, before any
+   notebook runs (:class:`sendlib.errors.DataError`);
+2. run the notebooks in ``notebooks/`` through real Papermill (``papermill.execute_notebook``, the same
+   as ``papermill notebooks/01_average_cost.ipynb out.ipynb -p period 2024-10``), in parallel
+   (``jobs``, default the number of cores), injecting only the parameters each notebook declares in its
+   ``parameters`` cell; the benchmarking notebook is skipped with a clear line when there is no public
+   DfE data (no ``dfe_dir``, no ``$SENDLIB_DFE_DIR``, nothing in ``data/public``);
+3. into a temporary folder beside the target: the executed notebooks (volatile metadata stripped), an
+   HTML copy of each without code (for committee papers), ``headlines.csv``, ``headlines.md`` (a
+   committee-style paragraph) and ``index.html`` linking them;
+4. only when every notebook succeeded, swaps that folder into ``reports/<period>/`` (old folder renamed
+   aside, new renamed in, old deleted). On failure the previous report stays untouched; the executed
+   failing notebook, with its error cell marked by Papermill, is kept in ``reports/<period>.failed/``
+   and :class:`RefreshError` names the notebook and the cell.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import nbformat
+
+from sendlib import config, periods
+from sendlib.errors import DataError, SendlibError, UsageError
+from sendlib.notebook_hygiene import normalise_notebook
+
+#: Notebooks that need DfE's public data; skipped (not failed) without it.
+NEEDS_PUBLIC_DATA: frozenset[str] = frozenset({"05_benchmarking"})
+
+#: The kernel every notebook runs on (the project venv's ``python3`` kernelspec).
+KERNEL_NAME = "python3"
+
+
+class RefreshError(SendlibError):
+    """A notebook failed during the refresh (exit code 1); the previous report is untouched."""
+
+
+@dataclass
+class NotebookRun:
+    """How one notebook went: status is ``ok``, ``failed`` or ``skipped``."""
+
+    name: str
+    status: str
+    seconds: float = 0.0
+    message: str = ""
+    cell: int | None = None
+
+
+@dataclass
+class RefreshResult:
+    """The outcome of :func:`refresh`."""
+
+    period: str
+    out_dir: Path
+    runs: list[NotebookRun] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != "failed" for r in self.runs)
+
+    def summary(self) -> str:
+        """A fixed-width table: notebook, status, seconds, note."""
+        width = max([len(r.name) for r in self.runs] + [8])
+        lines = [f"{'notebook':<{width}}  {'status':<7}  {'seconds':>7}  note"]
+        for r in self.runs:
+            lines.append(f"{r.name:<{width}}  {r.status:<7}  {r.seconds:>7.1f}  {r.message}")
+        done = sum(r.status == "ok" for r in self.runs)
+        lines.append(f"{done} of {len(self.runs)} notebooks ran in {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Steps
+# ---------------------------------------------------------------------------------------------------
+
+
+def list_notebooks(notebooks_dir: Path, only: Iterable[str] | None = None) -> list[Path]:
+    """Notebooks to run, sorted by name (files starting with ``_`` or ``.`` are not reports).
+
+    ``only``: names with or without ``.ipynb``, or a unique prefix such as ``01``.
+    """
+    found = sorted(p for p in Path(notebooks_dir).glob("*.ipynb") if not p.name.startswith(("_", ".")))
+    if not found:
+        raise UsageError(f"no notebooks found in {notebooks_dir}")
+    if not only:
+        return found
+    chosen = []
+    for want in only:
+        want = want.strip().removesuffix(".ipynb")
+        if not want:
+            continue
+        matches = [p for p in found if p.stem == want] or [p for p in found if p.stem.startswith(want)]
+        if len(matches) != 1:
+            names = ", ".join(p.stem for p in found)
+            raise UsageError(f"--only {want!r} matches {len(matches)} notebooks; choose from: {names}")
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return sorted(chosen)
+
+
+def validation_report(extract) -> str:
+    """The blocking issues of an extract as text (one line per issue)."""
+    errors = [i for i in getattr(extract, "issues", []) if getattr(i, "severity", "") == "error"]
+    lines = [f"{len(errors)} blocking problem(s) in the extract:"]
+    for i in errors[:50]:
+        where = ", ".join(
+            x for x in (i.file or i.table, f"row {i.row}" if i.row is not None else "", i.column or "") if x
+        )
+        lines.append(f"  {where}: {i.message}")
+    if len(errors) > 50:
+        lines.append(f"  ... and {len(errors) - 50} more (run `sendlib validate` for the full report)")
+    return "\n".join(lines)
+
+
+def load_and_validate(data_dir: Path):
+    """Load the extract; raise :class:`DataError` (with the validation report) if it cannot be used."""
+    from sendlib import load
+
+    if not Path(data_dir).is_dir():
+        raise UsageError(f"data folder {data_dir} does not exist")
+    extract = load(data_dir)  # raises DataError for unreadable files / missing columns
+    if any(getattr(i, "severity", "") == "error" for i in extract.issues):
+        raise DataError(
+            f"the extract in {data_dir} did not validate; no notebook was run.\n" + validation_report(extract)
+        )
+    return extract
+
+
+def _parameters_for(path: Path, available: Mapping[str, object]) -> dict[str, object]:
+    """The subset of ``available`` that the notebook declares in its parameters cell."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(path))
+    return {k: v for k, v in available.items() if k in declared}
+
+
+def run_notebook(path: Path, out_path: Path, parameters: Mapping[str, object], cwd: Path) -> NotebookRun:
+    """Execute one notebook with Papermill; never raises for a notebook error (status ``failed``)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    name = path.stem
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(out_path),
+            parameters=dict(parameters),
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(cwd),
+        )
+    except PapermillExecutionError as exc:
+        msg = f"cell {exc.cell_index} (In [{exc.exec_count}]): {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
+        return NotebookRun(name, "failed", time.perf_counter() - start, msg, exc.cell_index)
+    except Exception as exc:  # noqa: BLE001 - kernel died, bad notebook file...: report, don't crash
+        return NotebookRun(name, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+    return NotebookRun(name, "ok", time.perf_counter() - start)
+
+
+def _title(nb: nbformat.NotebookNode, default: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return default
+
+
+def write_html(nb: nbformat.NotebookNode, out_path: Path, title: str) -> None:
+    """HTML copy of an executed notebook without code cells (inputs and prompts hidden)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    out_path.write_text(body, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Headlines
+# ---------------------------------------------------------------------------------------------------
+
+
+def _flatten(d: Mapping, prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            flat.update(_flatten(v, key + "."))
+        else:
+            flat[key] = v
+    return flat
+
+
+def _scalar(v):
+    if hasattr(v, "item"):
+        try:
+            return v.item()
+        except (ValueError, AttributeError):
+            return v
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d")
+    return v
+
+
+def headlines_frame(headlines: Mapping):
+    """``headlines.csv`` content: one row per figure, ``measure,value,unit`` (nested keys joined by dots)."""
+    import pandas as pd
+
+    try:
+        from sendlib.headlines import UNITS
+    except ImportError:  # pragma: no cover
+        UNITS = {}
+    flat = _flatten(headlines)
+    return pd.DataFrame(
+        {
+            "measure": list(flat),
+            "value": [_scalar(v) for v in flat.values()],
+            "unit": [UNITS.get(k, "") for k in flat],
+        }
+    )
+
+
+def _num(h: Mapping, *keys):
+    for k in keys:
+        v = h.get(k)
+        if v is not None and not (isinstance(v, float) and v != v):
+            return _scalar(v)
+    return None
+
+
+def _count(v) -> str:
+    return f"{float(v):,.0f}"
+
+
+def _pounds(v) -> str:
+    return ("-" if v < 0 else "") + f"£{abs(float(v)):,.0f}"
+
+
+def _signed(v, fmt) -> str:
+    return ("up " if v > 0 else "down ") + fmt(abs(v)) if v else "unchanged"
+
+
+def draft_paragraph(headlines: Mapping, period: str) -> str:
+    """A committee-report paragraph from the headline figures; sentences only for figures present.
+
+    Recognised keys (as :func:`sendlib.headlines.headlines` returns them): ``ehcp_active``,
+    ``ehcp_active_change``, ``forecast_january``, ``plan_january`` (or ``forecast_vs_plan``),
+    ``overdue``, ``overdue_change``, ``avg_cost_per_ehcp``, ``avg_cost_per_ehcp_change``,
+    ``independent_placements``, ``independent_share_count`` and ``independent_share_cost`` (per cent).
+    """
+    h = _flatten(headlines)
+    month = periods.parse_period(period).strftime("%B %Y")
+    s: list[str] = []
+    n = _num(h, "ehcp_active", "active_plans")
+    if n is not None:
+        change = _num(h, "ehcp_active_change", "active_plans_change")
+        txt = f"There were {_count(n)} EHCPs at the end of {month}"
+        if change is not None:
+            txt += f" ({_signed(change, _count)} on the previous month)"
+        s.append(txt + ".")
+    fc = _num(h, "forecast_january", "forecast_next_january", "ehcp_forecast_january")
+    if fc is not None:
+        plan = _num(h, "plan_january", "planned_january", "ehcp_plan_january")
+        gap = _num(h, "forecast_vs_plan")
+        if gap is None and plan is not None:
+            gap = fc - plan
+        txt = f"The forecast for January is {_count(fc)}"
+        if gap is not None:
+            side = "above" if gap > 0 else "below"
+            txt += (
+                f", {_count(abs(gap))} {side} the Safety Valve plan"
+                if gap
+                else ", in line with the Safety Valve plan"
+            )
+            if plan is not None:
+                txt += f" of {_count(plan)}"
+        s.append(txt + ".")
+    od = _num(h, "overdue", "overdue_requests", "backlog", "overdue_total")
+    if od is not None:
+        change = _num(h, "overdue_change", "overdue_requests_change", "backlog_change", "overdue_total_change")
+        txt = f"{_count(od)} assessments were overdue (open beyond the 20-week limit)"
+        if change is not None:
+            txt += f", {_signed(change, _count)} on the previous month"
+        s.append(txt + ".")
+    cost = _num(h, "avg_cost_per_ehcp", "average_cost")
+    if cost is not None:
+        change = _num(h, "avg_cost_per_ehcp_change", "average_cost_change")
+        txt = f"The average annual placement cost of an EHCP was {_pounds(cost)}"
+        if change is not None:
+            txt += f", {_signed(change, _pounds)} on the previous month"
+            if change < 0 and h.get("avg_cost_per_ehcp_first_fall_in_financial_year") is True:
+                txt += ", the first fall this financial year"
+        s.append(txt + ".")
+    ind = _num(h, "independent_placements", "independent_plans")
+    share = _num(h, "independent_share_count", "independent_share")
+    cshare = _num(h, "independent_share_cost", "independent_cost_share")
+    if ind is not None or share is not None:
+        txt = "Independent and non-maintained special schools"
+        parts = []
+        if ind is not None:
+            parts.append(f"{_count(ind)} plans")
+        if share is not None:
+            parts.append(f"{float(share):.1f}% of all plans")
+        txt += " held " + " or ".join(parts) if parts else ""
+        if cshare is not None:
+            txt += f" and {float(cshare):.1f}% of placement cost"
+        s.append(txt + ".")
+    if not s:
+        return f"No headline figures are available for {month}."
+    return " ".join(s)
+
+
+def write_headlines(extract, period: str, out_dir: Path) -> dict | None:
+    """Write ``headlines.csv`` and ``headlines.md``; returns the headline dict (None if unavailable)."""
+    try:
+        from sendlib.headlines import headlines as compute
+    except ImportError:
+        (out_dir / "headlines.md").write_text(
+            f"# Headlines, {period}\n\nHeadline figures are not available in this version of sendlib.\n",
+            encoding="utf-8",
+        )
+        return None
+    h = compute(extract, period)
+    headlines_frame(h).to_csv(out_dir / "headlines.csv", index=False, lineterminator="\n")
+    month = periods.parse_period(period).strftime("%B %Y")
+    (out_dir / "headlines.md").write_text(
+        f"# SEND headlines, {month}\n\n{draft_paragraph(h, period)}\n\n"
+        "Source: the local authority's case-management extract (management information, month-end "
+        "snapshot). Counts from 1 to 4 are not shown.\n",
+        encoding="utf-8",
+    )
+    return h
+
+
+def write_index(out_dir: Path, period: str, runs: list[NotebookRun], titles: Mapping[str, str]) -> None:
+    """``index.html``: the headline paragraph and a link to each notebook's HTML and ipynb."""
+    month = periods.parse_period(period).strftime("%B %Y")
+    md = out_dir / "headlines.md"
+    para = ""
+    if md.exists():
+        body = [ln for ln in md.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+        para = "".join(f"<p>{html.escape(ln)}</p>" for ln in body)
+    items = []
+    for r in runs:
+        title = html.escape(titles.get(r.name, r.name))
+        if r.status == "ok":
+            items.append(
+                f'<li><a href="{r.name}.html">{title}</a> '
+                f'<span class="muted">(<a href="{r.name}.ipynb">notebook</a>)</span></li>'
+            )
+        else:
+            items.append(
+                f'<li>{title} <span class="muted">: not produced ({html.escape(r.message)})</span></li>'
+            )
+    extra = ' · <a href="headlines.csv">headlines.csv</a>' if (out_dir / "headlines.csv").exists() else ""
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>SEND report, {month}</title>
+<style>body{{font-family:Arial,"Liberation Sans",sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;
+color:#0b0c0c;line-height:1.5}}h1{{color:#12436D}}a{{color:#12436D}}.muted{{color:#505a5f}}
+li{{margin:.4rem 0}}</style></head>
+<body><h1>SEND report, {month}</h1>
+<h2>Headlines</h2>{para}
+<h2>Reports</h2><ul>{"".join(items)}</ul>
+<p class="muted"><a href="headlines.md">headlines.md</a>{extra}</p>
+</body></html>
+"""
+    (out_dir / "index.html").write_text(page, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The refresh
+# ---------------------------------------------------------------------------------------------------
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Replace ``target`` by ``tmp``: rename old aside, rename new in, delete old."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    try:
+        tmp.rename(target)
+    except OSError:
+        if old.exists():
+            old.rename(target)
+        raise
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def refresh(
+    data_dir: str | os.PathLike | None = None,
+    period: str | None = None,
+    out_dir: str | os.PathLike | None = None,
+    jobs: int | None = None,
+    dfe_dir: str | os.PathLike | None = None,
+    only: Iterable[str] | None = None,
+    *,
+    notebooks_dir: str | os.PathLike | None = None,
+    suppress_below: int = 5,
+    stream: TextIO | None = sys.stdout,
+    on_progress: Callable[[NotebookRun, int, int], None] | None = None,
+) -> RefreshResult:
+    """Run the monthly refresh into ``<out_dir>/<period>/`` (default ``reports/``); see module doc.
+
+    ``period`` defaults to the extract's last full month. Raises :class:`DataError` for bad input
+    (before any notebook runs) and :class:`RefreshError` if a notebook fails (the previous report stays).
+    """
+    t0 = time.perf_counter()
+    data = config.resolve_path(data_dir, config.SAMPLE_DIR)
+    reports = config.resolve_path(out_dir, config.REPORTS_DIR)
+    nb_dir = config.resolve_path(notebooks_dir, config.NOTEBOOKS_DIR)
+    jobs = max(1, int(jobs or os.cpu_count() or 1))
+
+    def say(text: str) -> None:
+        if stream is not None:
+            print(text, file=stream, flush=True)
+
+    if period is not None:
+        try:
+            periods.parse_period(period)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    notebooks = list_notebooks(nb_dir, only)
+    extract = load_and_validate(data)
+    if period is None:
+        if extract.as_of is None:
+            raise UsageError("the extract has no as_of date: give --period YYYY-MM")
+        period = periods.period_label(periods.last_full_month(extract.as_of))
+    period = periods.period_label(periods.parse_period(period))
+    public = config.dfe_dir(dfe_dir)
+    if dfe_dir and public is None:
+        raise UsageError(f"--dfe-dir {dfe_dir} is not a folder holding DfE files")
+
+    reports.mkdir(parents=True, exist_ok=True)
+    target = reports / period
+    failed_dir = reports / f"{period}.failed"
+    tmp = reports / f".{period}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+
+    available = {
+        "data_dir": str(data),
+        "period": period,
+        "suppress_below": int(suppress_below),
+        "dfe_dir": str(public) if public else "",
+    }
+    runs: dict[str, NotebookRun] = {}
+    todo = []
+    for path in notebooks:
+        if path.stem in NEEDS_PUBLIC_DATA and public is None:
+            runs[path.stem] = NotebookRun(
+                path.stem, "skipped", 0.0, "no public DfE data (--dfe-dir, SENDLIB_DFE_DIR or data/public)"
+            )
+        else:
+            todo.append(path)
+    say(f"sendlib refresh: {len(todo)} notebook(s), period {period}, data {data}, {jobs} job(s)")
+    for r in runs.values():
+        say(f"  skipped {r.name}: {r.message}")
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    done = 0
+    try:
+        with ThreadPoolExecutor(max_workers=min(jobs, max(1, len(todo)))) as pool:
+            futures = {
+                pool.submit(run_notebook, p, tmp / p.name, _parameters_for(p, available), nb_dir): p
+                for p in todo
+            }
+            for fut in as_completed(futures):
+                run = fut.result()
+                runs[run.name] = run
+                done += 1
+                say(
+                    f"  [{done}/{len(todo)}] {run.name}: {run.status} in {run.seconds:.1f} s"
+                    + (f" ({run.message})" if run.message else "")
+                )
+                if on_progress:
+                    on_progress(run, done, len(todo))
+        ordered = [runs[p.stem] for p in notebooks]
+        result = RefreshResult(period, target, ordered)
+        failures = [r for r in ordered if r.status == "failed"]
+        if failures:
+            if failed_dir.exists():
+                shutil.rmtree(failed_dir)
+            failed_dir.mkdir()
+            for r in failures:
+                src = tmp / f"{r.name}.ipynb"
+                if src.exists():
+                    shutil.copy2(src, failed_dir / src.name)
+            result.out_dir = failed_dir
+            result.seconds = time.perf_counter() - t0
+            say(result.summary())
+            names = "; ".join(f"{r.name}: {r.message}" for r in failures)
+            kept = (
+                f"the previous report in {target} is unchanged"
+                if target.exists()
+                else "no report was published"
+            )
+            raise RefreshError(
+                f"{len(failures)} notebook(s) failed ({names}); {kept}; "
+                f"the executed notebook(s) with the error marked are in {failed_dir}"
+            )
+
+        titles = {}
+        for p in todo:
+            out = tmp / p.name
+            nb = normalise_notebook(nbformat.read(out, as_version=4))
+            nbformat.write(nb, out)
+            titles[p.stem] = _title(nb, p.stem)
+            write_html(nb, tmp / f"{p.stem}.html", titles[p.stem])
+        write_headlines(extract, period, tmp)
+        write_index(tmp, period, ordered, titles)
+        _swap_in(tmp, target)
+        if failed_dir.exists():
+            shutil.rmtree(failed_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    result.seconds = time.perf_counter() - t0
+    say(result.summary())
+    say(f"report: {target / 'index.html'}")
+    return result
