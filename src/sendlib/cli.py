@@ -17,6 +17,7 @@ from sendlib.errors import SendlibError
 #: Subcommand modules, in the order ``sendlib --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     # each feature adds its line here, e.g. "sendlib.commands.validate",
+    "sendlib.commands.validate",
     "sendlib.commands.headlines",
     "sendlib.commands.refresh",
 )

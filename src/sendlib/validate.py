@@ -349,3 +349,80 @@ def quarantine_frame(t: TableData) -> pd.DataFrame:
         {"table": t.name, "row": t.rows[reasons.index.to_numpy()], "reasons": reasons.to_numpy()}
     )
     return pd.concat([head, raw], axis=1)
+
+
+# -------------------------------------------------------------------------------------------------
+# Reports (used by ``sendlib validate``; callable from Python)
+# -------------------------------------------------------------------------------------------------
+
+SEVERITY_ORDER = {"blocking": 0, "error": 1, "warning": 2, "info": 3}
+
+
+def report_dict(extract) -> dict:
+    """The machine-readable report: ``{"tables": {name: counts}, "issues": [...]}`` (``--json``)."""
+    keys = ("table", "row", "column", "rule", "severity", "message")
+    return {
+        "tables": {k: dict(v) for k, v in extract.row_counts.items()},
+        "issues": [{k: getattr(i, k) for k in keys} for i in extract.issues],
+    }
+
+
+def report_text(extract, examples: int = 3) -> str:
+    """A readable data-quality report: row counts per table, then issues grouped by rule."""
+    lines = []
+    as_of = f"{extract.as_of:%Y-%m-%d}" if extract.as_of is not None else "unknown"
+    lines.append(f"Extract: {extract.source}   (as_of {as_of})")
+    lines.append("")
+    lines.append(f"{'table':<18}{'rows in':>10}{'kept':>10}{'quarantined':>13}")
+    for name, c in extract.row_counts.items():
+        lines.append(f"{name:<18}{c['rows_in']:>10,}{c['rows_kept']:>10,}{c['rows_quarantined']:>13,}")
+    groups: dict[tuple[str, str, str], list[Issue]] = {}
+    for i in extract.issues:
+        groups.setdefault((i.severity, i.rule, i.table), []).append(i)
+    lines.append("")
+    if not groups:
+        lines.append("No issues found.")
+    for (sev, rule, table), items in sorted(groups.items(), key=lambda kv: (SEVERITY_ORDER.get(kv[0][0], 9), kv[0])):
+        rows = sum(1 for i in items if i.row is not None)
+        count = f"{rows:,} row(s)" if rows else f"{len(items)} note(s)"
+        lines.append(f"{sev.upper()} {rule}" + (f" [{table}]" if table else "") + f": {count}")
+        for i in items[:examples]:
+            lines.append("    " + i.message.replace("\n", "\n    "))
+        if len(items) > examples:
+            lines.append(f"    ... and {len(items) - examples:,} more (see the quarantine and issues files)")
+    lines.append("")
+    if extract.usable:
+        q = sum(c["rows_quarantined"] for c in extract.row_counts.values())
+        lines.append(
+            "Result: USABLE" + (f" ({q:,} row(s) quarantined: fix them at source)" if q else " (no rows quarantined)")
+        )
+    else:
+        lines.append("Result: NOT USABLE: fix the blocking issue(s) above and run again.")
+    return "\n".join(lines)
+
+
+def write_quarantine(extract, out_dir) -> list:
+    """Write ``quarantine_<table>.csv`` for each table read and ``issues.csv`` to ``out_dir``.
+
+    Every table gets a file (header only when nothing was quarantined), so files from an earlier run
+    never linger with stale rows. Returns the paths written, sorted.
+    """
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    q = extract.quarantine
+    for name in extract.row_counts:
+        part = q[q["table"] == name] if len(q) else q
+        part = part.dropna(axis=1, how="all") if len(part) else part[["table", "row", "reasons"]]
+        path = out / f"quarantine_{name}.csv"
+        part.to_csv(path, index=False)
+        written.append(path)
+    for stale in out.glob("quarantine_*.csv"):
+        if stale not in written:
+            stale.unlink()
+    path = out / "issues.csv"
+    extract.issues_frame().to_csv(path, index=False)
+    written.append(path)
+    return sorted(written)
