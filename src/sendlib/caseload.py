@@ -159,8 +159,8 @@ def setting_codes(placements: pd.DataFrame) -> np.ndarray:
 
     Raises :class:`DataError` naming the rows when a setting is missing or not in the contract.
     """
-    cat = pd.Categorical(placements["setting"].astype("object"), categories=list(schema.SETTING_CODES))
-    codes = np.asarray(cat.codes, dtype="int64")
+    codes = pd.Index(schema.SETTING_CODES).get_indexer(placements["setting"].astype("object"))
+    codes = np.asarray(codes, dtype="int64")
     if (codes < 0).any():
         bad = np.flatnonzero(codes < 0)
         shown = ", ".join(f"row {i + 1}: {placements['setting'].iloc[i]!r}" for i in bad[:5])
@@ -259,8 +259,7 @@ def active_plans_by_need(plans: pd.DataFrame, dates) -> pd.DataFrame:
 
 def _need_codes(plans: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     labels = list(schema.PRIMARY_NEEDS) + ["unknown"]
-    cat = pd.Categorical(plans["primary_need"].astype("object"), categories=labels[:-1])
-    codes = np.asarray(cat.codes, dtype="int64")
+    codes = np.asarray(pd.Index(labels[:-1]).get_indexer(plans["primary_need"].astype("object")), dtype="int64")
     codes[codes < 0] = len(labels) - 1
     return codes, labels
 

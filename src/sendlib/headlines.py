@@ -121,7 +121,9 @@ def engine_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     fy_start = periods.financial_year_start(period_end)
     first = min(period_end - pd.offsets.MonthEnd(1), fy_start - pd.offsets.MonthEnd(1))
     s = monthly_series(extract, start=first, end=period_end)
-    cur, prev = s.iloc[-1], s.iloc[-2]
+    # column by column (a row of the frame would upcast the counts to float)
+    cur = {c: s[c].iloc[-1] for c in s.columns}
+    prev = {c: s[c].iloc[-2] for c in s.columns}
     in_fy = s["avg_cost_per_ehcp"].diff()[s.index >= fy_start]
     falls = int((in_fy < 0).sum())
     this_fall = bool(in_fy.iloc[-1] < 0) if len(in_fy) else False

@@ -1,0 +1,178 @@
+"""Caseload: active plans, flows, by need and age band, current placements (hand-computed fixtures)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendlib import caseload
+from sendlib.errors import DataError
+from sendlib.extract import from_frames
+
+MONTHS = pd.DatetimeIndex(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"])
+
+
+@pytest.fixture
+def plans() -> pd.DataFrame:
+    return from_frames(
+        pd.DataFrame(
+            {
+                "plan_id": ["P1", "P2", "P3", "P4", "P5", "P6"],
+                "child_id": ["C1", "C2", "C3", "C4", "C5", "C6"],
+                "date_of_birth": ["2012-06-15", "2008-02-29", "2004-04-10", "2019-01-01", None, "2010-01-01"],
+                "primary_need": ["ASD", "SEMH", "ASD", "SLCN", "ASD", "MLD"],
+                "issued_on": ["2024-01-10", "2024-02-15", "2023-06-01", "2024-03-31", None, "2024-02-01"],
+                # P4 ceases exactly on a month end; P6 "ceases" before it was issued (never active)
+                "ceased_on": [None, None, "2024-03-31", "2024-04-30", None, "2024-01-01"],
+            }
+        ),
+        pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"]),
+    ).plans
+
+
+def test_active_plans_at_hand_computed(plans):
+    # Jan 31: P1 (issued 10 Jan), P3 (ceases 31 Mar)                      -> 2
+    # Feb 29: P1, P2 (issued 15 Feb), P3                                   -> 3
+    # Mar 31: P1, P2, P4 (issued ON 31 Mar: active); P3 ceased ON 31 Mar: not -> 3
+    # Apr 30: P1, P2; P4 ceased ON 30 Apr: not active                      -> 2
+    # P5 (no issue date) and P6 (ceased before issued) are never active.
+    got = caseload.active_plans_at(plans, MONTHS)
+    assert got.tolist() == [2, 3, 3, 2]
+    assert list(got.index) == list(MONTHS)
+
+
+def test_ceased_on_the_day_is_not_active_issued_on_the_day_is(plans):
+    assert caseload.active_plans_at(plans, ["2024-03-30"]).tolist() == [3]  # P1, P2, P3
+    assert caseload.active_plans_at(plans, ["2024-03-31"]).tolist() == [3]  # P1, P2, P4
+    assert caseload.active_plans_at(plans, ["2024-04-01"]).tolist() == [3]  # P1, P2, P4
+
+
+def test_active_plans_at_keeps_the_order_of_dates(plans):
+    got = caseload.active_plans_at(plans, ["2024-04-30", "2024-01-31", "2024-04-30"])
+    assert got.tolist() == [2, 2, 2]
+    assert caseload.active_plans_at(plans, "2024-02-29").tolist() == [3]
+
+
+def test_issued_and_ceased_by_month(plans):
+    # issued: Jan P1; Feb P2 and P6 (P6's issue is a real event even though it never becomes active); Mar P4
+    assert caseload.plans_issued_by_month(plans, MONTHS).tolist() == [1, 2, 1, 0]
+    # ceased (plans that were ever active): Mar P3, Apr P4; P6's ceased_on (1 Jan) is not a cessation
+    assert caseload.plans_ceased_by_month(plans, MONTHS).tolist() == [0, 0, 1, 1]
+
+
+def test_flows_reconcile_with_the_stock_for_valid_plans(plans):
+    valid = plans[plans["plan_id"] != "P6"]  # P6 is issued but never active: excluded from the identity
+    months = pd.date_range("2023-05-31", "2024-06-30", freq="ME")
+    active = caseload.active_plans_at(valid, months).to_numpy()
+    issued = caseload.plans_issued_by_month(valid, months).to_numpy()
+    ceased = caseload.plans_ceased_by_month(valid, months).to_numpy()
+    assert (active[1:] == active[:-1] + issued[1:] - ceased[1:]).all()
+
+
+def test_month_ends_must_be_month_ends(plans):
+    with pytest.raises(ValueError, match="month-end"):
+        caseload.plans_issued_by_month(plans, ["2024-01-15"])
+
+
+def test_active_by_need(plans):
+    got = caseload.active_plans_by_need(plans, MONTHS)
+    # Feb 29: ASD P1, P3; SEMH P2.  Mar 31: ASD P1; SEMH P2; SLCN P4.
+    assert got.loc["2024-02-29", "ASD"] == 2 and got.loc["2024-02-29", "SEMH"] == 1
+    assert got.loc["2024-03-31", ["ASD", "SEMH", "SLCN"]].tolist() == [1, 1, 1]
+    assert got.sum(axis=1).tolist() == caseload.active_plans_at(plans, MONTHS).tolist()
+
+
+def test_active_by_age_band(plans):
+    got = caseload.active_plans_by_age_band(plans, MONTHS)
+    # Jan 31 2024: P1 born 2012-06-15 is 11 -> 11-15; P3 born 2004-04-10 is 19 -> 16-19
+    assert got.loc["2024-01-31", "11-15"] == 1 and got.loc["2024-01-31", "16-19"] == 1
+    # Feb 29 2024: P2 born 2008-02-29 turns 16 that day -> 16-19 (with P3)
+    assert got.loc["2024-02-29", "16-19"] == 2
+    # Feb 28 sees P2 still 15: 11-15 holds P1 and P2, 16-19 only P3
+    day_before = caseload.active_plans_by_age_band(plans, ["2024-02-28"]).loc["2024-02-28"]
+    assert day_before["11-15"] == 2 and day_before["16-19"] == 1
+    # Mar 31: P4 born 2019-01-01 is 5 -> 5-10
+    assert got.loc["2024-03-31", "5-10"] == 1
+    assert got.sum(axis=1).tolist() == caseload.active_plans_at(plans, MONTHS).tolist()
+
+
+def test_age_unknown_without_date_of_birth(plans):
+    p = plans.copy()
+    p.loc[p["plan_id"] == "P1", "date_of_birth"] = pd.NaT
+    got = caseload.active_plans_by_age_band(p, ["2024-01-31"])
+    assert got.loc["2024-01-31", "unknown"] == 1 and got.loc["2024-01-31"].sum() == 2
+
+
+def _placements(rows) -> pd.DataFrame:
+    return from_frames(
+        pd.DataFrame(
+            {
+                "plan_id": ["A", "B"],
+                "child_id": ["1", "2"],
+                "date_of_birth": ["2012-01-01", "2012-01-01"],
+                "primary_need": ["ASD", "ASD"],
+                "issued_on": ["2024-01-01", "2024-01-01"],
+                "ceased_on": [None, "2024-03-15"],
+            }
+        ),
+        pd.DataFrame(rows, columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"]),
+    )
+
+
+def test_placement_ending_on_the_day_is_current_and_ceased_plan_drops_it():
+    ex = _placements(
+        [
+            ("A", "mainstream_academy", "2024-01-01", "2024-01-31", 1.0),  # ends ON 31 Jan: current then
+            ("A", "special_la_maintained", "2024-02-01", None, 1.0),
+            ("B", "special_independent", "2024-01-01", None, 1.0),  # plan B ceases 15 Mar
+        ]
+    )
+    got = caseload.current_placements_at(ex.plans, ex.placements, MONTHS)
+    assert got["mainstream_academy"].tolist() == [1, 0, 0, 0]
+    assert got["special_la_maintained"].tolist() == [0, 1, 1, 1]
+    assert got["special_independent"].tolist() == [1, 1, 0, 0]
+
+
+def test_plans_with_current_placement_merges_overlaps():
+    ex = _placements(
+        [
+            ("A", "mainstream_academy", "2024-01-01", "2024-02-29", 1.0),
+            ("A", "special_la_maintained", "2024-02-01", "2024-03-31", 1.0),  # overlaps in Feb
+            ("A", "neet", "2024-04-02", None, 1.0),  # gap on 1 Apr
+        ]
+    )
+    dates = ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-01", "2024-04-30"]
+    # plan A has a placement on every date except 1 April; B has none
+    assert caseload.plans_with_current_placement_at(ex.plans, ex.placements, dates).tolist() == [1, 1, 1, 0, 1]
+    # while placements count both overlapping rows on 29 Feb
+    assert caseload.current_placements_at(ex.plans, ex.placements, dates).sum(axis=1).tolist() == [1, 2, 1, 0, 1]
+
+
+def test_unknown_setting_is_a_clear_error():
+    ex = _placements([("A", "spaceship", "2024-01-01", None, 1.0)])
+    with pytest.raises(DataError, match=r"row 1: 'spaceship'"):
+        caseload.current_placements_at(ex.plans, ex.placements, MONTHS)
+
+
+def test_duplicate_plan_ids_are_a_clear_error():
+    ex = _placements([("A", "neet", "2024-01-01", None, 1.0)])
+    plans = pd.concat([ex.plans, ex.plans.iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataError, match="plan_id must be unique"):
+        caseload.current_placements_at(plans, ex.placements, MONTHS)
+
+
+def test_interval_totals_match_a_brute_force_count():
+    rng = np.random.default_rng(7)
+    base = np.datetime64("2024-01-01", "ns").astype("int64")
+    day = 86_400 * 10**9
+    starts = base + rng.integers(0, 120, 200) * day
+    ends = starts + rng.integers(0, 60, 200) * day
+    ends[::7] = np.iinfo(np.int64).max  # some open
+    groups = rng.integers(0, 3, 200)
+    dates = pd.date_range("2024-01-01", "2024-06-30", freq="7D")
+    got = caseload.interval_totals_at(starts, ends, dates, groups, 3)
+    d = dates.to_numpy().astype("datetime64[ns]").astype("int64")
+    for i, t in enumerate(d):
+        for g in range(3):
+            assert got[i, g] == int(((starts <= t) & (t < ends) & (groups == g)).sum())

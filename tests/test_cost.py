@@ -1,0 +1,332 @@
+"""Cost: committed cost, the three average-cost definitions, shift-share, by need and age band.
+
+Every expected value is worked out by hand in the comments from the fixture below.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sendlib import cost, schema
+from sendlib.extract import from_frames
+
+MONTHS = pd.DatetimeIndex(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"])
+
+
+def four_plans():
+    """Plans A-D; D never has a placement; C ceases on 31 March; B is jointly funded.
+
+    A: issued 2023-09-01, ASD, born 2012-06-15
+       1. mainstream_academy     2023-09-01 .. 2024-03-31 (inclusive)  10,000
+       2. special_la_maintained  2024-04-01 .. open                    20,000
+    B: issued 2024-01-15, SEMH, born 2008-02-29 (16 on 29 Feb 2024)
+       3. special_independent    2024-01-15 .. open  50,000, health 10,000, social care 5,000 -> net 35,000
+    C: issued 2023-05-01, ceased 2024-03-31, ASD, born 2004-04-10
+       4. general_fe_tertiary_colleges 2023-05-01 .. open  9,000 (not current once C has ceased)
+    D: issued 2024-02-01, SLCN, born 2019-01-01, no placement
+    """
+    plans = pd.DataFrame(
+        {
+            "plan_id": ["A", "B", "C", "D"],
+            "child_id": ["1", "2", "3", "4"],
+            "date_of_birth": ["2012-06-15", "2008-02-29", "2004-04-10", "2019-01-01"],
+            "primary_need": ["ASD", "SEMH", "ASD", "SLCN"],
+            "issued_on": ["2023-09-01", "2024-01-15", "2023-05-01", "2024-02-01"],
+            "ceased_on": [None, None, "2024-03-31", None],
+        }
+    )
+    placements = pd.DataFrame(
+        {
+            "plan_id": ["A", "A", "B", "C"],
+            "setting": [
+                "mainstream_academy",
+                "special_la_maintained",
+                "special_independent",
+                "general_fe_tertiary_colleges",
+            ],
+            "start_on": ["2023-09-01", "2024-04-01", "2024-01-15", "2023-05-01"],
+            "end_on": ["2024-03-31", None, None, None],
+            "annual_cost": [10_000.0, 20_000.0, 50_000.0, 9_000.0],
+            "health_contribution": [0.0, 0.0, 10_000.0, 0.0],
+            "social_care_contribution": [0.0, 0.0, 5_000.0, 0.0],
+        }
+    )
+    return from_frames(plans, placements, as_of="2024-04-30")
+
+
+@pytest.fixture
+def ex():
+    return four_plans()
+
+
+def test_committed_cost_gross_and_net(ex):
+    # Jan: A 10,000 + B 50,000 + C 9,000 = 69,000   Feb: same = 69,000
+    # Mar 31: C ceased on 31 Mar (its placement no longer current); A's mainstream ends ON 31 Mar (current):
+    #         10,000 + 50,000 = 60,000                Apr: A special 20,000 + B 50,000 = 70,000
+    assert cost.committed_cost_at(ex, MONTHS).tolist() == [69_000, 69_000, 60_000, 70_000]
+    # net: B counts 50,000 - 10,000 - 5,000 = 35,000 -> 54,000; 54,000; 45,000; 55,000
+    assert cost.committed_cost_at(ex, MONTHS, net=True).tolist() == [54_000, 54_000, 45_000, 55_000]
+    # partner contributions 15,000 every month; share of gross in Jan 15,000 / 69,000 = 21.739...%
+    assert cost.partner_contribution_at(ex, MONTHS).tolist() == [15_000] * 4
+    assert cost.partner_funded_share_at(ex, MONTHS).iloc[0] == pytest.approx(100 * 15_000 / 69_000)
+
+
+def test_mi_average_counts_plans_without_placement_as_zero(ex):
+    # active: Jan A,B,C = 3; Feb A,B,C,D = 4; Mar A,B,D = 3; Apr A,B,D = 3  (D has no placement: cost 0)
+    # gross: 69,000/3 = 23,000; 69,000/4 = 17,250; 60,000/3 = 20,000; 70,000/3 = 23,333.33
+    got = cost.average_cost_per_ehcp(ex, MONTHS)
+    assert got.tolist() == pytest.approx([23_000, 17_250, 20_000, 70_000 / 3])
+    # net: 54,000/3 = 18,000; 54,000/4 = 13,500; 45,000/3 = 15,000; 55,000/3 = 18,333.33
+    got_net = cost.average_cost_per_ehcp(ex, MONTHS, net=True)
+    assert got_net.tolist() == pytest.approx([18_000, 13_500, 15_000, 55_000 / 3])
+
+
+def test_average_is_nan_with_no_active_plans(ex):
+    assert math.isnan(cost.average_cost_per_ehcp(ex, ["2020-01-31"]).iloc[0])
+
+
+def test_funding_formula_cost_per_ehcp():
+    # 1,000,000 outturn / 40 plans at the January census = 25,000 per plan
+    assert cost.cost_per_ehcp_funding_formula(1_000_000, 40) == 25_000
+    assert cost.funding_formula_census_date("2023-24") == pd.Timestamp("2024-01-31")
+    with pytest.raises(ValueError, match="positive"):
+        cost.cost_per_ehcp_funding_formula(1_000_000, 0)
+
+
+def test_cost_per_place_by_setting_and_sector():
+    plans = pd.DataFrame(
+        {
+            "plan_id": ["P", "Q", "R"],
+            "child_id": ["1", "2", "3"],
+            "date_of_birth": ["2012-01-01"] * 3,
+            "primary_need": ["ASD"] * 3,
+            "issued_on": ["2024-01-01"] * 3,
+            "ceased_on": [None] * 3,
+        }
+    )
+    placements = pd.DataFrame(
+        {
+            "plan_id": ["P", "Q", "R"],
+            "setting": ["mainstream_academy", "mainstream_academy", "special_academy_free"],
+            "start_on": ["2024-01-01"] * 3,
+            "end_on": [None] * 3,
+            "annual_cost": [10_000.0, 20_000.0, 24_000.0],
+            "health_contribution": [0.0, 4_000.0, 0.0],
+        }
+    )
+    ex = from_frames(plans, placements)
+    got = cost.cost_per_place_by_setting(ex, "2024-02-29")
+    # mainstream academy: (10,000 + 20,000) / 2 = 15,000; special academy: 24,000 / 1
+    assert got.loc["mainstream_academy", ["placements", "total_cost", "mean_cost"]].tolist() == [2, 30_000, 15_000]
+    assert got.loc["special_academy_free", "mean_cost"] == 24_000
+    assert got.loc["special_academy_free", "sector"] == "academy"
+    assert list(got.index) == ["mainstream_academy", "special_academy_free"]
+    # net: (10,000 + 16,000) / 2 = 13,000
+    assert cost.cost_per_place_by_setting(ex, "2024-02-29", net=True).loc["mainstream_academy", "mean_cost"] == 13_000
+    # by sector: both settings are academies: 54,000 / 3 = 18,000
+    assert cost.cost_per_place_by_sector(ex, "2024-02-29").loc["academy", "mean_cost"] == 18_000
+
+
+def test_cost_and_average_by_need(ex):
+    by_need = cost.committed_cost_by_need(ex, MONTHS)
+    # Jan: ASD = A 10,000 + C 9,000 = 19,000; SEMH = B 50,000
+    assert by_need.loc["2024-01-31", "ASD"] == 19_000 and by_need.loc["2024-01-31", "SEMH"] == 50_000
+    avg = cost.average_cost_by_need(ex, MONTHS)
+    # Jan: ASD 19,000 / 2 plans = 9,500. Feb: SLCN is D alone, no placement: 0 / 1 = 0
+    assert avg.loc["2024-01-31", "ASD"] == 9_500
+    assert avg.loc["2024-02-29", "SLCN"] == 0
+    assert math.isnan(avg.loc["2024-02-29", "MLD"])  # no MLD plans
+    assert by_need.sum(axis=1).tolist() == cost.committed_cost_at(ex, MONTHS).tolist()
+
+
+def test_cost_and_average_by_age_band(ex):
+    by_age = cost.committed_cost_by_age_band(ex, MONTHS)
+    # Jan 31: A is 11, B is 15 -> 11-15 = 10,000 + 50,000 = 60,000; C is 19 -> 16-19 = 9,000
+    assert by_age.loc["2024-01-31", "11-15"] == 60_000 and by_age.loc["2024-01-31", "16-19"] == 9_000
+    # Feb 29: B turns 16 -> 11-15 = 10,000 (A); 16-19 = 50,000 + 9,000 = 59,000; D is 5 -> 5-10 = 0
+    assert by_age.loc["2024-02-29", ["5-10", "11-15", "16-19"]].tolist() == [0, 10_000, 59_000]
+    avg = cost.average_cost_by_age_band(ex, MONTHS)
+    # Feb 29: 16-19 has B and C: 59,000 / 2 = 29,500; 5-10 has D: 0 / 1 = 0
+    assert avg.loc["2024-02-29", "16-19"] == 29_500 and avg.loc["2024-02-29", "5-10"] == 0
+    assert by_age.sum(axis=1).tolist() == cost.committed_cost_at(ex, MONTHS).tolist()
+
+
+def test_decomposition_pure_mix(ex):
+    # Mar -> Apr, by setting. N = 3 both months.
+    # Mar: mainstream_academy n1 c10,000; special_independent n1 c50,000; no_placement (D) n1 c0 -> 20,000
+    # Apr: special_la_maintained n1 c20,000; special_independent n1 c50,000; no_placement n1 -> 23,333.33
+    # rates: mainstream 10,000 (empty in Apr: keeps Mar's rate), LA special 20,000 (empty in Mar: Apr's)
+    # mix = (0 - 1/3) * 10,000 + (1/3 - 0) * 20,000 = 3,333.33; rate = 0; interaction = 0
+    dec = cost.average_cost_change_decomposition(ex, "2024-04-30")
+    assert dec.previous == pd.Timestamp("2024-03-31")
+    assert dec.average_previous == pytest.approx(20_000)
+    assert dec.average_current == pytest.approx(70_000 / 3)
+    assert dec.change == pytest.approx(10_000 / 3)
+    assert dec.mix == pytest.approx(10_000 / 3)
+    assert dec.rate == pytest.approx(0) and dec.interaction == pytest.approx(0)
+    rows = dec.by_category
+    assert rows.loc["mainstream_academy", "mix"] == pytest.approx(-10_000 / 3)
+    assert rows.loc["special_la_maintained", "mix"] == pytest.approx(20_000 / 3)
+    assert rows.loc["no_placement", "w1"] == pytest.approx(1 / 3)
+
+
+def test_decomposition_feb_to_mar(ex):
+    # Feb: N = 4, mainstream 10,000, independent 50,000, FE 9,000, none (D) -> 69,000 / 4 = 17,250
+    # Mar: N = 3, mainstream 10,000, independent 50,000, none (D)           -> 60,000 / 3 = 20,000
+    # mix = (1/3 - 1/4)(10,000 + 50,000) + (0 - 1/4) 9,000 = 5,000 - 2,250 = 2,750 = change; rate 0
+    dec = cost.average_cost_change_decomposition(ex, "2024-03-31")
+    assert dec.change == pytest.approx(2_750)
+    assert dec.mix == pytest.approx(2_750) and dec.rate == pytest.approx(0)
+
+
+def _two_month_extract(first: list[tuple], second: list[tuple]) -> object:
+    """Plans P1..Pn active Jan-Feb 2024; ``first``/``second``: (plan, setting, cost) in Jan / in Feb."""
+    ids = sorted({p for p, _, _ in first + second} | {"P1", "P2"})
+    plans = pd.DataFrame(
+        {
+            "plan_id": ids,
+            "child_id": ids,
+            "date_of_birth": ["2012-01-01"] * len(ids),
+            "primary_need": ["ASD"] * len(ids),
+            "issued_on": ["2023-12-01"] * len(ids),
+            "ceased_on": [None] * len(ids),
+        }
+    )
+    rows = [(p, s, "2024-01-01", "2024-01-31", c) for p, s, c in first]
+    rows += [(p, s, "2024-02-01", None, c) for p, s, c in second]
+    placements = pd.DataFrame(rows, columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"])
+    return from_frames(plans, placements)
+
+
+def test_decomposition_pure_rate():
+    # Jan: P1 mainstream 10,000, P2 mainstream 20,000 -> A0 = 15,000; Feb: P1 30,000, P2 20,000 -> 25,000
+    # w = 1 both months; rate = 1 * (25,000 - 15,000) = 10,000; mix = interaction = 0
+    ex = _two_month_extract(
+        [("P1", "mainstream_academy", 10_000.0), ("P2", "mainstream_academy", 20_000.0)],
+        [("P1", "mainstream_academy", 30_000.0), ("P2", "mainstream_academy", 20_000.0)],
+    )
+    dec = cost.average_cost_change_decomposition(ex, "2024-02-29")
+    assert (dec.change, dec.mix, dec.rate, dec.interaction) == pytest.approx((10_000, 0, 10_000, 0))
+
+
+def test_decomposition_with_interaction():
+    # Jan: P1 mainstream 10,000, P2 no placement -> A0 = 10,000 / 2 = 5,000
+    # Feb: P1 mainstream 10,000, P2 mainstream 20,000 -> A1 = 15,000; change = 10,000
+    # w0: mainstream 0.5, none 0.5; w1: mainstream 1, none 0; r mainstream 10,000 -> 15,000; none 0
+    # mix = 0.5 * 10,000 + (-0.5) * 0 = 5,000; rate = 0.5 * 5,000 = 2,500; interaction = 0.5 * 5,000 = 2,500
+    ex = _two_month_extract(
+        [("P1", "mainstream_academy", 10_000.0)],
+        [("P1", "mainstream_academy", 10_000.0), ("P2", "mainstream_academy", 20_000.0)],
+    )
+    dec = cost.average_cost_change_decomposition(ex, "2024-02-29")
+    assert (dec.change, dec.mix, dec.rate, dec.interaction) == pytest.approx((10_000, 5_000, 2_500, 2_500))
+    d = dec.as_dict()
+    assert d["previous"] == "2024-01" and d["mix"] == pytest.approx(5_000)
+
+
+SETTINGS_SMALL = ["mainstream_academy", "special_la_maintained", "special_independent", "neet"]
+DAY = st.integers(0, 89)  # days from 2024-01-01 (Jan - Mar)
+
+
+@st.composite
+def small_extracts(draw):
+    n_plans = draw(st.integers(1, 6))
+    base = pd.Timestamp("2024-01-01")
+    plans = []
+    for i in range(n_plans):
+        issued = draw(DAY)
+        ceased = draw(st.one_of(st.none(), DAY))
+        plans.append((f"P{i}", base + pd.Timedelta(days=issued), None if ceased is None else base + pd.Timedelta(days=ceased)))
+    placements = []
+    for _ in range(draw(st.integers(0, 10))):
+        plan = draw(st.integers(0, n_plans - 1))
+        start = draw(DAY)
+        length = draw(st.one_of(st.none(), st.integers(0, 60)))
+        placements.append(
+            (
+                f"P{plan}",
+                draw(st.sampled_from(SETTINGS_SMALL)),
+                base + pd.Timedelta(days=start),
+                None if length is None else base + pd.Timedelta(days=start + length),
+                float(draw(st.integers(0, 80_000))),
+                float(draw(st.integers(0, 5_000))),
+            )
+        )
+    p = pd.DataFrame(
+        {
+            "plan_id": [x[0] for x in plans],
+            "child_id": [x[0] for x in plans],
+            "date_of_birth": ["2012-01-01"] * n_plans,
+            "primary_need": ["ASD"] * n_plans,
+            "issued_on": [x[1] for x in plans],
+            "ceased_on": [x[2] for x in plans],
+        }
+    )
+    pl = pd.DataFrame(
+        placements, columns=["plan_id", "setting", "start_on", "end_on", "annual_cost", "health_contribution"]
+    )
+    return from_frames(p, pl)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ex=small_extracts(), by=st.sampled_from(cost.CATEGORIES), net=st.booleans())
+def test_decomposition_parts_sum_to_the_change(ex, by, net):
+    dec = cost.average_cost_change_decomposition(ex, "2024-03-31", by=by, net=net)
+    direct = cost.average_cost_per_ehcp(ex, ["2024-02-29", "2024-03-31"], net=net)
+    if direct.isna().any():
+        return  # no active plans in one month: the average is undefined
+    assert dec.average_previous == pytest.approx(direct.iloc[0], abs=1e-6)
+    assert dec.average_current == pytest.approx(direct.iloc[1], abs=1e-6)
+    assert dec.mix + dec.rate + dec.interaction == pytest.approx(dec.change, abs=1e-6)
+    assert dec.by_category["total"].sum() == pytest.approx(dec.change, abs=1e-6)
+    parts = dec.by_category[["mix", "rate", "interaction"]].sum(axis=1)
+    assert parts.to_numpy() == pytest.approx(dec.by_category["total"].to_numpy(), abs=1e-6)
+
+
+def test_category_map_rejects_unknown():
+    with pytest.raises(ValueError, match="setting, sector, group"):
+        cost.category_map("colour")
+    codes, labels = cost.category_map("group")
+    assert labels[codes[schema.SETTING_CODES.index("special_independent")]] == "special"
+
+
+@pytest.fixture
+def sample(sample_dir, request):
+    if not (sample_dir / "plans.csv").exists():
+        pytest.skip(f"the sample extract is not in {sample_dir} yet (engineer 'sample' generates it)")
+    return request.getfixturevalue("sample_extract")
+
+
+def test_sample_against_plain_python_loop(sample):
+    """Committed cost and MI average on the shipped sample, recomputed row by row in plain Python."""
+    ex = sample
+    plans = {r.plan_id: (r.issued_on, r.ceased_on) for r in ex.plans.itertuples()}
+    dates = [pd.Timestamp("2019-01-31"), pd.Timestamp("2023-03-31"), pd.Timestamp("2024-11-30")]
+
+    def active(pid, d):
+        issued, ceased = plans.get(pid, (pd.NaT, pd.NaT))
+        return not pd.isna(issued) and issued <= d and (pd.isna(ceased) or ceased > d)
+
+    got_cost = cost.committed_cost_at(ex, dates)
+    got_net = cost.committed_cost_at(ex, dates, net=True)
+    got_avg = cost.average_cost_per_ehcp(ex, dates)
+    for d in dates:
+        n_active = sum(active(pid, d) for pid in plans)
+        total = net = 0.0
+        for r in ex.placements.itertuples():
+            if (
+                active(r.plan_id, d)
+                and not pd.isna(r.start_on)
+                and r.start_on <= d
+                and (pd.isna(r.end_on) or r.end_on >= d)
+            ):
+                total += r.annual_cost
+                net += r.annual_cost - r.health_contribution - r.social_care_contribution
+        assert got_cost[d] == pytest.approx(total, rel=1e-9)
+        assert got_net[d] == pytest.approx(net, rel=1e-9)
+        assert got_avg[d] == pytest.approx(total / n_active, rel=1e-9)
