@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sendlib.commands.validate",
     "sendlib.commands.headlines",
     "sendlib.commands.refresh",
+    "sendlib.commands.sample",
+    "sendlib.commands.dfe",
 )
 
 

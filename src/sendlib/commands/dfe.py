@@ -1,0 +1,117 @@
+"""Public DfE data commands: ``fetch-dfe``, ``benchmark``, ``backtest`` (thin wrappers over
+:mod:`sendlib.dfe`, :mod:`sendlib.benchmark`, :mod:`sendlib.backtest`)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from sendlib import config
+
+ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def register(subparsers) -> None:
+    f = subparsers.add_parser(
+        "fetch-dfe", help="download DfE's EHC plan statistics release into data/public/",
+        description="Download the 'Education, health and care plans' release data files from DfE's "
+        "statistics service (explore-education-statistics) with a progress bar, resuming partial files "
+        "and recording sha256 checksums in <out>/ehcp-<year>/MANIFEST.json.")
+    f.add_argument("--out", default=None, help=f"destination folder (default: {config.PUBLIC_DATA_DIR})")
+    f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2025 or 2022)")
+    f.add_argument("--base-url", default=None,
+                   help="fetch files as <base-url>/<path> (a mirror) instead of DfE's release zip")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.set_defaults(func=run_fetch)
+
+    b = subparsers.add_parser(
+        "benchmark", help="compare an LA with its statistical neighbours, region and England",
+        description="Benchmark table from DfE's public statistics: the LA's latest value and change, its "
+        "statistical neighbours' median and quartiles, region, England, national rank and LAIT-style "
+        "quartile band (A = best quartile; '-' = neutral measure).")
+    b.add_argument("--la", required=True, help="DfE three-digit code (878), ONS code (E10000008) or name")
+    b.add_argument("--dfe-dir", default=None, help="DfE public data folder (default: $SENDLIB_DFE_DIR, "
+                   "data/public)")
+    b.add_argument("--neighbours", default="2025", choices=["2025", "2021"],
+                   help="statistical-neighbour list version")
+    b.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+    b.set_defaults(func=run_benchmark)
+
+    t = subparsers.add_parser(
+        "backtest", help="backtest one-year-ahead forecasts of every LA's January EHCP count",
+        description="Forecast each LA's January EHC plan count one year ahead (targets 2023-2025) using "
+        "only earlier data; report mean/median absolute % error, 80%/95% interval coverage and n, and the "
+        "same for naive baselines.")
+    t.add_argument("--dfe-dir", default=None, help="DfE public data folder")
+    t.add_argument("--json", action="store_true", help="print JSON")
+    t.set_defaults(func=run_backtest)
+
+
+def run_fetch(args) -> int:
+    from sendlib.dfe.fetch import fetch_release
+
+    out = config.resolve_path(args.out, config.PUBLIC_DATA_DIR)
+    manifest = fetch_release(args.release, out, base_url=args.base_url, progress=not args.quiet)
+    print(f"release {args.release}: {len(manifest)} files up to date in {out} "
+          f"(checksums in MANIFEST.json)")
+    print(ATTRIBUTION)
+    return 0
+
+
+def _fmt(v, unit) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if unit == "pounds":
+        return f"£{v:,.0f}"
+    if unit == "%":
+        return f"{v:.1f}"
+    return f"{v:,.0f}"
+
+
+def run_benchmark(args) -> int:
+    from sendlib.benchmark import benchmark_table
+    from sendlib.dfe import resolve_dfe_dir
+
+    d = resolve_dfe_dir(args.dfe_dir)
+    table = benchmark_table(args.la, d, neighbours=args.neighbours)
+    if args.json:
+        recs = json.loads(table.to_json(orient="records"))
+        print(json.dumps({"la_code": table.attrs["la_code"], "la_name": table.attrs["la_name"],
+                          "neighbours": table.attrs["neighbours"], "measures": recs}, indent=2))
+        return 0
+    print(f"{table.attrs['la_name']} ({table.attrs['la_code']}) against its {args.neighbours} statistical "
+          f"neighbours ({', '.join(table.attrs['neighbours'])}), region and England")
+    cols = ["label", "period", "LA", "prev", "nbr median", "nbr Q1-Q3", "region", "England", "rank", "band"]
+    rows = []
+    for r in table.itertuples():
+        u = r.unit
+        rows.append([r.label, r.period, _fmt(r.la_value, u), _fmt(r.previous_value, u),
+                     _fmt(r.neighbours_median, u), f"{_fmt(r.neighbours_q1, u)}-{_fmt(r.neighbours_q3, u)}",
+                     _fmt(r.region_value, u), _fmt(r.england_value, u),
+                     "-" if math.isnan(r.rank) else f"{int(r.rank)}/{r.rank_of}", r.band or "-"])
+    widths = [max(len(str(x)) for x in col) for col in zip(cols, *rows, strict=True)]
+    for line in [cols, *rows]:
+        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)))
+    print("Bands as DfE LAIT: quartiles of all LAs, A = best quartile for the measure's polarity; '-' = "
+          "neutral measure. Rank 1 = best (neutral: lowest).")
+    print(ATTRIBUTION)
+    return 0
+
+
+def run_backtest(args) -> int:
+    from sendlib.backtest import run_backtest as _run
+    from sendlib.dfe import resolve_dfe_dir
+
+    res = _run(resolve_dfe_dir(args.dfe_dir))
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return 0
+    print(f"One-year-ahead January EHCP forecasts, targets 2023-2025, n = {res['n']} LA-years")
+    print(f"  model (pooled-shrinkage growth): MAPE {res['mape']:.2f}%  median APE {res['median_ape']:.2f}%  "
+          f"80% coverage {res['coverage_80']:.1f}%  95% coverage {res['coverage_95']:.1f}%")
+    for name, s in res["baselines"].items():
+        print(f"  baseline {name:<20} MAPE {s['mape']:.2f}%  median APE {s['median_ape']:.2f}%")
+    for y, s in res["by_year"].items():
+        print(f"  {y}: MAPE {s['mape']:.2f}% (n {s['n']}), 80% coverage {s['coverage_80']:.1f}%, "
+              f"baselines {s['baselines']}")
+    return 0

@@ -1,0 +1,190 @@
+"""Download DfE's "Education, health and care plans" release files into ``data/public/``.
+
+Default source: DfE's statistics service (explore-education-statistics, EES). For each release the
+"download all data" zip is fetched from EES's content API (:data:`RELEASES`) and unzipped into
+``<out>/ehcp-<year>/`` (``data/*.csv``, ``data-guidance/``, ``supporting-files/``), the same layout the
+loaders read. With ``base_url`` the files are fetched one by one as ``<base_url>/<path>`` (a mirror, or
+a test server), into the same layout.
+
+Every download: streamed in chunks with a tqdm progress bar; written to ``<name>.part`` and resumed with
+an HTTP ``Range`` request when a partial file exists (a server answering 200 instead of 206 restarts it);
+renamed into place when complete; its sha256 and size recorded in ``<out>/ehcp-<year>/MANIFEST.json``.
+A file whose sha256 matches the manifest is skipped. Network failures raise :class:`DataError` with a
+one-line message (the CLI exits 1, no traceback). Standard library only (urllib).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+from sendlib import config
+from sendlib.errors import DataError, UsageError
+
+EES_CONTENT_API = "https://content.explore-education-statistics.service.gov.uk/api"
+
+#: Release year -> what to fetch. ``zip_url``: EES "download all data" for the release version;
+#: ``files``: paths inside the release (used with a ``base_url`` mirror, and to check the unzip).
+RELEASES: dict[int, dict] = {
+    2025: {
+        "folder": "ehcp-2025",
+        "page": "https://explore-education-statistics.service.gov.uk/find-statistics/"
+                "education-health-and-care-plans/2025",
+        # releaseVersionId from the release's own data guidance (data-catalogue link)
+        "zip_url": f"{EES_CONTENT_API}/releases/2e60aacd-d46c-416a-af4d-9d2269506ff6/files",
+        "files": [
+            "data/caseload.csv", "data/newplans.csv", "data/timeliness_20_week.csv", "data/requests.csv",
+            "data/assessments.csv", "data/ceased_plans.csv", "data/sen_needs_all_plans.csv",
+            "data/sen_need_newplans.csv", "data/annual_reviews.csv", "data/personal_budgets.csv",
+            "data/residential_settings.csv", "data/work_based_placements.csv",
+            "data-guidance/data-guidance.txt",
+        ],
+    },
+    2022: {
+        "folder": "ehcp-2022",
+        "page": "https://explore-education-statistics.service.gov.uk/find-statistics/"
+                "education-health-and-care-plans/2022",
+        "zip_url": None,  # release version id not recorded; use --base-url or download from the page
+        "files": [
+            "data/sen2_estab_caseload.csv", "data/sen2_mi.csv", "data/sen2_age_caseload.csv",
+            "data/sen2_age_new_plans.csv", "data/sen2_estab_new_plans.csv",
+            "data/sen2_wbp_residential_dmo.csv", "data-guidance/data-guidance.txt",
+        ],
+    },
+}
+CHUNK = 1 << 16
+TIMEOUT = 30
+MANIFEST = "MANIFEST.json"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _load_manifest(folder: Path) -> dict:
+    p = folder / MANIFEST
+    if p.is_file():
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return {}
+    return {}
+
+
+def _save_manifest(folder: Path, manifest: dict) -> None:
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(folder / MANIFEST)
+
+
+def download(url: str, dest: Path, progress: bool = True) -> Path:
+    """Download ``url`` to ``dest``, resuming from ``dest.part`` with an HTTP Range request."""
+    from tqdm import tqdm
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    req = urllib.request.Request(url, headers={"User-Agent": "sendlib-fetch-dfe"})
+    if have:
+        req.add_header("Range", f"bytes={have}-")
+    try:
+        resp = urllib.request.urlopen(req, timeout=TIMEOUT)  # noqa: S310 - http(s) URLs from RELEASES/base-url
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:  # the partial file is already complete
+            part.replace(dest)
+            return dest
+        raise DataError(f"download failed: {url}: HTTP {exc.code} {exc.reason}") from None
+    except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DataError(f"cannot reach {url} ({reason}); are you offline? Partial downloads are kept "
+                        "and resume next time.") from None
+    with resp:
+        status = getattr(resp, "status", 200)
+        if have and status != 206:  # server ignored Range: start again
+            have = 0
+        length = resp.headers.get("Content-Length")
+        total = (int(length) + have) if length is not None else None
+        mode = "ab" if have else "wb"
+        try:
+            with open(part, mode) as fh, tqdm(total=total, initial=have, unit="B", unit_scale=True,
+                                               desc=dest.name, disable=not progress, leave=False) as bar:
+                while True:
+                    chunk = resp.read(CHUNK)
+                    if not chunk:
+                        break
+                    fh.write(chunk)
+                    bar.update(len(chunk))
+        except (TimeoutError, OSError) as exc:
+            raise DataError(f"download of {url} interrupted ({exc}); run the command again to resume") from None
+    if total is not None and part.stat().st_size < total:
+        raise DataError(f"download of {url} incomplete ({part.stat().st_size} of {total} bytes); run the "
+                        "command again to resume")
+    part.replace(dest)
+    return dest
+
+
+def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str | None = None,
+                  progress: bool = True) -> dict:
+    """Download one release into ``<out>/ehcp-<year>/`` and return its manifest
+    ``{path: {"sha256", "bytes", "url"}}``. ``out`` defaults to ``data/public``."""
+    if year not in RELEASES:
+        raise UsageError(f"release {year} is not known; choose from {', '.join(map(str, sorted(RELEASES)))}")
+    rel = RELEASES[year]
+    root = config.resolve_path(out, config.PUBLIC_DATA_DIR)
+    folder = root / rel["folder"]
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = _load_manifest(folder)
+
+    def up_to_date(relpath: str) -> bool:
+        p = folder / relpath
+        rec = manifest.get(relpath)
+        return bool(rec) and p.is_file() and sha256_file(p) == rec["sha256"]
+
+    def record(relpath: str, url: str) -> None:
+        p = folder / relpath
+        manifest[relpath] = {"sha256": sha256_file(p), "bytes": p.stat().st_size, "url": url}
+        _save_manifest(folder, manifest)
+
+    if base_url:
+        for relpath in rel["files"]:
+            if up_to_date(relpath):
+                continue
+            url = base_url.rstrip("/") + "/" + relpath
+            download(url, folder / relpath, progress)
+            record(relpath, url)
+        return manifest
+
+    if all(up_to_date(f) for f in rel["files"]):
+        return manifest
+    if not rel["zip_url"]:
+        raise UsageError(f"no default download address is recorded for the {year} release; download "
+                         f"'all data' from {rel['page']} and unzip it into {folder}, or give --base-url")
+    zpath = root / f"{rel['folder']}.zip"
+    download(rel["zip_url"], zpath, progress)
+    try:
+        with zipfile.ZipFile(zpath) as zf:
+            for info in zf.infolist():
+                name = info.filename
+                if info.is_dir() or name.startswith("/") or ".." in Path(name).parts:
+                    continue
+                target = folder / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                record(name, rel["zip_url"])
+    except zipfile.BadZipFile:
+        zpath.unlink(missing_ok=True)
+        raise DataError(f"{rel['zip_url']} did not return a zip file; download it from {rel['page']}") from None
+    missing = [f for f in rel["files"] if not (folder / f).is_file()]
+    if missing:
+        raise DataError(f"the {year} release zip lacks {missing}; DfE may have changed the release")
+    return manifest
