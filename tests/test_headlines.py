@@ -1,0 +1,153 @@
+"""Headlines dict, its sections mechanism, and the ``sendlib headlines`` command."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import sendlib
+from sendlib import headlines as headlines_module
+from sendlib.cli import main
+from sendlib.extract import from_frames
+from sendlib.headlines import SECTIONS, headlines
+
+REQUIRED = [
+    "period",
+    "ehcp_active",
+    "ehcp_active_prev_month",
+    "avg_cost_per_ehcp",
+    "avg_cost_per_ehcp_prev_month",
+    "independent_placements",
+    "independent_share_count",
+    "independent_share_cost",
+]
+
+
+@pytest.fixture
+def ex():
+    """The A-D fixture of tests/test_cost.py (arithmetic there), extract date 14 May 2024."""
+    plans = pd.DataFrame(
+        {
+            "plan_id": ["A", "B", "C", "D"],
+            "child_id": ["1", "2", "3", "4"],
+            "date_of_birth": ["2012-06-15", "2008-02-29", "2004-04-10", "2019-01-01"],
+            "primary_need": ["ASD", "SEMH", "ASD", "SLCN"],
+            "issued_on": ["2023-09-01", "2024-01-15", "2023-05-01", "2024-02-01"],
+            "ceased_on": [None, None, "2024-03-31", None],
+        }
+    )
+    placements = pd.DataFrame(
+        {
+            "plan_id": ["A", "A", "B", "C"],
+            "setting": [
+                "mainstream_academy",
+                "special_la_maintained",
+                "special_independent",
+                "general_fe_tertiary_colleges",
+            ],
+            "start_on": ["2023-09-01", "2024-04-01", "2024-01-15", "2023-05-01"],
+            "end_on": ["2024-03-31", None, None, None],
+            "annual_cost": [10_000.0, 20_000.0, 50_000.0, 9_000.0],
+            "health_contribution": [0.0, 0.0, 10_000.0, 0.0],
+            "social_care_contribution": [0.0, 0.0, 5_000.0, 0.0],
+        }
+    )
+    return from_frames(plans, placements, as_of="2024-05-14")
+
+
+def test_headlines_hand_computed(ex):
+    h = headlines(ex)  # default period: last full month of 14 May 2024 = April 2024
+    for key in REQUIRED:
+        assert key in h
+    assert h["period"] == "2024-04" and h["financial_year"] == "2024-25" and h["financial_month"] == 1
+    # active: Mar A, B, D = 3; Apr A, B, D = 3
+    assert (h["ehcp_active"], h["ehcp_active_prev_month"], h["ehcp_active_change"]) == (3, 3, 0)
+    assert isinstance(h["ehcp_active"], int)
+    # MI average: Mar 60,000 / 3 = 20,000; Apr 70,000 / 3 = 23,333.33 (rounded to pence)
+    assert h["avg_cost_per_ehcp"] == 23_333.33 and h["avg_cost_per_ehcp_prev_month"] == 20_000
+    assert h["avg_cost_per_ehcp_change"] == 3_333.33
+    # net: 55,000 / 3 = 18,333.33
+    assert h["avg_cost_per_ehcp_net"] == 18_333.33
+    # the change is all mix (A moved from mainstream to a dearer LA special place)
+    assert h["avg_cost_change_mix"] == 3_333.33 and h["avg_cost_change_rate"] == 0
+    # April is the first month of FY 2024-25 and the average rose: no fall yet
+    assert h["avg_cost_falls_in_financial_year"] == 0
+    assert h["avg_cost_per_ehcp_first_fall_in_financial_year"] is False
+    # INMSS: B only. 1 of 3 active plans = 33.33%; 50,000 of 70,000 = 71.43%
+    assert h["independent_placements"] == 1
+    assert h["independent_share_count"] == pytest.approx(100 / 3, abs=1e-4)
+    assert h["independent_share_cost"] == pytest.approx(500 / 7, abs=1e-4)
+    json.dumps(h)
+
+
+def test_explicit_period_and_first_fall(ex):
+    # Feb 2024 (FY 2023-24): average 23,000 (Jan) -> 17,250 (Feb), the first fall since April 2023
+    # (Apr-Dec 2023 the average only rose or stayed level: A and C's costs, no falls)
+    h = headlines(ex, "2024-02")
+    assert h["avg_cost_per_ehcp"] == 17_250 and h["avg_cost_per_ehcp_prev_month"] == 23_000
+    assert h["avg_cost_falls_in_financial_year"] == 1
+    assert h["avg_cost_per_ehcp_first_fall_in_financial_year"] is True
+    assert headlines(ex, pd.Timestamp("2024-02-10"))["period"] == "2024-02"
+
+
+def test_a_section_is_a_one_line_addition(ex, monkeypatch):
+    sections = list(SECTIONS) + ["tests_helper_module:section"]
+    monkeypatch.setattr(headlines_module, "SECTIONS", sections)
+    import sys
+    import types
+
+    helper = types.ModuleType("tests_helper_module")
+    helper.section = lambda extract, period_end: {"overdue_requests": 7, "period_seen": str(period_end.date())}
+    monkeypatch.setitem(sys.modules, "tests_helper_module", helper)
+    h = headlines(ex, "2024-04")
+    assert h["overdue_requests"] == 7 and h["period_seen"] == "2024-04-30"
+
+
+def test_duplicate_keys_from_sections_are_refused(ex, monkeypatch):
+    monkeypatch.setattr(headlines_module, "SECTIONS", list(SECTIONS) + [lambda e, p: {"ehcp_active": 0}])
+    with pytest.raises(ValueError, match="already set"):
+        headlines(ex, "2024-04")
+
+
+def test_module_is_callable_and_exported(ex):
+    assert sendlib.headlines(ex, "2024-04")["ehcp_active"] == 3
+    assert callable(sendlib.monthly_series)
+
+
+def test_cli_json_and_table(ex, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sendlib, "load", lambda path: ex, raising=False)
+    assert main(["headlines", "--data", str(tmp_path), "--period", "2024-04", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ehcp_active"] == 3 and out["period"] == "2024-04"
+    assert main(["headlines", "--data", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "Headlines for 2024-04" in text and "avg_cost_per_ehcp" in text and "23,333.33" in text
+
+
+def test_cli_errors(monkeypatch, capsys, tmp_path):
+    assert main(["headlines", "--data", str(tmp_path), "--period", "2024-13"]) == 2
+    assert "YYYY-MM" in capsys.readouterr().err
+    assert main(["headlines", "--data", str(tmp_path / "missing")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.fixture
+def sample(sample_dir, request):
+    if not (sample_dir / "plans.csv").exists():
+        pytest.skip(f"the sample extract is not in {sample_dir} yet (engineer 'sample' generates it)")
+    return request.getfixturevalue("sample_extract")
+
+
+def test_sample_headlines_meet_the_issue_targets(sample):
+    h = headlines(sample, "2024-11")
+    assert h["ehcp_active"] == pytest.approx(9_754, rel=0.01)
+    assert h["avg_cost_per_ehcp"] == pytest.approx(16_965, rel=0.01)
+    assert -120 <= h["avg_cost_per_ehcp"] - h["avg_cost_per_ehcp_prev_month"] <= -40
+    assert h["avg_cost_per_ehcp_first_fall_in_financial_year"] is True
+    assert h["avg_cost_change_mix"] + h["avg_cost_change_rate"] + h["avg_cost_change_interaction"] == (
+        pytest.approx(h["avg_cost_per_ehcp_change"], abs=0.02)
+    )
+    assert h["independent_share_cost"] > h["independent_share_count"]
+    json.dumps(h)
