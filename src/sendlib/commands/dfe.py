@@ -21,6 +21,8 @@ def register(subparsers) -> None:
     f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2025 or 2022)")
     f.add_argument("--base-url", default=None,
                    help="fetch files as <base-url>/<path> (a mirror) instead of DfE's release zip")
+    f.add_argument("--files", default=None,
+                   help="with --base-url: comma-separated paths of the release, e.g. data/caseload.csv")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=run_fetch)
 
@@ -51,7 +53,8 @@ def run_fetch(args) -> int:
     from sendlib.dfe.fetch import fetch_release
 
     out = config.resolve_path(args.out, config.PUBLIC_DATA_DIR)
-    manifest = fetch_release(args.release, out, base_url=args.base_url, progress=not args.quiet)
+    files = [f.strip() for f in args.files.split(",") if f.strip()] if args.files else None
+    manifest = fetch_release(args.release, out, base_url=args.base_url, progress=not args.quiet, files=files)
     print(f"release {args.release}: {len(manifest)} files up to date in {out} "
           f"(checksums in MANIFEST.json)")
     print(ATTRIBUTION)

@@ -133,9 +133,10 @@ def download(url: str, dest: Path, progress: bool = True) -> Path:
 
 
 def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str | None = None,
-                  progress: bool = True) -> dict:
+                  progress: bool = True, files: list[str] | None = None) -> dict:
     """Download one release into ``<out>/ehcp-<year>/`` and return its manifest
-    ``{path: {"sha256", "bytes", "url"}}``. ``out`` defaults to ``data/public``."""
+    ``{path: {"sha256", "bytes", "url"}}``. ``out`` defaults to ``data/public``. ``files`` (with
+    ``base_url``): only these paths of the release, e.g. ``["data/caseload.csv"]``."""
     if year not in RELEASES:
         raise UsageError(f"release {year} is not known; choose from {', '.join(map(str, sorted(RELEASES)))}")
     rel = RELEASES[year]
@@ -154,8 +155,14 @@ def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str
         manifest[relpath] = {"sha256": sha256_file(p), "bytes": p.stat().st_size, "url": url}
         _save_manifest(folder, manifest)
 
+    if files is not None:
+        unknown = sorted(set(files) - set(rel["files"]))
+        if unknown:
+            raise UsageError(f"{unknown} are not files of the {year} release; choose from {rel['files']}")
+        if not base_url:
+            raise UsageError("choosing files needs --base-url (DfE publishes the release as one zip)")
     if base_url:
-        for relpath in rel["files"]:
+        for relpath in (files if files is not None else rel["files"]):
             if up_to_date(relpath):
                 continue
             url = base_url.rstrip("/") + "/" + relpath

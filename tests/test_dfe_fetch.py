@@ -1,0 +1,148 @@
+"""`sendlib fetch-dfe` over real HTTP: a ThreadingHTTPServer on 127.0.0.1 serves copies of a few DfE
+files (copied into tmp_path at test time, never into the repository); no mocked HTTP client."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from sendlib.cli import main
+
+FILES = ["data-guidance/data-guidance.txt", "data/timeliness_20_week.csv"]
+
+
+class RangeHandler(SimpleHTTPRequestHandler):
+    """Static files with single-range ``Range: bytes=N-`` support (206 Partial Content)."""
+
+    requests_seen: list = []
+
+    def log_message(self, *args):  # keep pytest output quiet
+        pass
+
+    def do_GET(self):  # noqa: N802 - http.server API
+        type(self).requests_seen.append((self.path, self.headers.get("Range")))
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        rng = self.headers.get("Range")
+        if rng and rng.startswith("bytes="):
+            start = int(rng[6:].split("-")[0])
+            if start >= len(data):
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(data)}")
+                self.end_headers()
+                return
+            body = data[start:]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            body = data
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture()
+def served(tmp_path, dfe_dir):
+    """A server whose root holds copies of FILES in the release layout; yields (base_url, root)."""
+    root = tmp_path / "server"
+    for f in FILES:
+        (root / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dfe_dir / "ehcp-2025" / f, root / f)
+
+    def handler(*a, **k):
+        return RangeHandler(*a, directory=str(root), **k)
+
+    RangeHandler.requests_seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", root
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def run_fetch(base_url, out, capsys=None):
+    return main(["fetch-dfe", "--out", str(out), "--base-url", base_url, "--files", ",".join(FILES),
+                 "--quiet"])
+
+
+def test_download_and_manifest(served, tmp_path):
+    base, root = served
+    out = tmp_path / "public"
+    assert run_fetch(base, out) == 0
+    manifest = json.loads((out / "ehcp-2025" / "MANIFEST.json").read_text())
+    assert sorted(manifest) == sorted(FILES)
+    for f in FILES:
+        got = out / "ehcp-2025" / f
+        assert sha(got) == sha(root / f)  # byte-identical copy
+        assert manifest[f]["sha256"] == sha(root / f)
+        assert manifest[f]["bytes"] == (root / f).stat().st_size
+        assert manifest[f]["url"] == f"{base}/{f}"
+    # second run: checksums match, nothing is requested again
+    RangeHandler.requests_seen = []
+    assert run_fetch(base, out) == 0
+    assert RangeHandler.requests_seen == []
+
+
+def test_resume_partial_file(served, tmp_path):
+    base, root = served
+    out = tmp_path / "public"
+    target = out / "ehcp-2025" / "data" / "timeliness_20_week.csv"
+    target.parent.mkdir(parents=True)
+    full = (root / "data" / "timeliness_20_week.csv").read_bytes()
+    half = len(full) // 2
+    (target.parent / (target.name + ".part")).write_bytes(full[:half])
+    assert run_fetch(base, out) == 0
+    assert target.read_bytes() == full
+    assert not (target.parent / (target.name + ".part")).exists()
+    ranges = [r for p, r in RangeHandler.requests_seen if p.endswith("timeliness_20_week.csv")]
+    assert ranges == [f"bytes={half}-"]  # only the missing half was asked for
+
+
+def test_changed_file_is_downloaded_again(served, tmp_path):
+    base, root = served
+    out = tmp_path / "public"
+    assert run_fetch(base, out) == 0
+    local = out / "ehcp-2025" / FILES[0]
+    local.write_bytes(b"tampered")
+    RangeHandler.requests_seen = []
+    assert run_fetch(base, out) == 0
+    assert sha(local) == sha(root / FILES[0])
+    assert [p for p, _ in RangeHandler.requests_seen] == ["/" + FILES[0]]
+
+
+def test_offline_is_a_clear_message(tmp_path, capsys):
+    with socket.socket() as s:  # a free port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    rc = main(["fetch-dfe", "--out", str(tmp_path), "--base-url", f"http://127.0.0.1:{port}", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "cannot reach" in err and "offline" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_release_and_file_are_usage_errors(tmp_path, capsys):
+    assert main(["fetch-dfe", "--out", str(tmp_path), "--release", "1999"]) == 2
+    assert "release 1999" in capsys.readouterr().err
+    assert main(["fetch-dfe", "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9",
+                 "--files", "data/nope.csv"]) == 2
+    assert "not files of the 2025 release" in capsys.readouterr().err
