@@ -21,6 +21,7 @@ low-is-good (DOMAIN.md: for cost low is good; independent places cost about 2.4 
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,8 +229,13 @@ def measure_panel(measure: str, dfe_dir=None) -> pd.DataFrame:
     if measure not in BENCHMARK_MEASURES:
         raise UsageError(f"unknown benchmark measure {measure!r}; choose from "
                          f"{', '.join(BENCHMARK_MEASURES)}")
-    p = BENCHMARK_MEASURES[measure].build(dfe_dir)
-    p = _attach_region(p.drop(columns=["region"]), dfe_dir)
+    return _measure_panel_cached(measure, str(dread.resolve_dfe_dir(dfe_dir))).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _measure_panel_cached(measure: str, root: str) -> pd.DataFrame:
+    p = BENCHMARK_MEASURES[measure].build(root)
+    p = _attach_region(p.drop(columns=["region"]), root)
     return p.sort_values(["level", "la_name", "year"]).reset_index(drop=True)[
         ["level", "la_code", "la_name", "region", "year", "value"]]
 

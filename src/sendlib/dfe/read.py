@@ -262,8 +262,9 @@ def _file(dfe_dir, rel: str) -> Path:
 def read_raw(path: str | Path) -> pd.DataFrame:
     """A DfE CSV as published: every cell text, the BOM stripped, empty cells kept as ''."""
     try:
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[])
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[],
+                           engine="pyarrow")
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read as a DfE CSV (UTF-8 with BOM): {exc}") from exc
 
 
@@ -328,28 +329,31 @@ def _melt(df: pd.DataFrame, value_cols: list[str], names: dict[str, str], path, 
 
 
 def _decode_periods(tp: pd.Series, ident: pd.Series, forced_type: str | None = None):
-    """Vectorised DfE time_period decoding (see :func:`sendlib.periods.dfe_time_period`)."""
+    """Vectorised DfE time_period decoding (see :func:`sendlib.periods.dfe_time_period`): each distinct
+    (time_period, time_identifier) pair is decoded once, then mapped onto the rows."""
     from sendlib.periods import dfe_time_period
 
-    pairs = {(a, b): dfe_time_period(a, b) for a, b in set(zip(tp, ident, strict=True))}
-    decoded = [pairs[(a, b)] for a, b in zip(tp, ident, strict=True)]
-    kinds = [k for _, k in decoded]
-    years, periods = [], []
-    for (v, kind) in decoded:
+    key = tp.astype(str).str.strip() + "|" + ident.astype(str).str.strip()
+    table = {}
+    for k in key.unique():
+        a, b = k.split("|", 1)
+        try:
+            v, kind = dfe_time_period(a, b)
+        except ValueError as exc:
+            raise DataError(f"time_period {a!r} ({b}) is not a DfE period code: {exc}") from None
         kind = forced_type or kind
+        y = v.year if isinstance(v, pd.Timestamp) else int(v)
         if kind == "january_census":
-            y = v.year if isinstance(v, pd.Timestamp) else int(v)
-            periods.append(pd.Timestamp(year=y, month=1, day=31))
+            period = pd.Timestamp(year=y, month=1, day=31)
         elif kind == "calendar_year":
-            y = int(v)
-            periods.append(pd.Timestamp(year=y, month=12, day=31))
-        else:  # financial year starting April y
-            y = int(v)
-            periods.append(pd.Timestamp(year=y + 1, month=3, day=31))
-        years.append(y)
-    out_kinds = [forced_type or k for k in kinds]
-    return (pd.to_datetime(pd.Series(periods)).to_numpy(), np.array(out_kinds, dtype=object),
-            np.array(years, dtype="int64"))
+            period = pd.Timestamp(year=y, month=12, day=31)
+        else:  # financial year starting April y ends 31 March y+1
+            period = pd.Timestamp(year=y + 1, month=3, day=31)
+        table[k] = (period, kind, y)
+    periods = pd.to_datetime(key.map({k: v[0] for k, v in table.items()})).to_numpy()
+    kinds = key.map({k: v[1] for k, v in table.items()}).to_numpy(dtype=object)
+    years = key.map({k: v[2] for k, v in table.items()}).to_numpy(dtype="int64")
+    return periods, kinds, years
 
 
 def _tidy_release_file(path: Path, spec: FileSpec) -> pd.DataFrame:

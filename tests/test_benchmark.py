@@ -1,0 +1,154 @@
+"""Benchmark tables: LAIT-style quartile bands and ranks (hand-checked on tiny fixtures), full tables for
+Devon (878) and Kent (886), LA resolution and CLI exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendlib import benchmark
+from sendlib.benchmark import national_rank, quartile_band
+from sendlib.cli import main
+from sendlib.errors import UsageError
+
+# Eight LAs' values 1..8. numpy "linear" (= R type 7) quartiles:
+#   Q1 = 1 + 0.25*7 = 2.75, Q2 = 4.5, Q3 = 1 + 0.75*7 = 6.25.
+VALS = [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_bands_low_is_good_by_hand():
+    # low is good: A = [1, 2.75], B = (2.75, 4.5], C = (4.5, 6.25], D = (6.25, 8]
+    assert [quartile_band(v, VALS, -1) for v in VALS] == ["A", "A", "B", "B", "C", "C", "D", "D"]
+    assert quartile_band(2.75, VALS, -1) == "A"  # boundary belongs to the lower band (LAIT: <=)
+
+
+def test_bands_high_is_good_by_hand():
+    # high is good: the same quartiles, letters reversed: 8 and 7 are in the best quartile
+    assert [quartile_band(v, VALS, +1) for v in VALS] == ["D", "D", "C", "C", "B", "B", "A", "A"]
+
+
+def test_neutral_and_missing():
+    assert quartile_band(3, VALS, 0) == "-"
+    assert quartile_band(np.nan, VALS, -1) == ""
+    assert quartile_band(4, VALS + [np.nan], -1) == "B"  # missing LAs are left out of the quartiles
+
+
+def test_rank_by_hand():
+    vals = [10, 20, 20, 30]
+    assert [national_rank(v, vals, +1) for v in vals] == [4, 2, 2, 1]  # descending, ties share "min"
+    assert [national_rank(v, vals, -1) for v in vals] == [1, 2, 2, 4]
+    assert np.isnan(national_rank(np.nan, vals, 1))
+
+
+@pytest.fixture(scope="module")
+def tables(dfe_dir):
+    return {la: benchmark.benchmark_table(la, dfe_dir) for la in ("878", "886")}
+
+
+@pytest.mark.parametrize("la", ["878", "886"])
+def test_full_table(tables, la):
+    t = tables[la]
+    assert list(t["measure"]) == list(benchmark.BENCHMARK_MEASURES)
+    assert t["la_value"].notna().all()
+    assert t["england_value"].notna().all() and t["region_value"].notna().all()
+    assert (t["neighbours_n"] >= 9).all()
+    banded = t[t["polarity"] != 0]
+    assert banded["band"].isin(list("ABCD")).all()
+    assert (t.loc[t["polarity"] == 0, "band"] == "-").all()
+    assert ((t["rank"] >= 1) & (t["rank"] <= t["rank_of"])).all()
+    assert (t["neighbours_q1"] <= t["neighbours_median"]).all()
+    assert (t["neighbours_median"] <= t["neighbours_q3"]).all()
+
+
+def test_devon_values_and_polarity(tables, dfe_dir):
+    t = tables["878"].set_index("measure")
+    assert t.loc["ehc_plans", "la_value"] == 9848 and t.loc["ehc_plans", "previous_value"] == 8873
+    assert t.loc["ehc_plans", "england_value"] == 638_745
+    assert t.loc["ehc_plans", "trend"] == "Increase"
+    # growth: 9,848 / 8,873 - 1 = 10.99%
+    assert t.loc["ehc_plans_growth_pc", "la_value"] == pytest.approx((9848 / 8873 - 1) * 100)
+    # independent + non-maintained special share Jan 2025: (863 + NMSS) / 9,848
+    assert t.loc["timeliness_20wk_pc", "la_value"] == pytest.approx(3.2)
+    assert t.loc["timeliness_20wk_pc", "england_value"] == pytest.approx(46.4)
+    # Devon has about the worst timeliness in England: high is good, so band D and a rank near the bottom
+    assert t.loc["timeliness_20wk_pc", "band"] == "D"
+    assert t.loc["timeliness_20wk_pc", "rank"] >= t.loc["timeliness_20wk_pc", "rank_of"] - 5
+    # £ per EHCP (funding formula) = FY 2023-24 high-needs net 143,622,226 / Jan 2024 plans 8,873
+    assert t.loc["cost_per_ehcp_s251", "la_value"] == pytest.approx(143_622_226 / 8873)
+    # independent top-ups share = 55,057,405 / 143,622,226 = 38.3%
+    assert t.loc["independent_topups_share_pc", "la_value"] == pytest.approx(55_057_405 / 143_622_226 * 100)
+    # neighbours' median recomputed by hand from the panel (independent of benchmark_table's code path)
+    p = benchmark.measure_panel("timeliness_20wk_pc", dfe_dir)
+    sn = tables["878"].attrs["neighbours"]
+    vals = p[(p["la_code"].isin(sn)) & (p["year"] == 2024)]["value"].dropna().sort_values().to_list()
+    n = len(vals)
+    med = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+    assert t.loc["timeliness_20wk_pc", "neighbours_median"] == pytest.approx(med)
+
+
+def test_band_matches_polarity_on_real_data(tables, dfe_dir):
+    """Recompute one band with plain Python: quartiles by sorting, then LAIT's reversed letters."""
+    t = tables["886"].set_index("measure")
+    p = benchmark.measure_panel("cost_per_ehcp_s251", dfe_dir)
+    la = p[(p["level"] == "local authority") & (p["year"] == 2023)]["value"].dropna().sort_values().to_list()
+
+    def q(f):  # type-7 quantile by hand
+        h = (len(la) - 1) * f
+        lo = int(h)
+        return la[lo] + (h - lo) * (la[min(lo + 1, len(la) - 1)] - la[lo])
+
+    v = t.loc["cost_per_ehcp_s251", "la_value"]
+    expect = "A" if v <= q(0.25) else "B" if v <= q(0.5) else "C" if v <= q(0.75) else "D"  # low is good
+    assert t.loc["cost_per_ehcp_s251", "band"] == expect
+
+
+def test_neighbour_series(dfe_dir):
+    s = benchmark.neighbour_series("Devon", "ehc_plans", dfe_dir)
+    assert set(s["series"]) == {"LA", "neighbour", "neighbours median", "region", "England"}
+    assert s[s["series"] == "neighbour"]["la_code"].nunique() == 10
+    eng = s[s["series"] == "England"].set_index("year")["value"]
+    assert eng[2024] == 576_474
+    assert s[s["series"] == "LA"].set_index("year")["value"][2025] == 9848
+
+
+def test_resolve_la(dfe_dir):
+    for q in ("878", "E10000008", "devon", " DEVON "):
+        assert benchmark.resolve_la(q, dfe_dir).la_code == "878"
+    with pytest.raises(UsageError, match="Close matches: .*Devon"):
+        benchmark.resolve_la("Devn", dfe_dir)
+
+
+def test_cli_benchmark(dfe_dir, capsys):
+    assert main(["benchmark", "--la", "886", "--dfe-dir", str(dfe_dir), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["la_name"] == "Kent" and len(out["measures"]) == len(benchmark.BENCHMARK_MEASURES)
+    assert main(["benchmark", "--la", "878", "--dfe-dir", str(dfe_dir)]) == 0
+    text = capsys.readouterr().out
+    assert "Devon (878)" in text and "Open Government Licence" in text
+    assert main(["benchmark", "--la", "Devonn", "--dfe-dir", str(dfe_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown local authority 'Devonn'" in err and "Devon" in err and "Traceback" not in err
+    assert main(["benchmark", "--la", "878", "--dfe-dir", str(dfe_dir), "--neighbours", "2021"]) == 1
+    assert "2021 statistical-neighbour list is not available" in capsys.readouterr().err
+
+
+def test_cli_missing_dfe_dir(tmp_path, capsys):
+    assert main(["benchmark", "--la", "878", "--dfe-dir", str(tmp_path / "nope")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_ratio_aggregates_only_matched_las():
+    """Region/England ratios sum LAs having both sides: (10 + 30) / (100 + 300) = 10%."""
+    def frame(vals):
+        return pd.DataFrame({"level": "local authority", "la_code": ["001", "002", "003"],
+                             "la_name": ["A", "B", "C"], "region": "R", "year": 2024, "value": vals})
+
+    num = frame([10.0, 30.0, 5.0])
+    den = frame([100.0, 300.0, np.nan])  # C has no denominator: left out of the aggregate
+    r = benchmark._ratio(num, den, 100)
+    assert r[r["level"] == "national"]["value"].iloc[0] == pytest.approx(10.0)
+    assert r[r["level"] == "region"]["value"].iloc[0] == pytest.approx(10.0)
+    assert set(r[r["level"] == "local authority"]["la_code"]) == {"001", "002"}
