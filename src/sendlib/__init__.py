@@ -10,9 +10,14 @@ The public API is re-exported here; each measure is defined in exactly one modul
 
 from __future__ import annotations
 
-from sendlib import headlines  # a module callable as headlines.headlines() (see its docstring)
+from sendlib import (
+    backlog,  # overdue requests, throughput, flows, clearance projection
+    forecast,  # caseload and spend forecasts against the Safety Valve plan and budget
+    headlines,  # a module callable as headlines.headlines() (see its docstring)
+    timeliness,  # DfE 20-week timeliness
+)
 from sendlib.extract import Extract, Issue
 from sendlib.series import monthly_series
 
-__all__ = ["Extract", "Issue", "headlines", "monthly_series"]
+__all__ = ["Extract", "Issue", "backlog", "forecast", "timeliness", "headlines", "monthly_series"]
 __version__ = "0.1.0"

@@ -171,6 +171,7 @@ SECTIONS: list[Section | str] = [
     period_section,
     engine_section,
     cost_change_section,
+    "sendlib.forecast:headline_section",  # backlog, timeliness, forecast and spend keys
 ]
 
 

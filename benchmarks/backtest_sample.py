@@ -1,0 +1,65 @@
+"""Backtest the caseload forecast on the shipped sample: origins each month end of 2023, 2/6/12 months ahead.
+
+Usage::
+
+    .venv/bin/python benchmarks/backtest_sample.py [--data data/sample] [--year 2023] [--sims 2000]
+
+Prints one line per origin and horizon (forecast, actual, 80% and 95% intervals) and a summary per
+horizon: mean absolute error (plans and %), bias (mean forecast - actual) and the share of origins
+whose actual count fell inside the 80% and 95% intervals. Results are recorded in
+``benchmarks/README.md``. Deterministic: the seed is :data:`sendlib.config.DEFAULT_SEED`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+import sendlib
+from sendlib import config, forecast
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", default=str(config.SAMPLE_DIR), help="extract folder (default: data/sample)"
+    )
+    parser.add_argument("--year", type=int, default=2023, help="calendar year of the forecast origins")
+    parser.add_argument("--sims", type=int, default=forecast.DEFAULT_SIMS, help="simulated paths per origin")
+    args = parser.parse_args(argv)
+
+    extract = sendlib.load(config.resolve_path(args.data))
+    origins = pd.date_range(f"{args.year}-01-31", f"{args.year}-12-31", freq="ME")
+    res = forecast.backtest_caseload(
+        extract, origins, horizons=(2, 6, 12), n_sims=args.sims, seed=config.DEFAULT_SEED
+    )
+
+    pd.set_option("display.width", 140)
+    detail = res.assign(origin=res["origin"].dt.strftime("%Y-%m"), target=res["target"].dt.strftime("%Y-%m"))
+    cols = [
+        "origin",
+        "horizon",
+        "target",
+        "forecast",
+        "actual",
+        "pct_error",
+        "low80",
+        "high80",
+        "low95",
+        "high95",
+    ]
+    print(f"Caseload forecast backtest on {args.data}: origins {args.year}-01 .. {args.year}-12\n")
+    print(detail[cols + ["in80", "in95"]].round(1).to_string(index=False))
+    summary = forecast.backtest_summary(res)
+    print("\nSummary by horizon (months)")
+    print(summary.round(1).to_string())
+    all80 = 100.0 * res["in80"].mean()
+    all95 = 100.0 * res["in95"].mean()
+    print(f"\nAll horizons: 80% interval coverage {all80:.1f}%, 95% interval coverage {all95:.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
