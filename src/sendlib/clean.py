@@ -58,12 +58,19 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         return out, pd.Series(False, index=values.index)
     s = _as_text(values)
     blank = s.isna() | (s == "")
+    fast = pd.to_numeric(s.where(~blank), errors="coerce").astype("float64")
+    fast = fast.where(np.isfinite(fast))  # "inf" is not money
+    todo = (fast.isna() & ~blank).fillna(False).astype(bool)
+    if not todo.any():
+        return pd.Series(fast, index=values.index).astype("float64"), pd.Series(False, index=values.index)
+    s = s[todo]
     t = s.str.replace(r"[\s,£]", "", regex=True).str.replace(r"(?i)^(gbp)|(gbp)$", "", regex=True)
     neg_paren = t.str.startswith("(") & t.str.endswith(")")
     t = t.where(~neg_paren, "-" + t.str.slice(1, -1))
     t = t.str.replace(r"^--", "", regex=True)  # (-5) read as -5, not +5? treat as -5
     num = pd.to_numeric(t.where(t.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)").fillna(False)), errors="coerce")
-    out = pd.Series(num, index=values.index).astype("float64")
+    out = pd.Series(fast, index=values.index).astype("float64")
+    out.loc[todo] = num.astype("float64")
     bad = (out.isna() & ~blank).fillna(False).astype(bool)
     return out, bad
 
@@ -103,7 +110,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     blank = (s.isna() | (s == "")).fillna(True).astype(bool)
     out = _ns(pd.to_datetime(s, format="ISO8601", errors="coerce"))
     # "2024" alone or "20241105" would pass as ISO: insist on a separator after a 4-digit year.
-    iso_shape = s.str.slice(4, 5).isin(["-", "/"]).fillna(False).astype(bool)
+    sep = s.str.slice(4, 5)
+    iso_shape = ((sep == "-") | (sep == "/")).fillna(False).astype(bool)
     out = out.where(iso_shape)
     todo = out.isna() & ~blank
     if todo.any():

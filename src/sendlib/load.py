@@ -238,16 +238,18 @@ def _type_columns(t: TableData, m: Mapping) -> None:
                 data[c] = _empty(col.kind, raw.index)
             continue
         values = raw[c]
-        shown = "'" + clean._as_text(values).fillna("") + "'"
+
+        def shown(m, values=values):
+            return "'" + clean._as_text(values[m]).fillna("") + "'"
         if col.kind == "date":
             v, bad = clean.parse_dates(values)
             soft = (t.name, c) in SOFT_DATES
             t.add(bad, c, "bad_date", "warning" if soft else "error",
-                  shown + " is not a date" + ("; kept with the date blank" if soft else ""),
+                  lambda m, soft=soft: shown(m) + " is not a date" + ("; kept with the date blank" if soft else ""),
                   "Write dates day-first (05/11/2024) or ISO (2024-11-05).")
         elif col.kind == "money":
             v, bad = clean.parse_money(values)
-            t.add(bad, c, "bad_money", "error", shown + " is not an amount of money",
+            t.add(bad, c, "bad_money", "error", lambda m: shown(m) + " is not an amount of money",
                   "Write pounds as 1234.50, £1,234.50 or (1,234) for a negative.")
             if not col.required:
                 v = v.fillna(0.0)
@@ -257,21 +259,21 @@ def _type_columns(t: TableData, m: Mapping) -> None:
                       "Fill in the placement's annual cost (it counts as £0 in average cost until then).")
         elif col.kind == "int":
             v, bad = clean.parse_int(values)
-            t.add(bad, c, "bad_number", "error", shown + " is not a whole number", "Write a whole number.")
+            t.add(bad, c, "bad_number", "error", lambda m: shown(m) + " is not a whole number", "Write a whole number.")
         elif col.kind == "bool":
             v, bad = clean.parse_bool(values)
-            t.add(bad, c, "bad_bool", "error", shown + " is not true/false",
+            t.add(bad, c, "bad_bool", "error", lambda m: shown(m) + " is not true/false",
                   "Write true/false, yes/no, y/n or 1/0 (blank means false).")
         elif col.kind == "fy":
             v, bad = clean.parse_financial_year(values)
-            t.add(bad, c, "bad_financial_year", "error", shown + " is not a financial year",
+            t.add(bad, c, "bad_financial_year", "error", lambda m: shown(m) + " is not a financial year",
                   "Write financial years like 2024-25.")
         elif col.kind == "code":
             v, unknown, changed = clean.normalise_codes(values, col.vocabulary, m.values.get(col.vocabulary))
             allowed = schema.vocabulary(col.vocabulary)
             soft = c == "primary_need"
             t.add(unknown, c, "unknown_code", "warning" if soft else "error",
-                  shown + f" is not a known {c}" + ("; kept with the need blank" if soft else ""),
+                  lambda m, c=c, soft=soft: shown(m) + f" is not a known {c}" + ("; kept with the need blank" if soft else ""),
                   f"Use one of {', '.join(allowed[:8])}{'...' if len(allowed) > 8 else ''}, or map your "
                   f'label in the mapping file: [{col.vocabulary}_values] "your label" = "code".')
             _note_mapped(t, c, values, v, changed)

@@ -198,8 +198,9 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     hidx = _find_header(top, expected)
     if hidx is None:
         hidx = next((i for i, r in enumerate(top) if any(c.strip() for c in r)), 0)
+    frame = _fast_csv(text, data if encoding == "utf-8" else None, top[hidx] if top else [], hidx)
     try:
-        frame = pd.read_csv(
+        frame = frame if frame is not None else pd.read_csv(
             io.StringIO(text),
             skiprows=hidx,
             header=0,
@@ -225,6 +226,30 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     if hidx:
         notes.append(("title_rows", "info", f"{path.name}: skipped {hidx} line(s) above the header row."))
     return _drop_blank_and_total(frame, rows, path.name, notes)
+
+
+def _fast_csv(text: str, data: bytes | None, header: list[str], hidx: int) -> pd.DataFrame | None:
+    """Multi-threaded pyarrow parse for the common case (header on line 1, no blank lines, unique
+    headers), so row numbers stay exact. None means "use the pandas parser" (which also explains errors).
+    """
+    if hidx or len(set(header)) != len(header) or "\n\n" in text or "\n\r\n" in text:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(
+            io.BytesIO(data if data is not None else text.encode("utf-8")),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=False
+            ),
+        )
+        if table.column_names != header:
+            return None
+        mapper = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}.get
+        return table.to_pandas(types_mapper=mapper)
+    except Exception:  # noqa: BLE001 - any doubt: fall back to the pandas parser
+        return None
 
 
 def _cell_text(v) -> str:

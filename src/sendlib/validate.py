@@ -73,7 +73,7 @@ P, PL, A = schema.PLANS, schema.PLACEMENTS, schema.ASSESSMENTS
 class Finding:
     """Rows of one table that break one rule.
 
-    ``what`` is a per-row description (a Series aligned to the table) or one text for all rows;
+    ``what`` is one text for all rows or an array of texts, one per flagged row (in row order);
     ``fix`` says what the analyst should do. ``quarantine`` True removes the rows from the tables.
     """
 
@@ -82,7 +82,7 @@ class Finding:
     column: str | None
     rule: str
     severity: str
-    what: pd.Series | str
+    what: np.ndarray | str
     fix: str
     quarantine: bool = True
 
@@ -111,11 +111,21 @@ class TableData:
         return q
 
     def add(self, mask, column, rule, severity, what, fix, quarantine=None) -> None:
+        """Record a finding. ``what``: a text, a full-length Series, or a function of the mask
+        returning texts for the flagged rows only (so messages cost nothing when no row is flagged)."""
         mask = np.asarray(mask, dtype=bool)
-        if mask.any():
-            if quarantine is None:
-                quarantine = severity == "error"
-            self.findings.append(Finding(self.name, mask, column, rule, severity, what, fix, quarantine))
+        if not mask.any():
+            return
+        if callable(what):
+            what = what(mask)
+        if not isinstance(what, str):
+            what = pd.Series(what)
+            if len(what) == len(mask) and len(mask) != int(mask.sum()):
+                what = what[mask]
+            what = what.astype("string").fillna("").to_numpy(dtype=object)
+        if quarantine is None:
+            quarantine = severity == "error"
+        self.findings.append(Finding(self.name, mask, column, rule, severity, what, fix, quarantine))
 
     def note(self, rule: str, severity: str, message: str, column: str | None = None) -> None:
         self.notes.append(Issue(self.name, None, column, rule, severity, message, self.file))
@@ -133,43 +143,61 @@ def _mask(s: pd.Series) -> np.ndarray:
     return s.fillna(False).to_numpy(dtype=bool)
 
 
+def isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """``values.isin(allowed)`` for id columns, fast on millions of strings (hash lookup on objects)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    left = pa.array(values.astype("string[pyarrow]"))
+    right = pa.array(allowed.dropna().astype("string[pyarrow]").unique())
+    hit = pc.is_in(left, value_set=right.cast(left.type)).fill_null(False)
+    return hit.to_numpy(zero_copy_only=False).astype(bool) & values.notna().to_numpy(dtype=bool)
+
+
 # -------------------------------------------------------------------------------------------------
 # Row rules within one table
 # -------------------------------------------------------------------------------------------------
 
 
 def check_duplicates(t: TableData) -> None:
-    """duplicate_row (keep the first copy) and duplicate_id (quarantine every conflicting copy)."""
+    """duplicate_row (keep the first copy) and duplicate_id (quarantine every conflicting copy).
+
+    Only rows sharing a key with another live row are compared in full, so this is fast on big tables.
+    """
     key = list(schema.CONTRACT[t.name].key)
     if not key or len(t) == 0:
         return
-    live = ~t.quarantined
     d = t.data
-    exact_dup = _mask(d.duplicated(keep="first")) & live
-    first_row = pd.Series(t.rows, index=d.index)
-    if exact_dup.any():
-        firsts = d.reset_index().groupby(list(d.columns), dropna=False, sort=False)["index"].transform("min")
-        what = "exact copy of row " + first_row.loc[firsts.to_numpy()].astype(str).set_axis(d.index)
-        t.add(exact_dup, None, "duplicate_row", "warning", what + "; the copy is set aside, the first kept",
-              "Remove the repeated row from the extract.", quarantine=True)
-    rest = live & ~exact_dup
-    keyed = d.loc[rest, key]
-    has_key = keyed.notna().all(axis=1)
-    keyed = keyed[has_key]
-    clash = keyed.duplicated(keep=False)
-    if clash.any():
+    live = ~t.quarantined & d[key].notna().all(axis=1).to_numpy()
+    sub = d.loc[live]
+    cand = sub.loc[sub[key].duplicated(keep=False).to_numpy()]
+    if cand.empty:
+        return
+    row_of = pd.Series(t.rows, index=d.index)
+    copy = cand.duplicated(keep="first")
+    if copy.any():
+        firsts = cand.reset_index().groupby(list(d.columns), dropna=False, sort=False)["index"].transform("min")
+        first_rows = pd.Series(row_of.loc[firsts.to_numpy()].to_numpy(), index=cand.index)
         mask = np.zeros(len(d), dtype=bool)
-        mask[d.index.get_indexer(keyed.index[clash.to_numpy()])] = True
-        grp = keyed[clash].astype("string").fillna("").agg("|".join, axis=1)
-        rows_of = pd.Series(first_row.loc[grp.index].astype(str).to_numpy(), index=grp.index)
-        lists = rows_of.groupby(grp).transform(lambda x: ", ".join(x))
+        mask[d.index.get_indexer(cand.index[copy.to_numpy()])] = True
+        what = "exact copy of row " + first_rows[copy].astype(str) + "; the copy is set aside, the first kept"
+        t.add(mask, None, "duplicate_row", "warning", what.to_numpy(), "Remove the repeated row from the extract.",
+              quarantine=True)
+    rest = cand.loc[~copy.to_numpy()]
+    clash = rest[key].duplicated(keep=False).to_numpy()
+    if clash.any():
+        keyed = rest.loc[clash, key]
+        mask = np.zeros(len(d), dtype=bool)
+        mask[d.index.get_indexer(keyed.index)] = True
+        grp = keyed.astype("string").fillna("").agg("|".join, axis=1)
+        rows_txt = pd.Series(row_of.loc[keyed.index].astype(str).to_numpy(), index=keyed.index)
+        lists = rows_txt.groupby(grp).transform(lambda x: ", ".join(x))
+        label = keyed[key[0]].astype("string")
         kname = " + ".join(key)
-        label = d.loc[grp.index, key[0]].astype("string")
-        what = pd.Series("", index=d.index, dtype="string")
-        what.loc[grp.index] = (
-            f"{kname} " + label + " appears on rows " + lists + " with different values; all copies are set aside"
-        )
-        t.add(mask, key[0], "duplicate_id", "error", what,
+        what = f"{kname} " + label + " appears on rows " + lists + " with different values; all copies are set aside"
+        # findings hold one text per flagged row, in row order
+        what = what.loc[d.index[mask]]
+        t.add(mask, key[0], "duplicate_id", "error", what.to_numpy(),
               "Keep one correct row for this id in the source system (or give each record its own id).")
 
 
@@ -177,7 +205,9 @@ def check_order(t: TableData, start: str, end: str, rule: str = "end_before_star
     """``end`` earlier than ``start`` on the same row."""
     d = t.data
     bad = _mask(d[end] < d[start])
-    what = f"{end} " + _fmt_date(d[end]) + f" is before {start} " + _fmt_date(d[start])
+    def what(m):
+        return f"{end} " + _fmt_date(d[end][m]) + f" is before {start} " + _fmt_date(d[start][m])
+
     t.add(bad, end, rule, "error", what, fix or f"Correct {start} or {end} in the source system.")
 
 
@@ -199,7 +229,7 @@ def check_after_as_of(t: TableData, as_of: pd.Timestamp | None) -> None:
     for col in HISTORY_COLUMNS.get(t.name, ()):
         bad = _mask(d[col] > as_of)
         t.add(bad, col, "date_after_as_of", "error",
-              f"{col} " + _fmt_date(d[col]) + f" is after the extract date {stamp}",
+              lambda m, col=col: f"{col} " + _fmt_date(d[col][m]) + f" is after the extract date {stamp}",
               "Correct the date, or set as_of (extract.toml or --as-of) to the date the extract was taken.")
     for col in PLANNED_COLUMNS.get(t.name, ()):
         n = int(_mask(d[col] > as_of).sum())
@@ -215,7 +245,7 @@ def check_money(t: TableData) -> None:
         v = t.data[col.name]
         bad = _mask(v < 0)
         t.add(bad, col.name, "negative_money", "error",
-              f"{col.name} is negative (£" + v.round(2).astype(str) + ")",
+              lambda m, v=v, name=col.name: f"{name} is negative: " + v[m].map("£{:,.2f}".format),
               "Costs and budgets are positive pounds; correct the value (credits belong elsewhere).")
 
 
@@ -227,8 +257,8 @@ def check_assessments(t: TableData) -> None:
     check_order(t, "received_on", "closed_on", fix="Correct received_on or closed_on.")
     bad = _mask(d["issued_on"] < d["received_on"])
     t.add(bad, "issued_on", "plan_before_request", "error",
-          "plan issued on " + _fmt_date(d["issued_on"]) + " before the request was received on "
-          + _fmt_date(d["received_on"]),
+          lambda m: "plan issued on " + _fmt_date(d["issued_on"][m]) + " before the request was received on "
+          + _fmt_date(d["received_on"][m]),
           "Correct received_on or issued_on (a re-assessment needs its own request row).")
     dec, out = d["decision"], d["outcome"]
     issued, closed = d["issued_on"].notna(), d["closed_on"].notna()
@@ -240,7 +270,7 @@ def check_assessments(t: TableData) -> None:
         ((out == "plan_issued") & ~issued, "issued_on",
          "outcome plan_issued but issued_on is blank", "Fill in the date the final plan was issued."),
         (issued & out.notna() & (out != "plan_issued"), "outcome",
-         "issued_on is filled but outcome is " + out.fillna(""), "Set outcome to plan_issued or clear issued_on."),
+         lambda m: "issued_on is filled but outcome is " + out[m].fillna(""), "Set outcome to plan_issued or clear issued_on."),
         ((out == "open") & closed, "closed_on",
          "outcome open but closed_on is filled", "Set the outcome (no_plan or withdrawn) or clear closed_on."),
         (out.isna() & closed, "outcome",
@@ -250,7 +280,7 @@ def check_assessments(t: TableData) -> None:
         t.add(_mask(cond), col, "decision_outcome", "error", what, fix)
     no_date = _mask(out.isin(["no_plan", "withdrawn"]) & ~closed & (dec != "refuse"))
     t.add(no_date, "closed_on", "closed_without_date", "warning",
-          "outcome " + out.fillna("") + " but closed_on is blank; kept, closed date unknown",
+          lambda m: "outcome " + out[m].fillna("") + " but closed_on is blank; kept, closed date unknown",
           "Fill in closed_on so the request stops counting as open from that date.")
 
 
@@ -265,13 +295,14 @@ def check_orphans(placements: TableData, plans: TableData) -> None:
     all_ids = plans.data["plan_id"].dropna()
     kept_ids = plans.data.loc[~plans.quarantined, "plan_id"].dropna()
     live = ~placements.quarantined & pid.notna().to_numpy()
-    absent = live & ~_mask(pid.isin(all_ids))
-    dropped = live & _mask(pid.isin(all_ids)) & ~_mask(pid.isin(kept_ids))
+    in_all = isin(pid, all_ids)
+    absent = live & ~in_all
+    dropped = live & in_all & ~isin(pid, kept_ids)
     placements.add(absent, "plan_id", "orphan_placement", "error",
-                   "plan_id " + pid.fillna("") + f" is not in {plans.file}",
+                   lambda m: "plan_id " + pid[m].fillna("") + f" is not in {plans.file}",
                    "Add the plan to the plans table, or correct plan_id.")
     placements.add(dropped, "plan_id", "orphan_placement", "error",
-                   "plan_id " + pid.fillna("") + f" was set aside from {plans.file} (see its issues)",
+                   lambda m: "plan_id " + pid[m].fillna("") + f" was set aside from {plans.file} (see its issues)",
                    "Fix the plan's row; the placement is used again once its plan is.")
 
 
@@ -319,15 +350,13 @@ def finding_issues(t: TableData) -> list[Issue]:
     for f in t.findings:
         pos = np.flatnonzero(f.mask)
         rows = t.rows[pos]
-        if isinstance(f.what, str):
-            whats = [f.what] * len(pos)
-        else:
-            whats = f.what.iloc[pos].astype(str).tolist()
+        whats = [f.what] * len(pos) if isinstance(f.what, str) else list(f.what)
         col = f" column {f.column}," if f.column else ""
         for r, w in zip(rows.tolist(), whats, strict=True):
             msg = f"{t.file} row {r},{col} {w}. {f.fix}"
             out.append(Issue(t.name, int(r), f.column, f.rule, f.severity, msg, t.file))
-    return out
+    notes, rows = out[: len(t.notes)], out[len(t.notes) :]
+    return notes + sorted(rows, key=lambda i: i.row)
 
 
 def quarantine_frame(t: TableData) -> pd.DataFrame:
@@ -339,10 +368,17 @@ def quarantine_frame(t: TableData) -> pd.DataFrame:
     for f in t.findings:
         if not f.quarantine:
             continue
-        pos = np.flatnonzero(f.mask & q)
-        what = pd.Series([f.what] * len(pos)) if isinstance(f.what, str) else f.what.iloc[pos].astype(str)
-        parts.append(pd.DataFrame({"pos": pos, "reason": (f"{f.rule}: " + what.astype(str)).to_numpy()}))
-    reasons = pd.concat(parts).groupby("pos", sort=True)["reason"].agg("; ".join)
+        pos = np.flatnonzero(f.mask)
+        what = pd.Series([f.what] * len(pos) if isinstance(f.what, str) else f.what, dtype="string")
+        parts.append(pd.DataFrame({"pos": pos, "reason": (f"{f.rule}: " + what).to_numpy()}))
+    long = pd.concat(parts).sort_values("pos", kind="stable")
+    multi = long["pos"].duplicated(keep=False).to_numpy()
+    reasons = pd.concat(
+        [
+            long.loc[~multi].set_index("pos")["reason"],
+            long.loc[multi].groupby("pos", sort=True)["reason"].agg("; ".join),
+        ]
+    ).sort_index()
     raw = t.raw.iloc[reasons.index.to_numpy()].reset_index(drop=True)
     raw = raw.astype("string").fillna("")
     head = pd.DataFrame(
