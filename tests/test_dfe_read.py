@@ -198,3 +198,16 @@ def test_parse_values_property(cells):
             assert np.isnan(v) and r == "blank"
         else:
             assert v == pytest.approx(float(cell)) and pd.isna(r)
+
+
+def test_measure_catalogue(dfe_dir):
+    cat = dfe.measure_catalogue(dfe_dir)
+    assert cat["measure"].is_unique and cat["measure"].str.fullmatch(r"[a-z0-9_]+").all()
+    assert set(cat["polarity"]) <= {-1, 0, 1} and set(cat["unit"]) <= {"count", "%", "pounds"}
+    assert (cat["label"].str.len() > 0).all()
+    row = cat.set_index("measure").loc["timeliness_20wk_pc"]
+    assert row["polarity"] == 1 and "covid_2020" in row["notes"] and "COVID-19" in row["note_text"]
+    assert "Cumbria" in cat.set_index("measure").loc["ehc_plans", "note_text"]
+    assert "Hackney" in cat.set_index("measure").loc["ehc_plans", "note_text"]
+    # labels come from DfE's data guidance for columns without a named measure
+    assert cat.set_index("measure").loc["ceased_max_age", "label"] == "Number where maximum age reached"

@@ -11,6 +11,7 @@ from sendlib.dfe.read import (
     current_las,
     january_caseload_history,
     la_lookup,
+    measure_catalogue,
     measure_info,
     read_all,
     read_release_2022,
@@ -23,6 +24,6 @@ from sendlib.dfe.read import (
 
 __all__ = [
     "MEASURES", "MISSING_CODES", "NEIGHBOUR_LISTS", "NOTES", "TIDY_COLUMNS", "MeasureInfo", "current_las",
-    "january_caseload_history", "la_lookup", "measure_info", "neighbour_table", "neighbours", "read_all",
+    "january_caseload_history", "la_lookup", "measure_catalogue", "measure_info", "neighbour_table", "neighbours", "read_all",
     "read_release_2022", "read_release_2025", "read_s251", "read_school_census", "resolve_dfe_dir", "series",
 ]

@@ -203,21 +203,60 @@ ID_COLUMNS = ("time_period", "time_identifier", "geographic_level", "country_cod
               "breakdown")
 
 
-def measure_info(name: str) -> MeasureInfo:
-    """Metadata for ``name``: the named measures, else generic metadata inferred from the name."""
+@functools.lru_cache(maxsize=8)
+def _guidance_labels(root: str) -> dict[str, str]:
+    """``{measure: label}`` from the releases' data-guidance.txt variable tables ("name | description")."""
+    labels: dict[str, str] = {}
+    prefix_of = {Path(spec.path).name: spec for spec in FILES_2025.values()}
+    for rel in ("ehcp-2025/data-guidance/data-guidance.txt", "ehcp-2022/data-guidance/data-guidance.txt"):
+        p = Path(root) / rel
+        if not p.is_file():
+            continue
+        current = None
+        for line in p.read_text(encoding="utf-8-sig", errors="replace").splitlines():
+            if line.startswith("Filename:"):
+                current = line.split(":", 1)[1].strip()
+                continue
+            if current is None or "|" not in line or set(line.replace("|", "").strip()) <= {"-", " "}:
+                continue
+            var, _, desc = (x.strip() for x in line.partition("|"))
+            if not var or var == "Variable name":
+                continue
+            if current in prefix_of:
+                spec = prefix_of[current]
+                labels[spec.rename.get(var, f"{spec.prefix}_{var.lower()}")] = desc
+            elif current == "sen2_mi.csv":
+                labels["mi_" + re.sub(r"[^a-z0-9]+", "_", var.lower())] = desc
+    return labels
+
+
+def measure_info(name: str, dfe_dir=None) -> MeasureInfo:
+    """Metadata for ``name``: the named measures, else metadata inferred from the name, labelled with
+    the variable's description in DfE's data guidance when the DfE folder is available."""
     if name in MEASURES:
         return MEASURES[name]
     unit = "%" if (name.endswith("_pc") or "_pc_" in name or name.endswith("rate")) else "count"
+    label = name.replace("_", " ")
+    try:
+        label = _guidance_labels(str(resolve_dfe_dir(dfe_dir))).get(name, label)
+    except DataError:
+        pass
+    if "%" in label or "percentage" in label.lower():
+        unit = "%"
     for spec in FILES_2025.values():
         if name.startswith(spec.prefix + "_"):
-            return MeasureInfo(name, name.replace("_", " "), unit, 0, spec.path, spec.period_type,
+            return MeasureInfo(name, label, unit, 0, spec.path, spec.period_type,
                                ("person_level_2023", "boundary_changes"))
     if name.startswith("mi_"):
-        return MeasureInfo(name, name.replace("_", " "), unit, 0, f"{RELEASE_2022}/sen2_mi.csv",
+        return MeasureInfo(name, label, unit, 0, f"{RELEASE_2022}/sen2_mi.csv",
                            "calendar_year", ("statements_to_ehcp", "covid_2020", "medway_sthelens_2021",
                                              "dorset_exceptions", "boundary_changes"))
     if name.startswith("caseload2022_"):
-        return MeasureInfo(name, name.replace("_", " "), unit, 0, f"{RELEASE_2022}/sen2_estab_caseload.csv",
+        rest = name.removeprefix("caseload2022_")
+        what = ("EHC plans" if rest.endswith("ehc") else "statements of SEN" if rest.endswith("statements")
+                else "statements and EHC plans")
+        group = re.sub(r"_?(ehc|statements)$", "", rest).replace("_", " ") or "all settings"
+        return MeasureInfo(name, f"{what} at January, {group} (2022 release)", unit, 0, f"{RELEASE_2022}/sen2_estab_caseload.csv",
                            "january_census", ("statements_to_ehcp", "boundary_changes"))
     if name.startswith("s251_"):
         return MeasureInfo(name, name.replace("_", " "), "pounds", 0,
@@ -231,7 +270,25 @@ def measure_info(name: str) -> MeasureInfo:
 
 
 def note_text(info: MeasureInfo) -> str:
+    """The series-break and footnote texts that apply to a measure."""
     return " ".join(NOTES[k] for k in info.notes)
+
+
+def measure_catalogue(dfe_dir=None) -> pd.DataFrame:
+    """Every measure in :func:`read_all` with its metadata: measure, label, unit, polarity, source,
+    period_type, notes (keys) and note_text; plus first/last year and number of LA rows."""
+    df = read_all(dfe_dir)
+    la = df[df["level"] == "local authority"]
+    span = df.groupby("measure")["year"].agg(["min", "max"])
+    n_la = la.groupby("measure").size()
+    rows = []
+    for name in sorted(df["measure"].unique()):
+        info = measure_info(name, dfe_dir)
+        rows.append({"measure": name, "label": info.label, "unit": info.unit, "polarity": info.polarity,
+                     "source": info.source, "period_type": info.period_type, "notes": ",".join(info.notes),
+                     "note_text": note_text(info), "first_year": int(span.loc[name, "min"]),
+                     "last_year": int(span.loc[name, "max"]), "la_rows": int(n_la.get(name, 0))})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------------
