@@ -107,28 +107,22 @@ def _with_aggregates(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float = 1.0, den_year_shift: int = 0) -> pd.DataFrame:
-    """num / den * scale per entity and year. LA pairs are matched first; region and England ratios use
-    the published rows when both sides have them, else sums over LAs with both values (so a ratio's
-    aggregate never mixes LAs missing one side)."""
+    """num / den * scale per LA and year; region and England ratios are sums over the LAs that have
+    BOTH values (so an aggregate never mixes an LA's numerator without its denominator, e.g. Hackney and
+    Peterborough's January 2024 placements, which are 'x' while their totals are published)."""
     den = den.assign(year=den["year"] - den_year_shift)
     la_n = num[num["level"] == "local authority"]
     la_d = den[den["level"] == "local authority"]
     m = la_n.merge(la_d[["la_code", "year", "value"]], on=["la_code", "year"], suffixes=("", "_den"))
     m = m[m["value"].notna() & m["value_den"].notna()]
     rows = [m.assign(value=m["value"] / m["value_den"] * scale)[KEY + ["region", "value"]]]
-    pub_levels = set(num["level"]) & set(den["level"]) - {"local authority"}
     for level in ("region", "national"):
-        if level in pub_levels:
-            a = num[num["level"] == level].merge(den[den["level"] == level][["la_name", "year", "value"]],
-                                                 on=["la_name", "year"], suffixes=("", "_den"))
-            rows.append(a.assign(value=a["value"] / a["value_den"] * scale)[KEY + ["region", "value"]])
-        else:
-            keys = ["region", "year"] if level == "region" else ["year"]
-            g = m.groupby(keys, as_index=False)[["value", "value_den"]].sum()
-            rows.append(pd.DataFrame({
-                "level": level, "la_code": pd.NA,
-                "la_name": g["region"] if level == "region" else "England", "year": g["year"],
-                "region": pd.NA, "value": g["value"] / g["value_den"] * scale}))
+        keys = ["region", "year"] if level == "region" else ["year"]
+        g = m.groupby(keys, as_index=False)[["value", "value_den"]].sum()
+        rows.append(pd.DataFrame({
+            "level": level, "la_code": pd.NA,
+            "la_name": g["region"] if level == "region" else "England", "year": g["year"],
+            "region": pd.NA, "value": g["value"] / g["value_den"] * scale}))
     out = pd.concat(rows, ignore_index=True)
     for c in ("level", "la_code", "la_name", "region"):
         out[c] = out[c].astype("string")
