@@ -152,3 +152,11 @@ def test_ratio_aggregates_only_matched_las():
     assert r[r["level"] == "national"]["value"].iloc[0] == pytest.approx(10.0)
     assert r[r["level"] == "region"]["value"].iloc[0] == pytest.approx(10.0)
     assert set(r[r["level"] == "local authority"]["la_code"]) == {"001", "002"}
+
+
+def test_sen2_january_counts(dfe_dir):
+    s = benchmark.sen2_january_counts("878", dfe_dir)
+    assert s.index[0] == pd.Timestamp("2019-01-31") and s.index[-1] == pd.Timestamp("2025-01-31")
+    assert s[pd.Timestamp("2025-01-31")] == 9848
+    long = benchmark.sen2_january_counts("Devon", dfe_dir, long_series=True)
+    assert long.index[0] == pd.Timestamp("2010-01-31") and long.iloc[0] == 3418

@@ -347,3 +347,24 @@ def neighbour_series(la, measure: str, dfe_dir=None, neighbours: str = "2025") -
     order = {"LA": 0, "neighbour": 1, "neighbours median": 2, "region": 3, "England": 4}
     out = out.assign(_o=out["series"].map(order)).sort_values(["_o", "la_name", "year"]).drop(columns="_o")
     return out.reset_index(drop=True)
+
+
+def sen2_january_counts(la, dfe_dir=None, long_series: bool = False) -> pd.Series:
+    """The LA's official January census (SEN2) EHC plan counts, for reconciling with its own month-end
+    MI counts (compare with the MI count at :func:`sendlib.periods.census_date`, 31 January).
+
+    Index: the census month end (31 January of each year, datetime64); values: counts (float). 2019
+    onwards from the 2025 release; with ``long_series`` also January 2010-2018 from the 2022 release
+    (statements + EHC plans: a series break, see ``sendlib.dfe.NOTES['statements_to_ehcp']``).
+    """
+    from sendlib.dfe import january_caseload_history
+    from sendlib.periods import census_date
+
+    info = resolve_la(la, dfe_dir)
+    hist = january_caseload_history(dfe_dir).loc[info.la_code].dropna()
+    if not long_series:
+        hist = hist[hist.index >= 2019]
+    out = pd.Series(hist.to_numpy(dtype="float64"),
+                    index=pd.DatetimeIndex([census_date(int(y)) for y in hist.index], name="census"),
+                    name="sen2_ehc_plans")
+    return out
