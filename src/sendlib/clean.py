@@ -174,10 +174,9 @@ def parse_financial_year(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     end = pd.to_numeric(parts[1], errors="coerce") % 100
     ok = (end == (start + 1) % 100).fillna(False).astype(bool)
     out = pd.Series(pd.NA, index=values.index, dtype="string")
-    good = ok[ok].index
-    out.loc[good] = (
-        start[good].astype("int64").astype(str) + "-" + (end[good].astype("int64")).map("{:02d}".format)
-    ).astype("string")
+    if ok.any():  # budget tables are a handful of rows: a comprehension is fine here
+        pairs = zip(start[ok].astype("int64"), end[ok].astype("int64"), strict=True)
+        out.loc[ok] = [f"{a}-{b:02d}" for a, b in pairs]
     bad = (~ok & ~blank).astype(bool)
     return out, bad
 
