@@ -340,5 +340,6 @@ def test_sample_flow_identity(sample):
     assert (flow["open_start"] + flow["received"] - flow["closed"] == flow["open_end"]).all()
     # independent method for a few months: the row loop
     for d in months[-3:]:
-        assert flow.loc[d, "open_end"] == loop_snapshot(sample.assessments, d)["open"]
-        assert flow.loc[d, "overdue_end"] == loop_snapshot(sample.assessments, d)["overdue"]
+        expect = loop_snapshot(sample.assessments, d)
+        assert flow.loc[d, "open_end"] == expect["open"]
+        assert flow.loc[d, "overdue_end"] == expect["overdue"]

@@ -216,3 +216,41 @@ def test_reproduces_every_published_la_row(dfe_dir):
         assert np.all(np.abs(got_ex - expect["PC_plans_issued_20_weeks_ex"].to_numpy()) <= 0.05 + 1e-6)
         checked += len(rows)
     assert checked == len(num)
+
+
+@pytest.fixture(scope="module")
+def sample(request):
+    import sendlib
+    from sendlib import config
+
+    if not hasattr(sendlib, "load") or not (config.SAMPLE_DIR / "assessments.csv").exists():
+        pytest.skip("the committed sample (data/sample) or sendlib.load is not available yet")
+    return request.getfixturevalue("sample_extract")
+
+
+def test_sample_matches_duckdb(sample):
+    """Independent method: the same definition written as SQL over the sample's assessments."""
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    con.register("a", sample.assessments[["received_on", "issued_on", "exception"]].copy())
+    sql = """
+        SELECT year(issued_on) AS year,
+               count(*) AS den,
+               sum(CASE WHEN NOT exception THEN 1 ELSE 0 END) AS den_ex,
+               sum(CASE WHEN NOT exception AND date_diff('day', received_on, issued_on) <= 140
+                        THEN 1 ELSE 0 END) AS within_ex,
+               sum(CASE WHEN date_diff('day', received_on, issued_on) > 364 THEN 1 ELSE 0 END) AS over
+        FROM a WHERE issued_on IS NOT NULL GROUP BY 1 ORDER BY 1
+    """
+    expect = con.sql(sql).df().set_index("year")
+    got = timeliness.timeliness_20_week_by_year(sample.assessments)
+    assert got.index.tolist() == expect.index.tolist()
+    assert (got["plans_issued_den"].to_numpy() == expect["den"].to_numpy()).all()
+    assert (got["plans_issued_den_ex"].to_numpy() == expect["den_ex"].to_numpy()).all()
+    assert (got["plans_issued_20_weeks_ex"].to_numpy() == expect["within_ex"].to_numpy()).all()
+    assert (got["plans_issued_gt_1_year"].to_numpy() == expect["over"].to_numpy()).all()
+
+
+def test_sample_timeliness_2024_ytd(sample):
+    # the sample is calibrated to Devon's published 2024 rate, 3.2% (DOMAIN.md section 4)
+    assert round(timeliness.timeliness_20wk_excl_exceptions_ytd(sample.assessments, "2024-11-30"), 1) == 3.2

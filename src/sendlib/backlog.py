@@ -396,13 +396,15 @@ def project_backlog_clearance(
     Model (explicit and deliberately simple):
 
     - the queue is the requests open at ``as_of`` (last full month end), oldest first;
-    - each month ``intake`` new requests arrive (received on the 15th; default: mean requests received
-      per month over the last ``recent_months`` months) and ``throughput`` requests close (default:
-      mean closures of any kind per month over the same months); fractional rates accumulate, so
-      2.5 a month closes 2, 3, 2, 3, ...;
+    - each month ``intake`` new requests enter the queue (received on the 15th; default: mean requests
+      received per month over the last ``recent_months`` months **less refusals**) and ``throughput``
+      requests close (default: mean closures per month over the same months other than refusals:
+      plans issued, decisions not to issue, withdrawals). Refusals are netted off both because they
+      close within weeks and never reach the head of the queue. Fractional rates accumulate, so 2.5
+      a month closes 2, 3, 2, 3, ...;
     - closures take the **oldest** open requests first (FIFO) and happen at the month end;
-    - a closure is a plan issued with probability ``plan_share`` = plans issued / all closures in the
-      recent months (1.0 when there were none); projected issues are in expectation (fractional).
+    - a closure is a plan issued with probability ``plan_share`` = plans issued / closures other than
+      refusals in the recent months (1.0 when there were none); projected issues are in expectation.
 
     Overdue at a month end = queued requests older than 140 days (all cases, exceptions included).
     The rate effect uses non-exception cases only (new arrivals are taken as non-exception), adding
@@ -413,9 +415,10 @@ def project_backlog_clearance(
     m0 = periods.last_full_month(as_of)
     d0 = int(_days([m0])[0])
     recent = backlog_flow(assessments, periods.month_ends(m0 - pd.DateOffset(months=recent_months - 1), m0))
-    intake = float(recent["received"].mean()) if intake is None else float(intake)
-    throughput = float(recent["closed"].mean()) if throughput is None else float(throughput)
-    closed_total = float(recent["closed"].sum())
+    refused = recent["closed_refused"]
+    intake = float((recent["received"] - refused).clip(lower=0).mean()) if intake is None else float(intake)
+    throughput = float((recent["closed"] - refused).mean()) if throughput is None else float(throughput)
+    closed_total = float((recent["closed"] - refused).sum())
     plan_share = float(recent["closed_issued"].sum()) / closed_total if closed_total > 0 else 1.0
 
     received, end = _received_and_end(assessments)
