@@ -30,6 +30,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sendlib import schema
 from sendlib.errors import DataError
@@ -154,13 +156,19 @@ def events_in_months(event_dates, month_ends, groups: np.ndarray | None = None, 
     return out
 
 
+def codes_in(values: pd.Series, choices: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``choices`` (-1 when missing or absent): a pyarrow hash lookup, O(N)."""
+    arr = pa.array(values.astype("string")).cast(pa.large_string())
+    idx = pc.index_in(arr, value_set=pa.array(list(choices), type=pa.large_string())).fill_null(-1)
+    return np.asarray(idx.to_numpy(), dtype="int64")
+
+
 def setting_codes(placements: pd.DataFrame) -> np.ndarray:
     """Index of each placement's setting in :data:`schema.SETTING_CODES`.
 
     Raises :class:`DataError` naming the rows when a setting is missing or not in the contract.
     """
-    codes = pd.Index(schema.SETTING_CODES).get_indexer(placements["setting"].astype("object"))
-    codes = np.asarray(codes, dtype="int64")
+    codes = codes_in(placements["setting"], schema.SETTING_CODES)
     if (codes < 0).any():
         bad = np.flatnonzero(codes < 0)
         shown = ", ".join(f"row {i + 1}: {placements['setting'].iloc[i]!r}" for i in bad[:5])
@@ -171,16 +179,35 @@ def setting_codes(placements: pd.DataFrame) -> np.ndarray:
     return codes
 
 
+def _chunks(values: pd.Series) -> list:
+    arr = pa.array(values.astype("string")).cast(pa.large_string())
+    return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
 def plan_row_of_placements(plans: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
-    """For each placement, the row position of its plan in ``plans`` (-1 when the plan is missing)."""
-    index = pd.Index(plans["plan_id"].astype("object"))
-    if not index.is_unique:
-        dup = index[index.duplicated()].unique()[:5]
+    """For each placement, the row position of its plan in ``plans`` (-1 when the plan is missing).
+
+    One pyarrow dictionary encoding of both id columns (O(N)); raises :class:`DataError` when a
+    plan_id appears more than once in ``plans``.
+    """
+    n_plans = len(plans)
+    enc = pc.dictionary_encode(pa.chunked_array(_chunks(plans["plan_id"]) + _chunks(placements["plan_id"])))
+    chunks = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in enc.chunks]
+    ind = np.concatenate(chunks).astype("int64") if chunks else np.zeros(0, dtype="int64")
+    plan_ind, ref_ind = ind[:n_plans], ind[n_plans:]
+    size = int(ind.max()) + 1 if len(ind) else 0
+    has_id = plan_ind >= 0
+    counts = np.bincount(plan_ind[has_id], minlength=size)
+    if (counts > 1).any():
+        dup_codes = set(np.flatnonzero(counts > 1)[:5].tolist())
+        dup = sorted({str(v) for v, c in zip(plans["plan_id"], plan_ind, strict=True) if c in dup_codes})
         raise DataError(
-            f"plans: plan_id must be unique, but {', '.join(map(str, dup))} appear more than once; "
+            f"plans: plan_id must be unique, but {', '.join(dup)} appear more than once; "
             "load the extract with sendlib.load, which reports duplicates"
         )
-    return index.get_indexer(placements["plan_id"].astype("object"))
+    row_of = np.full(size + 1, -1, dtype="int64")  # last slot: missing ids (-1) map to -1
+    row_of[plan_ind[has_id]] = np.flatnonzero(has_id)
+    return row_of[ref_ind]
 
 
 def plan_intervals(plans: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -188,14 +215,17 @@ def plan_intervals(plans: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return _ns(plans["issued_on"]), _ends(plans["ceased_on"])
 
 
-def current_placement_intervals(plans: pd.DataFrame, placements: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def current_placement_intervals(
+    plans: pd.DataFrame, placements: pd.DataFrame, row: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Days on which each placement is a current placement of an active plan, as ``[start, end)`` ns.
 
     start = max(start_on, plan issued_on); end = min(end_on + 1 day, plan ceased_on) (end_on is the
-    inclusive last day). Placements whose plan is missing get start NaT (never current).
+    inclusive last day). Placements whose plan is missing get start NaT (never current). ``row``: the
+    result of :func:`plan_row_of_placements`, when already computed.
     """
     p_start, p_end = plan_intervals(plans)
-    row = plan_row_of_placements(plans, placements)
+    row = plan_row_of_placements(plans, placements) if row is None else row
     has_plan = row >= 0
     issued = np.where(has_plan, p_start[row], _NAT)
     ceased = np.where(has_plan, p_end[row], _NAT)
@@ -259,7 +289,7 @@ def active_plans_by_need(plans: pd.DataFrame, dates) -> pd.DataFrame:
 
 def _need_codes(plans: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     labels = list(schema.PRIMARY_NEEDS) + ["unknown"]
-    codes = np.asarray(pd.Index(labels[:-1]).get_indexer(plans["primary_need"].astype("object")), dtype="int64")
+    codes = codes_in(plans["primary_need"], labels[:-1])
     codes[codes < 0] = len(labels) - 1
     return codes, labels
 

@@ -66,7 +66,8 @@ class PlacementArrays:
 def placement_arrays(extract: Extract) -> PlacementArrays:
     """The placements of ``extract`` as :class:`PlacementArrays` (computed once, O(N))."""
     pl = extract.placements
-    start, end = caseload.current_placement_intervals(extract.plans, pl)
+    row = caseload.plan_row_of_placements(extract.plans, pl)
+    start, end = caseload.current_placement_intervals(extract.plans, pl, row)
     gross = pl["annual_cost"].to_numpy(dtype="float64", na_value=np.nan)
     gross = np.nan_to_num(gross, nan=0.0)
     contrib = np.zeros(len(pl))
@@ -80,7 +81,7 @@ def placement_arrays(extract: Extract) -> PlacementArrays:
         gross=gross,
         net=gross - contrib,
         start_on=caseload._ns(pl["start_on"]),
-        plan_row=caseload.plan_row_of_placements(extract.plans, pl),
+        plan_row=row,
     )
 
 
