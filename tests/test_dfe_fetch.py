@@ -146,3 +146,25 @@ def test_unknown_release_and_file_are_usage_errors(tmp_path, capsys):
     assert main(["fetch-dfe", "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9",
                  "--files", "data/nope.csv"]) == 2
     assert "not files of the 2025 release" in capsys.readouterr().err
+
+
+def test_release_zip_mirror(served, tmp_path):
+    """The default path: DfE's 'download all data' zip, here a zip built at test time and served locally."""
+    import zipfile
+
+    base, root = served
+    with zipfile.ZipFile(root / "release.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in FILES:
+            zf.write(root / f, f)
+    out = tmp_path / "public"
+    rc = main(["fetch-dfe", "--out", str(out), "--base-url", f"{base}/release.zip", "--files", ",".join(FILES),
+               "--quiet"])
+    assert rc == 0
+    manifest = json.loads((out / "ehcp-2025" / "MANIFEST.json").read_text())
+    for f in FILES:
+        assert sha(out / "ehcp-2025" / f) == sha(root / f) == manifest[f]["sha256"]
+    # everything up to date: a second run downloads nothing
+    RangeHandler.requests_seen = []
+    assert main(["fetch-dfe", "--out", str(out), "--base-url", f"{base}/release.zip", "--files",
+                 ",".join(FILES), "--quiet"]) == 0
+    assert RangeHandler.requests_seen == []

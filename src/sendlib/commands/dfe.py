@@ -20,9 +20,10 @@ def register(subparsers) -> None:
     f.add_argument("--out", default=None, help=f"destination folder (default: {config.PUBLIC_DATA_DIR})")
     f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2025 or 2022)")
     f.add_argument("--base-url", default=None,
-                   help="fetch files as <base-url>/<path> (a mirror) instead of DfE's release zip")
+                   help="fetch files as <base-url>/<path> from a mirror, or a copy of the release zip when the "
+                   "URL ends in .zip (default: DfE's 'download all data' zip)")
     f.add_argument("--files", default=None,
-                   help="with --base-url: comma-separated paths of the release, e.g. data/caseload.csv")
+                   help="comma-separated paths of the release to fetch or check, e.g. data/caseload.csv")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=run_fetch)
 

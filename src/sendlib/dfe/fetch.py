@@ -135,8 +135,9 @@ def download(url: str, dest: Path, progress: bool = True) -> Path:
 def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str | None = None,
                   progress: bool = True, files: list[str] | None = None) -> dict:
     """Download one release into ``<out>/ehcp-<year>/`` and return its manifest
-    ``{path: {"sha256", "bytes", "url"}}``. ``out`` defaults to ``data/public``. ``files`` (with
-    ``base_url``): only these paths of the release, e.g. ``["data/caseload.csv"]``."""
+    ``{path: {"sha256", "bytes", "url"}}``. ``out`` defaults to ``data/public``. ``base_url``: a mirror
+    serving ``<base_url>/<path>``, or (ending ``.zip``) a copy of the release zip. ``files``: only these
+    paths of the release, e.g. ``["data/caseload.csv"]`` (the zip is still downloaded whole)."""
     if year not in RELEASES:
         raise UsageError(f"release {year} is not known; choose from {', '.join(map(str, sorted(RELEASES)))}")
     rel = RELEASES[year]
@@ -159,8 +160,9 @@ def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str
         unknown = sorted(set(files) - set(rel["files"]))
         if unknown:
             raise UsageError(f"{unknown} are not files of the {year} release; choose from {rel['files']}")
-        if not base_url:
-            raise UsageError("choosing files needs --base-url (DfE publishes the release as one zip)")
+    zip_url = rel["zip_url"]
+    if base_url and base_url.lower().split("?")[0].endswith(".zip"):
+        zip_url, base_url = base_url, None  # a mirror of the release zip
     if base_url:
         for relpath in (files if files is not None else rel["files"]):
             if up_to_date(relpath):
@@ -170,13 +172,15 @@ def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str
             record(relpath, url)
         return manifest
 
-    if all(up_to_date(f) for f in rel["files"]):
+    wanted = files if files is not None else rel["files"]
+    if all(up_to_date(f) for f in wanted):
         return manifest
-    if not rel["zip_url"]:
+    if not zip_url:
         raise UsageError(f"no default download address is recorded for the {year} release; download "
                          f"'all data' from {rel['page']} and unzip it into {folder}, or give --base-url")
     zpath = root / f"{rel['folder']}.zip"
-    download(rel["zip_url"], zpath, progress)
+    if not (zpath.is_file() and zipfile.is_zipfile(zpath)):  # a complete zip from an earlier run is reused
+        download(zip_url, zpath, progress)
     try:
         with zipfile.ZipFile(zpath) as zf:
             for info in zf.infolist():
@@ -187,11 +191,11 @@ def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
-                record(name, rel["zip_url"])
+                record(name, zip_url)
     except zipfile.BadZipFile:
         zpath.unlink(missing_ok=True)
-        raise DataError(f"{rel['zip_url']} did not return a zip file; download it from {rel['page']}") from None
-    missing = [f for f in rel["files"] if not (folder / f).is_file()]
+        raise DataError(f"{zip_url} did not return a zip file; download it from {rel['page']}") from None
+    missing = [f for f in wanted if not (folder / f).is_file()]
     if missing:
         raise DataError(f"the {year} release zip lacks {missing}; DfE may have changed the release")
     return manifest
