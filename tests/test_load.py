@@ -1,0 +1,312 @@
+"""sendlib.load end to end: typed tables, as_of, optional tables, mapping files, messy inputs, blocking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+from messy_fixtures import EXPECTED, broken_extract, copy_example
+
+import sendlib
+from sendlib import config, schema
+from sendlib.errors import DataError, UsageError
+from sendlib.load import load
+
+
+@pytest.fixture(scope="module")
+def example():
+    return load(config.EXAMPLE_DIR)
+
+
+def test_load_is_exported():
+    assert sendlib.load is load and "load" in sendlib.__all__
+
+
+def test_example_is_clean_and_typed(example):
+    assert example.usable and example.issues == []
+    assert example.as_of == pd.Timestamp("2024-11-30")
+    assert {k: v["rows_in"] for k, v in example.row_counts.items()} == {
+        "plans": 12, "placements": 13, "assessments": 17, "plan_trajectory": 7, "budget": 2,
+    }
+    assert all(v["rows_quarantined"] == 0 for v in example.row_counts.values())
+    assert len(example.quarantine) == 0
+    for name in schema.TABLES:
+        frame = example.table(name)
+        assert list(frame.columns) == schema.CONTRACT[name].column_names
+        for col in schema.CONTRACT[name].columns:
+            kind = frame[col.name].dtype
+            expected = {
+                "date": "datetime64[ns]", "money": "float64", "int": "int64", "bool": "bool",
+            }.get(col.kind, "string")
+            assert str(kind) == expected, (name, col.name, kind)
+
+
+def test_example_values(example):
+    p = example.placements
+    assert p["annual_cost"].sum() == 24000 + 62500 + 8400 + 7200 + 26000 + 12000 + 25000 + 58000 + 65000 + 9100 + 6000 + 11000 + 7800
+    assert p.loc[p["plan_id"] == "P007", ["health_contribution", "social_care_contribution"]].iloc[0].tolist() == [6000.0, 4000.0]
+    assert example.plans["ceased_on"].notna().sum() == 3
+    assert example.assessments["exception"].sum() == 1
+    assert example.plan_trajectory["month"].iloc[0] == pd.Timestamp("2024-09-30")
+    assert example.budget["financial_year"].tolist() == ["2023-24", "2024-25"]
+
+
+def test_example_readme_figures(example):
+    """The README's worked figures, recomputed here with plain Python over rows (not sendlib measures)."""
+    plans = example.plans.to_dict("records")
+    placements = example.placements.to_dict("records")
+
+    def active(d):
+        return [p["plan_id"] for p in plans if p["issued_on"] <= d and (pd.isna(p["ceased_on"]) or p["ceased_on"] > d)]
+
+    def mi_average(d):
+        ids = active(d)
+        cost = sum(
+            q["annual_cost"] for q in placements
+            if q["plan_id"] in ids and q["start_on"] <= d and (pd.isna(q["end_on"]) or q["end_on"] >= d)
+        )
+        return cost / len(ids)
+
+    oct31, nov30 = pd.Timestamp("2024-10-31"), pd.Timestamp("2024-11-30")
+    assert len(active(oct31)) == 8 and len(active(nov30)) == 9
+    assert mi_average(nov30) == pytest.approx(248_800 / 9)  # £27,644.44
+    assert mi_average(oct31) == pytest.approx(264_700 / 8)  # £33,087.50
+    overdue = [
+        a["request_id"] for a in example.assessments.to_dict("records")
+        if a["outcome"] == "open" and (nov30 - a["received_on"]).days > 140
+    ]
+    assert sorted(overdue) == ["R010", "R011", "R015"]
+
+
+def test_optional_tables_absent_are_none(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    (folder / "plan_trajectory.csv").unlink()
+    (folder / "budget.csv").unlink()
+    e = load(folder)
+    assert e.plan_trajectory is None and e.budget is None
+    assert set(e.row_counts) == {"plans", "placements", "assessments"}
+
+
+def test_contribution_columns_absent_are_zero(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    p = pd.read_csv(folder / "placements.csv", dtype=str, keep_default_na=False)
+    p.drop(columns=["health_contribution", "social_care_contribution", "provider_urn"]).to_csv(
+        folder / "placements.csv", index=False
+    )
+    e = load(folder)
+    assert (e.placements["health_contribution"] == 0.0).all()
+    assert e.placements["health_contribution"].dtype == "float64"
+    assert e.placements["provider_urn"].isna().all()
+
+
+def test_as_of_precedence(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    assert load(folder, as_of="2024-12-31").as_of == pd.Timestamp("2024-12-31")  # explicit wins
+    assert load(folder).as_of == pd.Timestamp("2024-11-30")  # extract.toml
+    (folder / "extract.toml").write_text("as_of = 2024-10-31\n")  # a TOML date also works
+    assert load(folder).as_of == pd.Timestamp("2024-10-31")
+    (folder / "extract.toml").unlink()
+    e = load(folder)
+    # latest event date not after today: R016 received 2024-10-14? no: P010 issued 2024-11-20 is the latest
+    assert e.as_of == pd.Timestamp("2024-11-20")
+    assert any(i.rule == "as_of" and i.severity == "info" for i in e.issues)
+
+
+def test_bad_extract_toml_is_blocking(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    (folder / "extract.toml").write_text("as_of = \n")
+    e = load(folder, errors="return")
+    assert not e.usable and any(i.rule == "bad_extract_toml" for i in e.issues)
+
+
+def test_missing_folder_and_missing_file(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load(tmp_path / "nope")
+    folder = copy_example(tmp_path / "x")
+    (folder / "placements.csv").unlink()
+    with pytest.raises(DataError) as err:
+        load(folder)
+    assert "no placements.csv, placements.xlsx or placements.parquet" in str(err.value)
+    e = err.value.extract
+    assert not e.usable and e.row_counts["placements"] == {"rows_in": 0, "rows_kept": 0, "rows_quarantined": 0}
+    assert e.row_counts["plans"]["rows_kept"] == 12  # what could be read was read
+
+
+def test_missing_column_lists_columns_and_suggests_mapping(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    p = pd.read_csv(folder / "plans.csv", dtype=str, keep_default_na=False)
+    p.rename(columns={"issued_on": "Date Issued"}).to_csv(folder / "plans.csv", index=False)
+    e = load(folder, errors="return")
+    i = next(i for i in e.issues if i.rule == "missing_column")
+    assert i.severity == "blocking" and i.column == "issued_on"
+    assert "'Date Issued'" in i.message and "[plans]" in i.message and 'issued_on = "' in i.message
+
+
+def test_header_only_required_table_is_blocking(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    (folder / "assessments.csv").write_text(
+        (folder / "assessments.csv").read_text().splitlines()[0] + "\n"
+    )
+    e = load(folder, errors="return")
+    assert [i.rule for i in e.issues if i.severity == "blocking"] == ["empty_file"]
+
+
+def test_broken_optional_table_is_left_out_with_a_warning(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    (folder / "budget.csv").write_bytes(b"\x00\x01\x02" * 100)
+    e = load(folder)
+    assert e.usable and e.budget is None
+    assert any(i.rule == "binary_file" and i.severity == "warning" for i in e.issues)
+
+
+def test_broken_rows_reconcile(tmp_path):
+    e = load(broken_extract(tmp_path / "x"))
+    assert e.row_counts == EXPECTED
+    for name, c in e.row_counts.items():
+        assert c["rows_in"] == c["rows_kept"] + c["rows_quarantined"]
+        assert len(e.table(name)) == c["rows_kept"]
+        assert (e.quarantine["table"] == name).sum() == c["rows_quarantined"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# messy inputs: the example written the way real extracts arrive must load to the same tables
+# ---------------------------------------------------------------------------------------------------
+
+
+def _messy_example(folder):
+    """data/example rewritten: plans as xlsx (title rows, date cells, Total row, odd headers);
+    placements as Windows-1252 CSV with £ money, day-first dates, DfE labels and stray spaces;
+    assessments as Excel serial numbers and mixed-case codes; budget as parquet."""
+    clean = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in config.EXAMPLE_DIR.glob("*.csv")}
+    folder.mkdir(parents=True)
+    shutil.copy(config.EXAMPLE_DIR / "extract.toml", folder / "extract.toml")
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "EHCPs"
+    ws.append(["Example County Council: EHC plans"])
+    ws.append(["Extract taken 30/11/2024"])
+    ws.append([" Plan ID", "Child ID ", "Date Of Birth", "PRIMARY NEED", "Issued On", "Ceased On"])
+    for r in clean["plans"].itertuples(index=False):
+        ws.append([
+            r.plan_id, r.child_id, dt.datetime.fromisoformat(r.date_of_birth), f" {r.primary_need.lower()} ",
+            dt.datetime.fromisoformat(r.issued_on), dt.datetime.fromisoformat(r.ceased_on) if r.ceased_on else None,
+        ])
+    ws.append([])
+    ws.append(["Total", 12])
+    wb.save(folder / "plans.xlsx")
+
+    pl = clean["placements"].copy()
+    pl["setting"] = pl["setting"].map(lambda c: f"  {schema.SETTINGS[c].label.upper()} ")
+    for c in ("start_on", "end_on"):
+        pl[c] = pl[c].map(lambda v: dt.date.fromisoformat(v).strftime("%d/%m/%Y") if v else "")
+    pl["annual_cost"] = pl["annual_cost"].map(lambda v: f"£{float(v):,.2f}")
+    pl["provider_name"] = pl["provider_name"].str.replace("Example", "Exémple")
+    pl.columns = [c.replace("_", " ").title() for c in pl.columns]
+    (folder / "placements.csv").write_bytes(pl.to_csv(index=False).encode("cp1252"))
+
+    a = clean["assessments"].copy()
+    for c in ("received_on", "decision_on", "issued_on", "closed_on"):
+        a[c] = a[c].map(lambda v: str((dt.date.fromisoformat(v) - dt.date(1899, 12, 30)).days) if v else "")
+    a["outcome"] = a["outcome"].str.upper()
+    a["exception"] = a["exception"].map({"false": "N", "true": "Y"})
+    (folder / "assessments.csv").write_text("\ufeff" + a.to_csv(index=False), encoding="utf-8")
+
+    shutil.copy(config.EXAMPLE_DIR / "plan_trajectory.csv", folder / "plan_trajectory.csv")
+    b = clean["budget"].copy()
+    b["financial_year"] = b["financial_year"].str.replace("-", "/")
+    b.to_parquet(folder / "budget.parquet")
+    return folder
+
+
+def test_messy_example_loads_to_the_same_tables(tmp_path, example):
+    e = load(_messy_example(tmp_path / "messy"))
+    assert e.usable
+    assert all(c["rows_quarantined"] == 0 for c in e.row_counts.values()), e.row_counts
+    assert not [i for i in e.issues if i.severity in ("blocking", "error", "warning")]
+    for name in schema.TABLES:
+        got, want = e.table(name), example.table(name)
+        if name == schema.PLACEMENTS:
+            got = got.assign(provider_name=got["provider_name"].str.replace("Exémple", "Example"))
+        pd.testing.assert_frame_equal(got, want, check_dtype=True)
+    rules = {i.rule for i in e.issues}
+    assert {"title_rows", "total_row", "encoding", "code_mapped"} <= rules
+
+
+# ---------------------------------------------------------------------------------------------------
+# mapping files
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_mapping_renames_files_headers_labels_and_sheets(tmp_path, example):
+    folder = copy_example(tmp_path / "la")
+    pl = pd.read_csv(folder / "placements.csv", dtype=str, keep_default_na=False)
+    pl["setting"] = pl["setting"].replace({"special_independent": "Indep Spec (ISS)", "mainstream_academy": "Acad"})
+    pl = pl.rename(columns={"plan_id": "EHCP Ref", "annual_cost": "Annual Cost (£)"})
+    pl.to_csv(folder / "Placements export.csv", index=False)
+    (folder / "placements.csv").unlink()
+    plans = pd.read_csv(folder / "plans.csv", dtype=str, keep_default_na=False).rename(columns={"plan_id": "EHCP Ref"})
+    with pd.ExcelWriter(folder / "EHCP list.xlsx") as xl:
+        pd.DataFrame({"a": ["cover"]}).to_excel(xl, sheet_name="Cover", index=False)
+        plans.to_excel(xl, sheet_name="Active and ceased", index=False)
+    (folder / "plans.csv").unlink()
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        """
+[files]
+plans = "EHCP list.xlsx"
+placements = "Placements export.csv"
+
+[sheets]
+plans = "Active and ceased"
+
+[plans]
+plan_id = "EHCP Ref"
+
+[placements]
+plan_id = "ehcp ref"
+annual_cost = "Annual Cost (£)"
+
+[setting_values]
+"Indep Spec (ISS)" = "special_independent"
+"Acad" = "mainstream_academy"
+""",
+        encoding="utf-8",
+    )
+    e = load(folder, mapping=mapping)
+    assert e.usable and all(c["rows_quarantined"] == 0 for c in e.row_counts.values())
+    pd.testing.assert_frame_equal(e.placements, example.placements)
+    # Excel wrote the dates as date cells; they read back identically
+    pd.testing.assert_frame_equal(e.plans, example.plans)
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("[plans]\nplan_idd = \"x\"\n", "not a column of plans"),
+        ("[files]\nplanz = \"x.csv\"\n", "unknown table"),
+        ("[setting_values]\n\"x\" = \"moon\"\n", "not a setting code"),
+        ("[nonsense]\na = \"b\"\n", "unknown section"),
+        ("[plans\n", "not valid TOML"),
+        ("[plans]\nplan_id = 3\n", "quoted text"),
+    ],
+)
+def test_bad_mapping_is_a_usage_error(tmp_path, text, match):
+    m = tmp_path / "m.toml"
+    m.write_text(text)
+    with pytest.raises(UsageError, match=match):
+        load(config.EXAMPLE_DIR, mapping=m)
+
+
+def test_mapping_missing_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="does not exist"):
+        load(config.EXAMPLE_DIR, mapping=tmp_path / "none.toml")
+
+
+def test_mapping_names_a_file_that_is_not_there(tmp_path):
+    e = load(copy_example(tmp_path / "x"), mapping={"files": {"plans": "gone.csv"}}, errors="return")
+    i = next(i for i in e.issues if i.severity == "blocking")
+    assert i.rule == "missing_file" and "gone.csv" in i.message
