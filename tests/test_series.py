@@ -132,7 +132,6 @@ def test_no_as_of_uses_the_latest_event(ex):
     assert monthly_series(ex).index[-1] == pd.Timestamp("2024-03-31")
 
 
-@pytest.mark.xfail(reason="periods.last_full_month gives the month before last for the 1st of a month")
 def test_no_as_of_latest_event_on_the_first_of_a_month(ex):
     ex.as_of = None  # latest event: A's special placement starts 1 April 2024 -> March is the last full month
     assert monthly_series(ex).index[-1] == pd.Timestamp("2024-03-31")

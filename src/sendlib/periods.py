@@ -46,7 +46,7 @@ def last_full_month(as_of) -> pd.Timestamp:
     """The month end on or before ``as_of``: the extract's last full month."""
     ts = pd.Timestamp(as_of).normalize()
     me = month_end(ts)
-    return me if ts == me else month_end(ts - pd.offsets.MonthBegin(1) - pd.Timedelta(days=1))
+    return me if ts == me else month_end(ts.replace(day=1) - pd.Timedelta(days=1))
 
 
 def financial_year_start(date) -> pd.Timestamp:
