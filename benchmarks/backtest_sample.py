@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--year", type=int, default=2023, help="calendar year of the forecast origins")
     parser.add_argument("--sims", type=int, default=forecast.DEFAULT_SIMS, help="simulated paths per origin")
+    parser.add_argument(
+        "--compare", action="store_true", help="also compare the model variants (new_plans x ceasing options)"
+    )
     args = parser.parse_args(argv)
 
     extract = sendlib.load(config.resolve_path(args.data))
@@ -58,7 +61,48 @@ def main(argv: list[str] | None = None) -> int:
     all80 = 100.0 * res["in80"].mean()
     all95 = 100.0 * res["in95"].mean()
     print(f"\nAll horizons: 80% interval coverage {all80:.1f}%, 95% interval coverage {all95:.1f}%")
+    if args.compare:
+        compare(extract, origins, args.sims)
     return 0
+
+
+VARIANTS = (
+    {"new_plans": "requests", "ceasing": "seasonal"},
+    {"new_plans": "requests", "ceasing": "recent", "recent_months": 3},
+    {"new_plans": "requests", "ceasing": "recent", "recent_months": 12},
+    {"new_plans": "issue_rate", "ceasing": "seasonal", "recent_months": 3},
+    {"new_plans": "issue_rate", "ceasing": "seasonal", "recent_months": 12},
+    {"new_plans": "issue_rate", "ceasing": "recent", "recent_months": 3},
+    {"new_plans": "issue_rate", "ceasing": "recent", "recent_months": 12},
+)
+
+
+def compare(extract, origins, sims: int) -> None:
+    """One line per model variant: backtest MAPE and coverage, and the forecast for the next January."""
+    as_of = sendlib.periods.last_full_month(extract.as_of)
+    rows = []
+    for opts in VARIANTS:
+        res = forecast.backtest_caseload(extract, origins, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
+        s = forecast.backtest_summary(res)
+        fc = forecast.forecast_caseload(extract, as_of, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
+        vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory)
+        rows.append(
+            {
+                "new_plans": opts["new_plans"],
+                "ceasing": opts["ceasing"],
+                "recent_months": opts.get("recent_months", 3),
+                "mape_2": s.loc[2, "mape_pct"],
+                "mape_6": s.loc[6, "mape_pct"],
+                "mape_12": s.loc[12, "mape_pct"],
+                "cover80": 100.0 * res["in80"].mean(),
+                "cover95": 100.0 * res["in95"].mean(),
+                f"forecast_{vs['date']:%Y_%m}": vs["forecast"],
+                "low80": vs["low80"],
+                "high80": vs["high80"],
+            }
+        )
+    print("\nModel variants (backtest origins as above; forecast from the extract's last full month)")
+    print(pd.DataFrame(rows).round(2).to_string(index=False))
 
 
 if __name__ == "__main__":
