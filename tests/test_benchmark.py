@@ -160,3 +160,14 @@ def test_sen2_january_counts(dfe_dir):
     assert s[pd.Timestamp("2025-01-31")] == 9848
     long = benchmark.sen2_january_counts("Devon", dfe_dir, long_series=True)
     assert long.index[0] == pd.Timestamp("2010-01-31") and long.iloc[0] == 3418
+
+
+def test_missing_values_say_why(dfe_dir, capsys):
+    assert set(benchmark.COMPONENTS) == set(benchmark.BENCHMARK_MEASURES)
+    # Dorset classed all 2024 plans as exceptions: DfE publishes "x" for its timeliness
+    t = benchmark.benchmark_table("838", dfe_dir).set_index("measure")
+    assert np.isnan(t.loc["timeliness_20wk_pc", "la_value"]) and t.loc["timeliness_20wk_pc", "band"] == ""
+    assert t.loc["timeliness_20wk_pc", "la_missing_reason"] == "timeliness_20wk_pc 2024: x"
+    assert (t.drop(index="timeliness_20wk_pc")["la_missing_reason"] == "").all()
+    assert main(["benchmark", "--la", "Dorset", "--dfe-dir", str(dfe_dir)]) == 0
+    assert "not available: EHC plans issued within 20 weeks" in capsys.readouterr().out

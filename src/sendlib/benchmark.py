@@ -209,6 +209,38 @@ BENCHMARK_MEASURES: dict[str, BenchmarkMeasure] = {m.name: m for m in [
 ]}
 
 
+#: The tidy measures (and year offsets) behind each benchmark measure: used to say why a value is
+#: missing (DfE's code, e.g. "x") in the table's ``la_missing_reason``.
+COMPONENTS: dict[str, tuple[tuple[str, int], ...]] = {
+    "ehc_plans": (("ehc_plans", 0),),
+    "ehc_plans_growth_pc": (("ehc_plans", 0), ("ehc_plans", -1)),
+    "pupils_with_ehc_plan_pc": (("pupils_ehc_plan", 0), ("pupils_total", 0)),
+    "independent_special_share_pc": (("caseload_special_independent", 0),
+                                     ("caseload_special_non_maintained", 0), ("ehc_plans", 0)),
+    "timeliness_20wk_pc": (("timeliness_20wk_pc", 0),),
+    "requests_received": (("requests_received", 0),),
+    "request_refusal_rate_pc": (("requests_refused", 0), ("requests_received", 0)),
+    "assessments": (("assessments", 0),),
+    "new_ehc_plans": (("new_ehc_plans", 0),),
+    "ceased_plans": (("ceased_plans", 0),),
+    "cost_per_ehcp_s251": (("s251_high_needs_net", 0), ("ehc_plans", 1)),
+    "independent_topups_share_pc": (("s251_topups_independent_net", 0), ("s251_high_needs_net", 0)),
+}
+
+
+def _missing_reason(measure: str, la_code: str, year: int, dfe_dir) -> str:
+    """DfE's missing-value codes behind a benchmark value, e.g. "x" or "blank"; "" when none recorded."""
+    df = dread.read_all(dfe_dir)
+    codes = []
+    for comp, offset in COMPONENTS.get(measure, ()):
+        r = df[(df["measure"] == comp) & (df["la_code"] == la_code) & (df["year"] == year + offset)]
+        if r.empty:
+            codes.append(f"{comp} {year + offset}: no row")
+        else:
+            codes += [f"{comp} {year + offset}: {c}" for c in r["missing_reason"].dropna()]
+    return "; ".join(codes)
+
+
 def _inmss(dfe_dir) -> pd.DataFrame:
     a = _with_aggregates(_panel("caseload_special_independent", dfe_dir))
     b = _with_aggregates(_panel("caseload_special_non_maintained", dfe_dir))
@@ -280,7 +312,8 @@ def benchmark_table(la, dfe_dir=None, neighbours: str = "2025") -> pd.DataFrame:
     Columns: measure, label, unit, polarity, period (latest period of the measure), la_value,
     previous_value, change, trend, neighbours_median, neighbours_q1, neighbours_q3, neighbours_n
     (neighbours with a value), region, region_value, england_value, rank, rank_of, band (A-D, "-" for
-    neutral, "" if the LA has no value), source, notes. Values in the measure's unit.
+    neutral, "" if the LA has no value), la_missing_reason (why the LA has no value: DfE's code per
+    source figure, e.g. "timeliness_20wk_pc 2024: x"), source, notes. Values in the measure's unit.
     """
     info = resolve_la(la, dfe_dir)
     sn = _neighbours(info.la_code, neighbours, dfe_dir)
@@ -315,6 +348,7 @@ def benchmark_table(la, dfe_dir=None, neighbours: str = "2025") -> pd.DataFrame:
             "rank": national_rank(v, vals, m.polarity),
             "rank_of": int(np.isfinite(vals).sum()),
             "band": quartile_band(v, vals, m.polarity),
+            "la_missing_reason": "" if np.isfinite(v) else _missing_reason(m.name, info.la_code, year, dfe_dir),
             "source": m.source,
             "notes": " ".join(dread.NOTES[k] for k in m.notes),
         })

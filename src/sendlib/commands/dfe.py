@@ -96,6 +96,10 @@ def run_benchmark(args) -> int:
     widths = [max(len(str(x)) for x in col) for col in zip(cols, *rows, strict=True)]
     for line in [cols, *rows]:
         print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)))
+    for r in table.itertuples():
+        if r.la_missing_reason:
+            print(f"  not available: {r.label}: {r.la_missing_reason} (DfE codes: x unavailable, z not "
+                  "applicable, c suppressed; blank = empty cell)")
     print("Bands as DfE LAIT: quartiles of all LAs, A = best quartile for the measure's polarity; '-' = "
           "neutral measure. Rank 1 = best (neutral: lowest).")
     print(ATTRIBUTION)
