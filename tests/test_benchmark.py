@@ -171,3 +171,10 @@ def test_missing_values_say_why(dfe_dir, capsys):
     assert (t.drop(index="timeliness_20wk_pc")["la_missing_reason"] == "").all()
     assert main(["benchmark", "--la", "Dorset", "--dfe-dir", str(dfe_dir)]) == 0
     assert "not available: EHC plans issued within 20 weeks" in capsys.readouterr().out
+
+
+def test_neighbour_panels(dfe_dir):
+    p = benchmark.neighbour_panels("878", dfe_dir=dfe_dir)
+    assert {"ehc_plans", "timeliness_20wk_pc"} <= set(p["measure"])
+    assert "cost_per_ehcp_s251" not in set(p["measure"])  # one financial year only: not a time series
+    assert p.groupby("measure")["year"].nunique().min() > 1

@@ -402,3 +402,19 @@ def sen2_january_counts(la, dfe_dir=None, long_series: bool = False) -> pd.Serie
                     index=pd.DatetimeIndex([census_date(int(y)) for y in hist.index], name="census"),
                     name="sen2_ehc_plans")
     return out
+
+
+def neighbour_panels(la, measures=None, dfe_dir=None, neighbours: str = "2025") -> pd.DataFrame:
+    """:func:`neighbour_series` for several measures stacked (default: every benchmark measure with
+    more than one period), with ``measure``, ``label`` and ``unit`` columns: one small multiple per
+    measure, e.g. ``plots.small_multiples(frame, x="year", y="value", panel="label", group="la_name")``.
+    """
+    if measures is None:
+        measures = [m for m in BENCHMARK_MEASURES
+                    if measure_panel(m, dfe_dir)["year"].nunique() > 1]
+    parts = []
+    for name in measures:
+        s = neighbour_series(la, name, dfe_dir, neighbours)
+        m = BENCHMARK_MEASURES[name]
+        parts.append(s.assign(measure=name, label=m.label, unit=m.unit))
+    return pd.concat(parts, ignore_index=True)
