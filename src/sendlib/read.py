@@ -381,14 +381,18 @@ def _drop_blank_and_total(frame: pd.DataFrame, rows: np.ndarray, name: str, note
     if len(frame) == 0:
         return RawTable(frame, rows, name, notes)
     blank = np.ones(len(frame), dtype=bool)
-    for c in frame.columns:
+    for c in frame.columns:  # columns, not rows; stops at the first column that is never blank
         col = frame[c]
-        blank &= (col.isna() | (col.astype("str").str.strip() == "")).to_numpy()
+        if col.dtype.kind in "fiumMb":
+            blank &= col.isna().to_numpy()
+        else:
+            blank &= (col.astype("string").fillna("").str.strip() == "").to_numpy(dtype=bool)
+        if not blank.any():
+            break
     tail_n = min(TOTAL_SEARCH_ROWS, len(frame))
-    tail = frame.iloc[-tail_n:]
-    is_total = np.zeros(tail_n, dtype=bool)
-    for c in tail.columns:
-        is_total |= tail[c].astype("str").str.match(_TOTAL_RE).fillna(False).to_numpy(dtype=bool)
+    # at most TOTAL_SEARCH_ROWS rows: a plain scan of the cells is cheapest here
+    tail = frame.iloc[-tail_n:].to_numpy(dtype=object)
+    is_total = np.array([any(isinstance(v, str) and _TOTAL_RE.match(v) for v in row) for row in tail], dtype=bool)
     junk_tail = is_total | blank[-tail_n:]
     # a trailing run: from the last non-junk row onwards
     trailing = np.flip(np.logical_and.accumulate(np.flip(junk_tail)))
