@@ -211,3 +211,26 @@ def test_measure_catalogue(dfe_dir):
     assert "Hackney" in cat.set_index("measure").loc["ehc_plans", "note_text"]
     # labels come from DfE's data guidance for columns without a named measure
     assert cat.set_index("measure").loc["ceased_max_age", "label"] == "Number where maximum age reached"
+
+
+def test_headline_caseload_against_duckdb(dfe_dir, tidy):
+    """Independent read of caseload.csv with duckdb SQL: every LA's headline count in every year."""
+    duckdb = pytest.importorskip("duckdb")
+    path = str(dfe_dir / "ehcp-2025" / "data" / "caseload.csv")
+    sql = f"""
+        SELECT old_la_code AS la_code, CAST(substr(time_period, 1, 4) AS INTEGER) + 1 AS year,
+               CAST(ehcplans AS DOUBLE) AS value
+        FROM read_csv('{path}', all_varchar = true, header = true)
+        WHERE geographic_level = 'Local authority' AND breakdown_topic = 'All EHC plans'
+    """
+    ref = duckdb.sql(sql).df().sort_values(["la_code", "year"]).reset_index(drop=True)
+    ours = tidy[(tidy["measure"] == "ehc_plans") & (tidy["level"] == "local authority")]
+    ours = ours[["la_code", "year", "value"]].sort_values(["la_code", "year"]).reset_index(drop=True)
+    assert len(ref) == len(ours) > 1000  # ~152 LAs x 7 Januaries
+    assert (ref["la_code"].astype(str).to_numpy() == ours["la_code"].astype(str).to_numpy()).all()
+    assert (ref["year"].to_numpy() == ours["year"].to_numpy()).all()
+    assert np.allclose(ref["value"].to_numpy(), ours["value"].to_numpy())
+    # LAs sum to England's published count every January
+    sums = ours.groupby("year")["value"].sum()
+    eng = tidy[(tidy["measure"] == "ehc_plans") & (tidy["level"] == "national")].set_index("year")["value"]
+    assert (sums == eng.reindex(sums.index)).all()
