@@ -98,10 +98,12 @@ REFUSED_SHARE: dict[int, float] = {
     2021: 0.29,
     2022: 0.32,
     2023: 0.33,
-    2024: 0.34,
+    2024: 0.40,
 }
 #: Requests open and over 20 weeks old at the extract date.
 OVERDUE_AT_AS_OF = 620
+#: Requests closed with a decision not to issue in November 2024 by a backlog-clearing panel.
+NOV_NO_PLAN = 30
 #: Share of requests with a legal exception to the 20-week limit.
 EXCEPTION_SHARE = 0.04
 #: MI average cost of an EHCP at 2024-11-30 (pounds) and its fall from 2024-10-31.
@@ -226,7 +228,7 @@ def _row(**probs: float) -> np.ndarray:
 def _trend(days: np.ndarray) -> np.ndarray:
     """Growth factor of independent placements by move date: 0.8 in 2016 rising to about 1.8 in 2024."""
     years = (days - _d("2016-01-01")) / 365.25
-    return np.clip(0.80 + 0.13 * years, 0.4, 2.2)
+    return np.clip(0.85 + 0.13 * years, 0.4, 2.2)
 
 
 # Initial placement at issue, by phase at issue.
@@ -264,7 +266,7 @@ MOVES: dict[str, dict[int, np.ndarray]] = {
         _AP: _row(AP=0.6, SP=0.2, IN=0.2),
     },
     "post16": {
-        _MS: _row(FE=0.55, MS=0.22, S16=0.04, NEET=0.09, OT=0.10),
+        _MS: _row(FE=0.50, MS=0.27, S16=0.04, NEET=0.09, OT=0.10),
         _RP: _row(FE=0.62, RP=0.10, S16=0.10, NEET=0.08, OT=0.10),
         _IM: _row(FE=0.5, IM=0.4, NEET=0.1),
         _SP: _row(SP=0.52, FE=0.28, S16=0.12, NEET=0.03, OT=0.05),
@@ -314,8 +316,12 @@ PROVIDER_KIND: dict[str, tuple[str, int]] = {
     "other_placement_settings": ("Placement Provider", 6),
     "nm_early_years": ("Nursery", 60),
 }
-#: The new maintained special free school that opens in November 2024 (step-down batch).
+#: The new special free school that opens in November 2024, and the step-downs into it from INMSS.
 NEW_SCHOOL_NAME = "Example Special Free School 1"
+NEW_SCHOOL_URN = "459999"
+NOV_STEP_DOWNS = 30
+#: Smallest month-on-month rise of the MI average May-October 2024 (pounds) before repricing kicks in.
+MIN_MONTHLY_RISE = 25.0
 
 # ---------------------------------------------------------------------------------------------------
 # Date helpers: dates are int64 days since 1970-01-01 throughout; NONE = missing, FAR = not yet.
@@ -397,8 +403,8 @@ def monthly_issued(k: float = 1.0) -> np.ndarray:
     return out
 
 
-#: Seasonal weight of ceasing by calendar month (leavers' plans are ceased in the autumn).
-CEASE_SEASON = np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.8, 1.0, 4.0, 4.0, 3.5, 0.6])
+#: Seasonal weight of ceasing by calendar month (leavers' plans are ceased in the autumn and winter).
+CEASE_SEASON = np.array([3.5, 0.35, 0.35, 0.35, 0.35, 0.35, 0.8, 1.0, 4.0, 4.0, 4.5, 3.5])
 
 
 def monthly_ceased(issued: np.ndarray, k: float = 1.0) -> np.ndarray:
@@ -588,41 +594,47 @@ def _placement_spells(r: np.random.Generator, plans: dict[str, np.ndarray]) -> d
     return {"plan_ix": plan_ix, "start": start, "end": end, "cat": cats}
 
 
+_CODES = np.array(schema.SETTING_CODES)
+_CODE_IX = {c: i for i, c in enumerate(schema.SETTING_CODES)}
+_INMSS_IX = np.array([_CODE_IX[c] for c in schema.INDEPENDENT_SETTINGS_INMSS])
+_COST_MEAN_IX = np.array([float(COST_MEAN[c]) for c in schema.SETTING_CODES])
+
+
 def _settings_from_cats(r: np.random.Generator, cats: np.ndarray) -> np.ndarray:
-    codes = np.array(schema.SETTING_CODES)
-    out = np.empty(len(cats), dtype=object)
+    """A setting (index into ``schema.SETTING_CODES``) for each category, by the shares in CAT_SETTINGS."""
+    out = np.zeros(len(cats), dtype=np.int64)
     for ci, name in enumerate(CATS):
         sel = np.flatnonzero(cats == ci)
         if len(sel) == 0:
             continue
-        settings = list(CAT_SETTINGS[name])
+        settings = np.array([_CODE_IX[c] for c in CAT_SETTINGS[name]])
         p = np.array(list(CAT_SETTINGS[name].values()))
-        out[sel] = np.array(settings, dtype=object)[r.choice(len(settings), len(sel), p=p / p.sum())]
-    assert set(out) <= set(codes)
-    return out.astype(str)
+        out[sel] = settings[r.choice(len(settings), len(sel), p=p / p.sum())]
+    return out
 
 
 def _costs(r: np.random.Generator, setting: np.ndarray, start: np.ndarray) -> np.ndarray:
-    mean = pd.Series(setting).map(COST_MEAN).to_numpy(dtype=float)
+    """Annual cost (pounds): the setting's mean, inflated by start date, times lognormal noise (mean 1)."""
+    mean = _COST_MEAN_IX[setting]
     infl = (1 + FEE_INFLATION) ** ((start - _d("2024-06-01")) / 365.25)
     noise = np.exp(r.normal(-(COST_SIGMA**2) / 2, COST_SIGMA, len(setting)))
     return mean * infl * noise
 
 
 def _providers(r: np.random.Generator, setting: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic providers: 6-digit URN-like ids (block of 30,000 per setting) and "Example ..." names."""
     urn = np.full(len(setting), "", dtype=object)
     name = np.full(len(setting), "", dtype=object)
-    base = 100_000
     for si, (code, (kind, count)) in enumerate(PROVIDER_KIND.items()):
-        sel = np.flatnonzero(setting == code)
-        count = max(1, round(count * min(k, 150)))
-        base_urn = base + si * 30_000
+        sel = np.flatnonzero(setting == _CODE_IX[code])
+        count = min(max(1, round(count * k)), 29_999)
         if len(sel) == 0:
             continue
         w = 1.0 / np.arange(1, count + 1) ** 0.6
-        j = r.choice(count, len(sel), p=w / w.sum()) + 1
-        urn[sel] = (base_urn + j * 7 + 3).astype(str)
-        name[sel] = np.char.add(f"Example {kind} ", j.astype(str))
+        j = r.choice(count, len(sel), p=w / w.sum())
+        first = 100_000 + si * 30_000 + 1
+        urn[sel] = np.array([str(first + i) for i in range(count)], dtype=object)[j]
+        name[sel] = np.array([f"Example {kind} {i + 1}" for i in range(count)], dtype=object)[j]
     return urn, name
 
 
@@ -634,24 +646,32 @@ def _providers(r: np.random.Generator, setting: np.ndarray, k: float) -> tuple[n
 def mi_average_cost(
     issue: np.ndarray,
     cease: np.ndarray,
-    plan_ix: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
-    cost: np.ndarray,
     days: np.ndarray,
-) -> np.ndarray:
-    """MI average cost at each day in ``days`` (pounds): committed cost of current placements of active
-    plans / active plans. Event-based: cumulative sums over sorted start and end dates."""
+):
+    """A function ``cost -> MI average cost at each of days`` (pounds) for fixed plans and spells.
+
+    MI average at d = annual cost of placements current at d (start <= d <= end) / plans active at d
+    (issue <= d < cease). Event-based: cumulative sums over sorted start and end dates, so repricing
+    during calibration costs one pass. Placements end before their plan ceases, so every current
+    placement belongs to an active plan.
+    """
     active = np.searchsorted(np.sort(issue), days, side="right") - np.searchsorted(
         np.sort(cease), days, side="right"
     )
     o1 = np.argsort(start, kind="stable")
     o2 = np.argsort(end, kind="stable")
-    cs1 = np.r_[0.0, np.cumsum(cost[o1])]
-    cs2 = np.r_[0.0, np.cumsum(cost[o2])]
-    started = cs1[np.searchsorted(start[o1], days, side="right")]
-    ended = cs2[np.searchsorted(end[o2], days, side="left")]  # end_on < d
-    return (started - ended) / active
+    i1 = np.searchsorted(start[o1], days, side="right")
+    i2 = np.searchsorted(end[o2], days, side="left")  # end_on < d: ended
+
+    def average(cost: np.ndarray) -> np.ndarray:
+        cs1 = np.r_[0.0, np.cumsum(cost[o1])]
+        cs2 = np.r_[0.0, np.cumsum(cost[o2])]
+        return (cs1[i1] - cs2[i2]) / active
+
+    average.active = active
+    return average
 
 
 def _calibrate_costs(r, plans, sp, k: float) -> dict[str, np.ndarray]:
@@ -664,60 +684,49 @@ def _calibrate_costs(r, plans, sp, k: float) -> dict[str, np.ndarray]:
 
     # (a) November 2024 step-downs: some INMSS placements move to a new maintained special free school
     cur_in = np.flatnonzero(
-        np.isin(sp["setting"], schema.INDEPENDENT_SETTINGS_INMSS)
-        & (sp["end"] == FAR)
-        & (sp["start"] < _d("2024-10-01"))
+        np.isin(sp["setting"], _INMSS_IX) & (sp["end"] == FAR) & (sp["start"] < _d("2024-10-01"))
     )
-    n_step = min(len(cur_in), round(30 * k))
+    n_step = min(len(cur_in), round(NOV_STEP_DOWNS * k))
     pick = np.sort(r.choice(cur_in, n_step, replace=False))
     move_day = _d("2024-11-01") + r.integers(0, 20, n_step)
+    academy = np.full(n_step, _CODE_IX["special_academy_free"])
     new = {
         "plan_ix": sp["plan_ix"][pick],
         "start": move_day,
         "end": np.full(n_step, FAR),
         "cat": np.full(n_step, _SP),
-        "setting": np.full(n_step, "special_academy_free", dtype=object).astype(str),
-        "urn": np.full(n_step, "149999", dtype=object),
+        "setting": academy,
+        "urn": np.full(n_step, NEW_SCHOOL_URN, dtype=object),
         "name": np.full(n_step, NEW_SCHOOL_NAME, dtype=object),
-        "cost": _costs(r, np.full(n_step, "special_academy_free"), move_day) * 0.95,
+        "cost": _costs(r, academy, move_day),
     }
     sp["end"] = sp["end"].copy()
     sp["end"][pick] = move_day - 1
     sp = {key: np.concatenate([sp[key], new[key]]) for key in sp}
 
-    def series():
-        return mi_average_cost(issue, cease, sp["plan_ix"], sp["start"], sp["end"], sp["cost"], me)
-
-    cost = sp["cost"]
-    for _ in range(3):
-        avg = series()
-        cost *= AVG_COST_TARGET / avg[i_nov]
-        sp["cost"] = cost
-        # (b) rises May..Oct 2024: reprice that month's new placements if the month would not rise
+    average = mi_average_cost(issue, cease, sp["start"], sp["end"], me)
+    active = average.active
+    cost = sp["cost"].copy()
+    cost *= AVG_COST_TARGET / average(cost)[i_nov]
+    for _ in range(2):
+        # (b) rises May..Oct 2024: reprice a month's new placements when that month would not rise
         for i in range(i_may, i_oct + 1):
-            avg = series()
-            active = np.searchsorted(np.sort(issue), me[i], side="right") - np.searchsorted(
-                np.sort(cease), me[i], side="right"
-            )
-            want = 25.0 - (avg[i] - avg[i - 1])
+            avg = average(cost)
+            want = MIN_MONTHLY_RISE - (avg[i] - avg[i - 1])
             if want <= 0:
                 continue
             sel = (sp["start"] >= _M_START[i]) & (sp["start"] <= me[i]) & (sp["end"] >= me[i]) & (cost > 0)
             total = cost[sel].sum()
             if total > 0:
-                cost[sel] *= 1 + min(want * active / total, 0.6)
-        # (c) the November fall: reprice November's new placements if it is not about AVG_COST_NOV_FALL
-        avg = series()
-        active = np.searchsorted(np.sort(issue), me[i_nov], side="right") - np.searchsorted(
-            np.sort(cease), me[i_nov], side="right"
-        )
+                cost[sel] *= 1 + min(want * active[i] / total, 0.6)
+        # (c) the November fall: reprice November's new placements so it is about AVG_COST_NOV_FALL
+        avg = average(cost)
         gap = (avg[i_nov] - avg[i_oct]) + AVG_COST_NOV_FALL
         sel = (sp["start"] >= _M_START[i_nov]) & (sp["end"] >= me[i_nov]) & (cost > 0)
         total = cost[sel].sum()
         if total > 0:
-            cost[sel] *= np.clip(1 - gap * active / total, 0.5, 1.5)
-    avg = series()
-    cost *= AVG_COST_TARGET / avg[i_nov]
+            cost[sel] *= np.clip(1 - gap * active[i_nov] / total, 0.5, 1.5)
+        cost *= AVG_COST_TARGET / average(cost)[i_nov]
     sp["cost"] = np.round(cost, 2)
     return sp
 
@@ -788,7 +797,21 @@ def _assessments(
         "closed": np.full(n_over, NONE),
         "exception": r.random(n_over) < EXCEPTION_SHARE * 2,
     }
-    oy, _ = _ymd(over_received)
+    # a panel clearing old cases in November 2024: assessed requests closed with a decision not to issue
+    n_np = round(NOV_NO_PLAN * k)
+    np_received = _d("2024-03-01") + (r.random(n_np) * 120).astype(np.int64)
+    np_decision = np_received + 35 + (r.random(n_np) * 30).astype(np.int64)
+    np_closed = _d("2024-11-01") + (r.random(n_np) * 30).astype(np.int64)
+    over = {
+        "received": np.concatenate([over["received"], np_received]),
+        "decision_on": np.concatenate([over["decision_on"], np_decision]),
+        "decision": np.concatenate([over["decision"], np.full(n_np, "assess", dtype=object)]),
+        "outcome": np.concatenate([over["outcome"], np.full(n_np, "no_plan", dtype=object)]),
+        "issued": np.concatenate([over["issued"], np.full(n_np, NONE)]),
+        "closed": np.concatenate([over["closed"], np_closed]),
+        "exception": np.concatenate([over["exception"], r.random(n_np) < EXCEPTION_SHARE]),
+    }
+    oy, _ = _ymd(over["received"])
 
     # fill each year's received total with refused, no-plan, withdrawn and (recent) open requests
     parts = []
@@ -797,9 +820,16 @@ def _assessments(
         m = round(total * k) - int(((ry == y) & (received >= DETAIL_START)).sum()) - int((oy == y).sum())
         if m <= 0:
             continue
-        lo_day = max(_d(f"{y}-01-01"), DETAIL_START)
-        hi_day = min(_d(f"{y + 1}-01-01"), AS_OF_DAY + 1)
-        rec = lo_day + np.floor(r.random(m) * (hi_day - lo_day)).astype(np.int64)
+        # spread over the year's months so every month's total is about level (fill the gaps)
+        months = np.flatnonzero(_MONTHS.astype("datetime64[Y]").astype(np.int64) + 1970 == y)
+        existing = np.bincount(
+            np.searchsorted(_M_END_EXCL, np.concatenate([received, over["received"]]), side="right"),
+            minlength=len(_MONTHS) + 1,
+        )[months]
+        days = (_M_END_EXCL[months] - _M_START[months]).astype(float)
+        level = (m + existing.sum()) * days / days.sum()
+        per_month = _spread(m, np.maximum(level - existing, 0.0) + 1e-9)
+        rec = _days_in_month(r, np.repeat(months, per_month))
         kind = np.where(r.random(m) < 0.78, 1, 2)  # 0 refuse, 1 no_plan, 2 withdrawn
         kind[r.choice(m, min(m, round(REFUSED_SHARE[y] * total * k)), replace=False)] = 0
         dec = rec + 28 + (r.random(m) * 20).astype(np.int64)
@@ -836,7 +866,9 @@ def _assessments(
 
 
 def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(np.asarray(numbers).astype(str), 7))
+    """Ids like ``P0000123``: ``prefix`` and the number zero-padded to 7 digits (object array)."""
+    text = pd.Series(np.asarray(numbers, dtype=np.int64)).astype("string[pyarrow]").str.zfill(7)
+    return (prefix + text).to_numpy(dtype=object)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -904,10 +936,15 @@ def generate(seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str
     # joint funding: a few % of INMSS and specialist post-16 placements
     m = len(sp["cost"])
     joint_p = np.where(
-        sp["setting"] == "special_independent",
+        sp["setting"] == _CODE_IX["special_independent"],
         0.06,
         np.where(
-            np.isin(sp["setting"], ["special_non_maintained", "specialist_post_16_institutions"]), 0.04, 0.0
+            np.isin(
+                sp["setting"],
+                [_CODE_IX["special_non_maintained"], _CODE_IX["specialist_post_16_institutions"]],
+            ),
+            0.04,
+            0.0,
         ),
     )
     joint = r.random(m) < joint_p
@@ -918,7 +955,7 @@ def generate(seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str
     placements = pd.DataFrame(
         {
             "plan_id": plan_ids[sp["plan_ix"]],
-            "setting": sp["setting"],
+            "setting": _CODES[sp["setting"]],
             "provider_urn": sp["urn"],
             "provider_name": sp["name"],
             "start_on": _dates(sp["start"]),
@@ -962,34 +999,233 @@ def generate(seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str
         schema.BUDGET: _budget(k),
     }
     for name, frame in out.items():
-        frame = frame[schema.CONTRACT[name].column_names]
+        frame = frame[schema.CONTRACT[name].column_names].reset_index(drop=True)
         for col in schema.CONTRACT[name].columns:
             if col.kind in ("id", "code", "text", "fy"):
-                frame[col.name] = frame[col.name].replace("", None).astype("string")
-        out[name] = frame.reset_index(drop=True)
+                text = frame[col.name].astype("string")
+                frame[col.name] = text.mask(text == "")
+        out[name] = frame
     return out
 
 
-def _csv_text(frame: pd.DataFrame, table: schema.Table) -> pd.DataFrame:
-    """Format a contract frame for CSV: ISO dates, pennies, true/false, empty for missing."""
+def _csv_frame(frame: pd.DataFrame, table: schema.Table) -> pd.DataFrame:
+    """A contract frame ready for ``to_csv(float_format="%.2f")``: ISO date text, true/false, no NA."""
     out = pd.DataFrame(index=frame.index)
     for col in table.columns:
         v = frame[col.name]
         if col.kind == "date":
-            out[col.name] = v.dt.strftime("%Y-%m-%d").fillna("")
+            text = np.datetime_as_string(v.to_numpy(dtype="datetime64[D]"), unit="D")
+            out[col.name] = np.where(v.isna().to_numpy(), "", text)
         elif col.kind == "money":
-            out[col.name] = v.map("{:.2f}".format)
+            out[col.name] = v.astype("float64")
         elif col.kind == "int":
-            out[col.name] = v.astype("int64").astype(str)
+            out[col.name] = v.astype("int64")
         elif col.kind == "bool":
             out[col.name] = np.where(v.to_numpy(dtype=bool), "true", "false")
         else:
-            out[col.name] = v.fillna("").astype(str)
+            out[col.name] = v.astype("string").fillna("")
     return out
 
 
+# ---------------------------------------------------------------------------------------------------
+# Calibration report (README)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _active(plans: pd.DataFrame, d: pd.Timestamp) -> pd.Series:
+    return (plans["issued_on"] <= d) & (plans["ceased_on"].isna() | (plans["ceased_on"] > d))
+
+
+def _current(plans: pd.DataFrame, placements: pd.DataFrame, d: pd.Timestamp) -> pd.DataFrame:
+    """Placements covering d of plans active at d (placements carry plan_issued_on, plan_ceased_on)."""
+    live = (placements["plan_issued_on"] <= d) & (
+        placements["plan_ceased_on"].isna() | (placements["plan_ceased_on"] > d)
+    )
+    cur = (placements["start_on"] <= d) & (placements["end_on"].isna() | (placements["end_on"] >= d))
+    return placements[cur & live]
+
+
+def calibration_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Target vs achieved for every calibration target (README table). Plain masks per date.
+
+    Columns: ``measure``, ``target`` and ``achieved`` (display text). Counts are plans or requests,
+    money is pounds, shares are % of active plans at the date unless the row says otherwise.
+    """
+    p, pl, a = frames[schema.PLANS], frames[schema.PLACEMENTS], frames[schema.ASSESSMENTS]
+    pl = pl.join(p.set_index("plan_id")[["issued_on", "ceased_on"]].add_prefix("plan_"), on="plan_id")
+    rows: list[tuple[str, str, str]] = []
+
+    def ts(text: str) -> pd.Timestamp:
+        return pd.Timestamp(text)
+
+    def n_active(d: str) -> int:
+        return int(_active(p, ts(d)).sum())
+
+    def avg_cost(d: str) -> float:
+        return float(_current(p, pl, ts(d))["annual_cost"].sum()) / n_active(d)
+
+    for d, target in list(ACTIVE_ANCHORS.items())[1:]:
+        rows.append((f"Active plans at {d}", f"{target:,}", f"{n_active(d):,}"))
+    growth = (n_active("2024-11-30") - n_active("2024-08-31")) / 3
+    rows.append(("Net growth in active plans a month, Sep-Nov 2024", "about 40", f"{growth:.0f}"))
+    jan = ts("2024-01-31")
+    cur = _current(p, pl, jan)
+    group = cur["setting"].map(schema.SETTING_GROUP)
+    share = group.value_counts() / n_active("2024-01-31") * 100
+    for g, target in (("mainstream", "43%"), ("special", "29%"), ("fe", "14%")):
+        rows.append(
+            (f"Placements at 2024-01-31: {g} group, % of active plans", target, f"{share.get(g, 0):.1f}%")
+        )
+    rest = 100 - sum(share.get(g, 0) for g in ("mainstream", "special", "fe"))
+    rows.append(
+        (
+            "Placements at 2024-01-31: all other (AP, elsewhere, NEET, early years, none)",
+            "14%",
+            f"{rest:.1f}%",
+        )
+    )
+    inmss = cur["setting"].isin(schema.INDEPENDENT_SETTINGS_INMSS)
+    rows.append(
+        (
+            "INMSS share of special-school placements at 2024-01-31",
+            "about 30%",
+            f"{inmss.sum() / (group == 'special').sum() * 100:.1f}%",
+        )
+    )
+    for d, target in (("2019-01-31", "about 260"), ("2024-11-30", "about 880")):
+        n = int(_current(p, pl, ts(d))["setting"].isin(schema.INDEPENDENT_SETTINGS_INMSS).sum())
+        rows.append((f"INMSS placements at {d}", target, f"{n:,}"))
+    nov, oct_ = avg_cost("2024-11-30"), avg_cost("2024-10-31")
+    rows.append(("MI average cost of an EHCP at 2024-11-30", f"£{AVG_COST_TARGET:,.0f}", f"£{nov:,.0f}"))
+    rows.append(("Change from 2024-10-31 (first fall since April 2024)", "about -£80", f"£{nov - oct_:,.0f}"))
+    months = pd.date_range("2024-04-30", "2024-10-31", freq="ME")
+    avgs = [avg_cost(str(d.date())) for d in months]
+    rises = sum(b > a_ for a_, b in zip(avgs, avgs[1:], strict=False))
+    rows.append(("Months May-Oct 2024 in which the MI average rose", "6 of 6", f"{rises} of 6"))
+    cur_nov = _current(p, pl, ts("2024-11-30"))
+    for setting, target in (
+        ("mainstream_academy", 8_500),
+        ("special_la_maintained", 22_000),
+        ("special_academy_free", 24_000),
+        ("special_independent", 58_000),
+        ("special_non_maintained", 55_000),
+        ("general_fe_tertiary_colleges", 9_000),
+        ("specialist_post_16_institutions", 45_000),
+    ):
+        mean = cur_nov.loc[cur_nov["setting"] == setting, "annual_cost"].mean()
+        rows.append(
+            (f"Mean annual cost, {setting}, placements at 2024-11-30", f"about £{target:,}", f"£{mean:,.0f}")
+        )
+    ry = a["received_on"].dt.year
+    for y, target in RECEIVED_PER_YEAR.items():
+        if y >= 2019:
+            label = " (Jan-Nov; 11/12 of 2,265)" if y == 2024 else ""
+            rows.append((f"Requests received in {y}{label}", f"{target:,}", f"{int((ry == y).sum()):,}"))
+    for y in (2022, 2023, 2024):
+        refused = (a.loc[ry == y, "decision"] == "refuse").fillna(False).mean() * 100
+        rows.append((f"Requests received in {y} refused", "about a third", f"{refused:.1f}%"))
+    iy = p["issued_on"].dt.year
+    for y, target in ISSUED_PER_YEAR.items():
+        if y >= 2019:
+            label = " (Jan-Nov; 11/12 of 1,491)" if y == 2024 else ""
+            rows.append((f"New plans issued in {y}{label}", f"{target:,}", f"{int((iy == y).sum()):,}"))
+    for y, target in TIMELY_SHARE.items():
+        if y >= 2019:
+            x = a[(a["issued_on"].dt.year == y) & ~a["exception"]]
+            rate = ((x["issued_on"] - x["received_on"]).dt.days <= 140).mean() * 100
+            rows.append(
+                (f"20-week timeliness {y} (excluding exceptions)", f"{target * 100:.1f}%", f"{rate:.1f}%")
+            )
+    d = AS_OF
+    closed = (
+        (a["issued_on"] <= d)
+        | ((a["decision"] == "refuse") & (a["decision_on"] <= d))
+        | (a["closed_on"] <= d)
+    ).fillna(False)
+    overdue = int(((a["received_on"] <= d) & ~closed & ((d - a["received_on"]).dt.days > 140)).sum())
+    rows.append(("Requests open and over 20 weeks at 2024-11-30", f"{OVERDUE_AT_AS_OF}", f"{overdue}"))
+
+    def completed(month: str) -> int:
+        per = pd.Period(month, "M")
+        issued = a["issued_on"].dt.to_period("M") == per
+        no_plan = (
+            (a["decision"] == "assess")
+            & (a["outcome"] == "no_plan")
+            & (a["closed_on"].dt.to_period("M") == per)
+        )
+        return int((issued | no_plan.fillna(False)).sum())
+
+    rows.append(
+        (
+            "Assessments completed Nov 2024 / Nov 2023",
+            "about 2",
+            f"{completed('2024-11') / completed('2023-11'):.2f} ({completed('2024-11')} / "
+            f"{completed('2023-11')})",
+        )
+    )
+    t = frames[schema.PLAN_TRAJECTORY]
+    planned = int(t.loc[t["month"] == ts("2025-01-31"), "planned_ehcps"].iloc[0])
+    rows.append(("Safety Valve planned EHCPs at 2025-01-31", "9,372", f"{planned:,}"))
+    b = frames[schema.BUDGET].set_index("financial_year")
+    rows.append(("High-needs budget 2024-25", "£155.4m", f"£{b.loc['2024-25', 'hnb_budget'] / 1e6:.1f}m"))
+    rows.append(
+        (
+            "Safety Valve overspend cap 2024-25",
+            "£31.2m",
+            f"£{b.loc['2024-25', 'safety_valve_overspend_cap'] / 1e6:.1f}m",
+        )
+    )
+    return pd.DataFrame(rows, columns=["measure", "target", "achieved"])
+
+
+README_HEAD = """# Example County: a synthetic sample extract
+
+**This data is synthetic. It contains no real person's data.** Every child, plan, request for
+assessment, provider and date in these files was drawn at random by `sendlib.sample` (seed {seed}).
+"Example County" is fictional and so are its providers ("Example Special School 12", URN-like ids
+that are not real URNs). Only the county's *scale and trends* are calibrated, to Devon's published
+figures (DfE SEN2 January census counts, timeliness, requests and new plans; Devon's Safety Valve
+agreement and high-needs budget), as listed in DOMAIN.md section 4 and the table below.
+
+- Extract date (`extract.toml`): **2024-11-30**. Plans from 2010; monthly detail (requests, every plan
+  issued from a request) from April 2018. Money is annual pounds (placement plus top-up, no transport).
+- Regenerate byte for byte with `sendlib sample --out data/sample` (a test checks this).
+- Calendar-year targets for 2024 are for January-November (11/12 of the full-year figure), because the
+  extract ends on 30 November.
+- Active plans are MI counts at month ends (issued on or before the date, not ceased by it), calibrated
+  to the January SEN2 figures. The opening stock at 2018-03-31 (4,560) is an assumption.
+- Some things are engineered so the notebooks have a story to tell: the MI average cost rises every month
+  from May to October 2024 and falls in November 2024, when {steps} children step down from independent
+  special schools to a new special free school ("{school}"); a backlog-clearing panel closes
+  {panel} cases with a decision not to issue in November 2024; plans of leavers are mostly ceased in
+  September-November; about 6% of independent special placements are jointly funded by health and/or
+  social care (`health_contribution`, `social_care_contribution`).
+- The MI average steps up each September, when the new academic year's placements start at new prices.
+- `plan_trajectory.csv` (Safety Valve plan, April 2023 to March 2027) and `budget.csv` (2023-24 to
+  2025-26) are illustrative planning inputs: only the January 2025 planned EHCPs (9,372), the 2024-25
+  budget (£155.4m) and overspend cap (£31.2m) are targets.
+
+## Targets and what the sample achieves
+
+"""
+
+
+def _readme(frames: dict[str, pd.DataFrame], seed: int, scale: str) -> str:
+    head = README_HEAD.format(seed=seed, steps=NOV_STEP_DOWNS, school=NEW_SCHOOL_NAME, panel=NOV_NO_PLAN)
+    if scale != "county":
+        return head.split("## Targets")[0] + (
+            f"This folder holds the **{scale}**-scale variant (every volume multiplied by about "
+            f"{SCALES[scale]:.0f}); it is for benchmarks and is not committed.\n"
+        )
+    table = calibration_table(frames)
+    lines = ["| measure | target | achieved |", "|---|---:|---:|"]
+    lines += [f"| {m} | {t} | {x} |" for m, t, x in table.itertuples(index=False)]
+    return head + "\n".join(lines) + "\n"
+
+
 def write_sample(out_dir, seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str, Path]:
-    """Generate the extract and write ``<table>.csv`` for the five tables plus ``extract.toml``.
+    """Generate the extract and write ``<table>.csv`` for the five tables, ``extract.toml`` and a
+    ``README.md`` saying it is synthetic, with the calibration table (target vs achieved).
 
     Output is byte-for-byte reproducible for a seed: rows sorted by key, ISO dates, money with two
     decimals, ``\\n`` line endings, no timestamps. Returns ``{table or "extract.toml": path}``.
@@ -1003,7 +1239,7 @@ def write_sample(out_dir, seed: int = config.DEFAULT_SEED, scale: str = "county"
         key = list(table.key)
         frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
         path = out / f"{name}.csv"
-        _csv_text(frame, table).to_csv(path, index=False, lineterminator="\n")
+        _csv_frame(frame, table).to_csv(path, index=False, lineterminator="\n", float_format="%.2f")
         paths[name] = path
     toml = out / "extract.toml"
     toml.write_text(
@@ -1013,4 +1249,7 @@ def write_sample(out_dir, seed: int = config.DEFAULT_SEED, scale: str = "county"
         newline="\n",
     )
     paths["extract.toml"] = toml
+    readme = out / "README.md"
+    readme.write_text(_readme(frames, seed, scale), encoding="utf-8", newline="\n")
+    paths["README.md"] = readme
     return paths
