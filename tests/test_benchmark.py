@@ -117,6 +117,8 @@ def test_neighbour_series(dfe_dir):
 def test_resolve_la(dfe_dir):
     for q in ("878", "E10000008", "devon", " DEVON "):
         assert benchmark.resolve_la(q, dfe_dir).la_code == "878"
+    assert benchmark.resolve_la("e06000065", dfe_dir).la_name == "North Yorkshire"  # ONS unitary code
+    assert benchmark.resolve_la("E06000060", dfe_dir).la_code == "825"  # Buckinghamshire, either code
     with pytest.raises(UsageError, match="Close matches: .*Devon"):
         benchmark.resolve_la("Devn", dfe_dir)
 

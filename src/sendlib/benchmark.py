@@ -42,6 +42,13 @@ class LA:
     region: str
 
 
+#: ONS codes that DfE's files do not carry for an LA (or carry only in some years): the unitary codes
+#: of North Yorkshire and Somerset from April 2023 (DfE still uses the county codes), and both of
+#: Buckinghamshire's codes (DfE's 2025 file switches between them).
+ONS_ALIASES: dict[str, str] = {"E06000065": "815", "E06000066": "933", "E06000060": "825",
+                               "E10000002": "825", "E10000023": "815", "E10000027": "933"}
+
+
 def resolve_la(code_or_name, dfe_dir=None) -> LA:
     """An LA from its three-digit DfE code ("878"), ONS code ("E10000008") or name ("devon"),
     case-insensitive. Current LAs only (those with a January 2025 count). Raises UsageError listing close
@@ -49,8 +56,10 @@ def resolve_la(code_or_name, dfe_dir=None) -> LA:
     las = dread.current_las(dfe_dir)
     q = str(code_or_name).strip()
     ql = q.lower()
+    alias = ONS_ALIASES.get(q.upper())
     hit = las[(las["la_code"] == q.zfill(3)) if q.isdigit() else
-              ((las["new_la_code"].str.lower() == ql) | (las["la_name"].str.lower() == ql))]
+              ((las["new_la_code"].str.lower() == ql) | (las["la_name"].str.lower() == ql)
+               | (las["la_code"] == alias))]
     if len(hit) == 1:
         r = hit.iloc[0]
         return LA(str(r["la_code"]), str(r["new_la_code"]), str(r["la_name"]), str(r["region"]))
