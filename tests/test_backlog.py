@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sendlib
 from sendlib import backlog, config
@@ -343,3 +345,59 @@ def test_sample_flow_identity(sample):
         expect = loop_snapshot(sample.assessments, d)
         assert flow.loc[d, "open_end"] == expect["open"]
         assert flow.loc[d, "overdue_end"] == expect["overdue"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Properties (hypothesis): any small request list
+# ---------------------------------------------------------------------------------------------------
+
+_day = st.integers(min_value=0, max_value=700)
+_row = st.tuples(
+    _day,  # received (days after 2023-01-01)
+    st.one_of(st.none(), st.integers(0, 200)),  # decision lag
+    st.sampled_from([None, "assess", "refuse"]),
+    st.sampled_from(["plan_issued", "no_plan", "withdrawn", "open"]),
+    st.integers(-30, 500),  # close lag (negative: bad data, closed before received)
+    st.booleans(),
+)
+
+
+def _frame_from(rows) -> pd.DataFrame:
+    base = pd.Timestamp("2023-01-01")
+    recs = []
+    for i, (rec, dlag, dec, out, clag, exc) in enumerate(rows):
+        received = base + pd.Timedelta(days=rec)
+        close = received + pd.Timedelta(days=clag)
+        recs.append(
+            {
+                "request_id": f"r{i}",
+                "child_id": f"c{i}",
+                "received_on": received,
+                "decision_on": None if dlag is None else received + pd.Timedelta(days=dlag),
+                "decision": dec,
+                "outcome": out,
+                "issued_on": close if out == "plan_issued" else None,
+                "closed_on": close if out in ("no_plan", "withdrawn") else None,
+                "exception": exc,
+            }
+        )
+    return coerce_table("assessments", pd.DataFrame(recs, columns=COLUMNS + ["child_id"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_row, min_size=1, max_size=25))
+def test_properties_on_any_requests(rows):
+    frame = _frame_from(rows)
+    months = pd.date_range("2023-01-31", "2025-06-30", freq="ME")
+    flow = backlog.backlog_flow(frame, months)
+    assert (flow["open_start"] + flow["received"] - flow["closed"] == flow["open_end"]).all()
+    monthly = backlog.overdue_monthly(frame, months)
+    assert (monthly[list(backlog.AGE_BANDS)].sum(axis=1) == monthly["overdue"]).all()
+    assert (monthly[list(backlog.STAGES)].sum(axis=1) == monthly["overdue"]).all()
+    assert (monthly["overdue_excl_exceptions"] <= monthly["overdue"]).all()
+    assert (monthly["overdue"] <= monthly["open"]).all()
+    for d in months[::7]:
+        expect = loop_snapshot(frame, d)
+        assert monthly.loc[d, "open"] == expect["open"]
+        assert monthly.loc[d, "overdue"] == expect["overdue"]
+        assert monthly.loc[d, "drafting"] == expect["drafting"]
