@@ -401,3 +401,26 @@ def test_properties_on_any_requests(rows):
         assert monthly.loc[d, "open"] == expect["open"]
         assert monthly.loc[d, "overdue"] == expect["overdue"]
         assert monthly.loc[d, "drafting"] == expect["drafting"]
+
+
+def test_sample_completions_match_duckdb(sample):
+    """Independent method: throughput written as SQL over the sample's assessments."""
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    a = sample.assessments[["decision", "outcome", "issued_on", "closed_on"]].copy()
+    a["decision"] = a["decision"].astype(object)
+    a["outcome"] = a["outcome"].astype(object)
+    con.register("a", a)
+    sql = """
+        SELECT m, count(*) AS n FROM (
+            SELECT last_day(issued_on) AS m FROM a WHERE issued_on IS NOT NULL
+            UNION ALL
+            SELECT last_day(closed_on) FROM a
+            WHERE outcome = 'no_plan' AND coalesce(decision, '') <> 'refuse' AND closed_on IS NOT NULL
+        ) GROUP BY m
+    """
+    expect = con.sql(sql).df()
+    expect = pd.Series(expect["n"].to_numpy(), index=pd.to_datetime(expect["m"])).sort_index()
+    months = pd.date_range("2023-01-31", "2024-11-30", freq="ME")
+    got = backlog.assessments_completed_by_month(sample.assessments, months)["completed"]
+    assert (got.to_numpy() == expect.reindex(months, fill_value=0).to_numpy()).all()
