@@ -269,6 +269,7 @@ def test_clearance_projection_hand():
     a = coerce_table("assessments", frame)
     proj = backlog.project_backlog_clearance(a, "2024-06-30", months=6, throughput=4.0, intake=0.0)
     assert proj.monthly["overdue"].tolist()[:4] == [12, 8, 4, 0]
+    assert proj.monthly["plans_issued"].tolist()[:4] == pytest.approx([0, 4, 4, 4])  # plan share 1
     assert proj.halves_on == pd.Timestamp("2024-08-31")
     assert proj.clears_on == pd.Timestamp("2024-09-30")
     # All 12 issued late in 2024 with no plans issued earlier in 2024: share issued = 1 (no

@@ -365,7 +365,8 @@ class ClearanceProjection:
     """Result of :func:`project_backlog_clearance`.
 
     ``monthly``: one row per month end from ``as_of`` (row 0, actual) to the horizon: ``arrivals``,
-    ``closures``, ``open``, ``overdue`` (counts). ``halves_on`` / ``clears_on``: first month end where
+    ``closures``, ``open``, ``overdue`` (counts) and ``plans_issued`` (expected new plans: closures x
+    ``plan_share``; they add to caseload and cost). ``halves_on`` / ``clears_on``: first month end where
     overdue <= half the starting count / is 0 (None if not within the horizon). ``rate_effect``: per
     calendar year touched by the projection, the DfE 20-week rate (excluding exceptions, %) of plans
     issued in that year up to the horizon, with and without the issues of the requests that were
@@ -452,6 +453,8 @@ def project_backlog_clearance(
         index=pd.DatetimeIndex(horizon, name="month_end"),
     )
     monthly.iloc[0, :2] = 0
+    # expected plans issued by the closures: clearing the backlog adds to caseload and cost
+    monthly["plans_issued"] = monthly["closures"] * plan_share
 
     start = int(overdue[0])
     halves = monthly.index[1:][overdue[1:] <= start / 2]
