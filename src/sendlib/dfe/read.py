@@ -456,12 +456,12 @@ def _read_long_series_cached(root: str) -> pd.DataFrame:
     grp = tot["establishment_group"]
     slug = grp.str.lower().str.replace(r"[^a-z0-9]+", "_", regex=True).str.strip("_")
     for col, suffix in (("Total_all", ""), ("Total_ehc", "_ehc"), ("Total_st", "_statements")):
-        sub = tot.assign(_m=("caseload2022_" + slug + suffix).where(grp != "Total"))
-        sub["_m"] = sub["_m"].fillna({"Total_all": "plans_and_statements", "Total_ehc": "caseload2022_ehc",
-                                      "Total_st": "caseload2022_statements"}[col])
-        for m, part in sub.groupby("_m", sort=True):
-            idx = tot.index.get_indexer(part.index)
-            frames.append(_melt(part, [col], {col: m}, path, period[idx], kinds[idx], years[idx]))
+        names = ("caseload2022_" + slug + suffix).where(grp != "Total", {
+            "Total_all": "plans_and_statements", "Total_ehc": "caseload2022_ehc",
+            "Total_st": "caseload2022_statements"}[col])
+        t = _melt(tot, [col], {col: "_"}, path, period, kinds, years)
+        t["measure"] = names.to_numpy()  # one value column: rows stay in file order
+        frames.append(t)
     # independent / non-maintained special schools (establishment type level)
     for etype, m in (("Special - Independent", "caseload2022_special_independent"),
                      ("Special - Non-maintained", "caseload2022_special_non_maintained")):

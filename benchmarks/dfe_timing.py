@@ -1,0 +1,34 @@
+"""Time the public DfE data reads and one benchmark table (engineer "dfe"; results in README.md).
+
+Usage: SENDLIB_DFE_DIR=../shared/data/dfe .venv/bin/python benchmarks/dfe_timing.py
+Target: the whole read of the releases in seconds; a benchmark table in about a second once read.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def main() -> int:
+    from sendlib import backtest, benchmark, dfe
+
+    root = dfe.resolve_dfe_dir()
+    steps = [
+        ("2025 release (8 files, headline rows)", lambda: dfe.read_release_2025(root)),
+        ("2022 release long series + sen2_mi", lambda: dfe.read_release_2022(root)),
+        ("S251 2023-24 + school census", lambda: (dfe.read_s251(root), dfe.read_school_census(root))),
+        ("read_all (cached parts)", lambda: dfe.read_all(root)),
+        ("benchmark_table(878), first", lambda: benchmark.benchmark_table("878", root)),
+        ("benchmark_table(886), panels cached", lambda: benchmark.benchmark_table("886", root)),
+        ("backtest (3 target years)", lambda: backtest.run_backtest(root)),
+    ]
+    for name, fn in steps:
+        t = time.perf_counter()
+        fn()
+        print(f"{name:<40} {time.perf_counter() - t:6.2f} s")
+    print(f"tidy rows: {len(dfe.read_all(root)):,}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
