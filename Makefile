@@ -26,6 +26,7 @@ install: $(STAMP) ## Create .venv if needed and install sendlib with its dev too
 
 report: $(STAMP) ## Run the monthly job on the shipped data (PERIOD=YYYY-MM, DATA=folder)
 	$(VENV)/bin/sendlib validate --data data/example
+	$(VENV)/bin/sendlib headlines --data $(DATA) $(if $(PERIOD),--period $(PERIOD),)
 
 lint: $(STAMP) ## Ruff over the code, tests and notebooks
 	$(VENV)/bin/ruff check src tests benchmarks notebooks

@@ -11,7 +11,7 @@ import sendlib
 from sendlib import headlines as headlines_module
 from sendlib.cli import main
 from sendlib.extract import from_frames
-from sendlib.headlines import SECTIONS, headlines
+from sendlib.headlines import cost_change_section, engine_section, headlines, period_section
 
 REQUIRED = [
     "period",
@@ -57,7 +57,13 @@ def ex():
     return from_frames(plans, placements, as_of="2024-05-14")
 
 
-def test_headlines_hand_computed(ex):
+@pytest.fixture
+def engine_only(monkeypatch):
+    """Only this module's sections (other engineers' sections are tested in their own files)."""
+    monkeypatch.setattr(headlines_module, "SECTIONS", [period_section, engine_section, cost_change_section])
+
+
+def test_headlines_hand_computed(ex, engine_only):
     h = headlines(ex)  # default period: last full month of 14 May 2024 = April 2024
     for key in REQUIRED:
         assert key in h
@@ -82,7 +88,7 @@ def test_headlines_hand_computed(ex):
     json.dumps(h)
 
 
-def test_explicit_period_and_first_fall(ex):
+def test_explicit_period_and_first_fall(ex, engine_only):
     # Feb 2024 (FY 2023-24): average 23,000 (Jan) -> 17,250 (Feb), the first fall since April 2023
     # (Apr-Dec 2023 the average only rose or stayed level: A and C's costs, no falls)
     h = headlines(ex, "2024-02")
@@ -93,7 +99,7 @@ def test_explicit_period_and_first_fall(ex):
 
 
 def test_a_section_is_a_one_line_addition(ex, monkeypatch):
-    sections = list(SECTIONS) + ["tests_helper_module:section"]
+    sections = [period_section, engine_section, cost_change_section, "tests_helper_module:section"]
     monkeypatch.setattr(headlines_module, "SECTIONS", sections)
     import sys
     import types
@@ -106,17 +112,17 @@ def test_a_section_is_a_one_line_addition(ex, monkeypatch):
 
 
 def test_duplicate_keys_from_sections_are_refused(ex, monkeypatch):
-    monkeypatch.setattr(headlines_module, "SECTIONS", list(SECTIONS) + [lambda e, p: {"ehcp_active": 0}])
+    monkeypatch.setattr(headlines_module, "SECTIONS", [period_section, engine_section, lambda e, p: {"ehcp_active": 0}])
     with pytest.raises(ValueError, match="already set"):
         headlines(ex, "2024-04")
 
 
-def test_module_is_callable_and_exported(ex):
+def test_module_is_callable_and_exported(ex, engine_only):
     assert sendlib.headlines(ex, "2024-04")["ehcp_active"] == 3
     assert callable(sendlib.monthly_series)
 
 
-def test_cli_json_and_table(ex, monkeypatch, capsys, tmp_path):
+def test_cli_json_and_table(ex, engine_only, monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(sendlib, "load", lambda path: ex, raising=False)
     assert main(["headlines", "--data", str(tmp_path), "--period", "2024-04", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -97,6 +97,19 @@ def interval_totals_at(
     int64 counts when ``weights`` is None, else float64 sums. The interval counts at d when
     ``start <= d < end``.
     """
+    return interval_grids(starts, ends, dates, groups, n_groups, [weights])[0]
+
+
+def interval_grids(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    dates,
+    groups: np.ndarray | None = None,
+    n_groups: int = 1,
+    weights: list[np.ndarray | None] = (None,),
+) -> list[np.ndarray]:
+    """:func:`interval_totals_at` for several weight arrays at once (None = counts), locating the
+    intervals among the dates only once. Returns one (len(dates), n_groups) array per weight."""
     d = as_dates(dates)
     d_ns = d.to_numpy().view("int64")
     order = np.argsort(d_ns, kind="stable")
@@ -105,20 +118,29 @@ def interval_totals_at(
     starts = np.asarray(starts, dtype="int64")
     ends = np.asarray(ends, dtype="int64")
     valid = (starts != _NAT) & (ends > starts)
-    i_s = np.searchsorted(sorted_d, starts[valid], side="left")  # first date >= start
-    i_e = np.searchsorted(sorted_d, ends[valid], side="left")  # first date >= end: no longer counted
-    g = np.zeros(valid.sum(), dtype="int64") if groups is None else np.asarray(groups, dtype="int64")[valid]
+    all_valid = bool(valid.all())
+    i_s = np.searchsorted(sorted_d, starts if all_valid else starts[valid], side="left")  # first date >= start
+    i_e = np.searchsorted(sorted_d, ends if all_valid else ends[valid], side="left")  # first date >= end
+    if groups is not None:
+        g = np.asarray(groups, dtype="int64")
+        g = g if all_valid else g[valid]
+        i_s = i_s * n_groups + g
+        i_e = i_e * n_groups + g
     size = (m + 1) * n_groups
-    if weights is None:
-        delta = np.bincount(i_s * n_groups + g, minlength=size) - np.bincount(i_e * n_groups + g, minlength=size)
-    else:
-        w = np.asarray(weights, dtype="float64")[valid]
-        delta = np.bincount(i_s * n_groups + g, weights=w, minlength=size) - np.bincount(
-            i_e * n_groups + g, weights=w, minlength=size
-        )
-    grid = delta.reshape(m + 1, n_groups).cumsum(axis=0)[:m]
-    out = np.empty_like(grid)
-    out[order] = grid
+    out = []
+    for weights_k in weights:
+        if weights_k is None:
+            delta = np.bincount(i_s, minlength=size) - np.bincount(i_e, minlength=size)
+        else:
+            w = np.asarray(weights_k, dtype="float64")
+            w = w if all_valid else w[valid]
+            delta = np.bincount(i_s, weights=w, minlength=size) - np.bincount(i_e, weights=w, minlength=size)
+        grid = delta.reshape(m + 1, n_groups).cumsum(axis=0)[:m]
+        if not (order == np.arange(m)).all():
+            unsorted = np.empty_like(grid)
+            unsorted[order] = grid
+            grid = unsorted
+        out.append(grid)
     return out
 
 
@@ -375,16 +397,20 @@ def covered_plan_counts(start: np.ndarray, end: np.ndarray, row: np.ndarray, dat
     if not keep.any():
         return np.zeros(len(d), dtype="int64")
     r, s, e = row[keep], start[keep], end[keep]
-    order = np.lexsort((s, r))
-    r, s, e = r[order], s[order], e[order]
-    # running maximum of ends within each plan: a new merged segment starts where start > that maximum
-    run_max = pd.Series(e).groupby(r).cummax().to_numpy()
-    prev_max = np.empty_like(run_max)
-    prev_max[0] = _NAT
-    prev_max[1:] = run_max[:-1]
-    new_plan = np.ones(len(r), dtype=bool)
-    new_plan[1:] = r[1:] != r[:-1]
-    seg_start = new_plan | (s > prev_max)
-    seg_s = s[seg_start]
-    seg_e = np.maximum.reduceat(e, np.flatnonzero(seg_start)) if len(seg_s) else e[:0]
+    in_order = bool(((r[1:] > r[:-1]) | ((r[1:] == r[:-1]) & (s[1:] >= s[:-1]))).all())
+    if not in_order:  # extracts sorted by plan then start (the usual case) skip the sort
+        order = np.lexsort((s, r))
+        r, s, e = r[order], s[order], e[order]
+    # Running maximum of ends within each plan, in whole days: key = plan * 2**22 + end day (open ends
+    # as 2**22 - 1, days counted from 1790) keeps plans apart, so one np.maximum.accumulate serves all plans. A new merged
+    # segment starts at a new plan or where the start is after every earlier end of that plan.
+    span, offset = 1 << 22, 1 << 16  # days; offset: day 0 is in 1790
+    e_day = np.where(e == _OPEN, span - 1, np.clip(e // _DAY_NS + offset, 0, span - 2))
+    run_max = np.maximum.accumulate(r * span + e_day) - r * span
+    s_day = s // _DAY_NS + offset
+    new_seg = np.ones(len(r), dtype=bool)
+    new_seg[1:] = (r[1:] != r[:-1]) | (s_day[1:] > run_max[:-1])
+    first = np.flatnonzero(new_seg)
+    seg_s = s[first]
+    seg_e = np.maximum.reduceat(e, first)
     return interval_totals_at(seg_s, seg_e, d)[:, 0]

@@ -201,8 +201,10 @@ def cost_per_place_at(extract: Extract, date, by: str = "setting", net: bool = F
     d = caseload.as_dates([date])
     arr = placement_arrays(extract)
     cat, labels = category_map(by)
-    counts = caseload.interval_totals_at(arr.start, arr.end, d, cat[arr.setting], len(labels))[0]
-    cost = caseload.interval_totals_at(arr.start, arr.end, d, cat[arr.setting], len(labels), arr.cost(net))[0]
+    counts, cost = (
+        grid[0]
+        for grid in caseload.interval_grids(arr.start, arr.end, d, cat[arr.setting], len(labels), [None, arr.cost(net)])
+    )
     out = pd.DataFrame({"placements": counts, "total_cost": cost}, index=pd.Index(labels, name=by))
     out = out[out["placements"] > 0].copy()
     out["mean_cost"] = out["total_cost"] / out["placements"]
@@ -367,8 +369,7 @@ def average_cost_change_decomposition(
     arr = placement_arrays(extract)
     cat, labels = category_map(by)
     g = cat[arr.setting]
-    counts = caseload.interval_totals_at(arr.start, arr.end, d, g, len(labels))
-    costs = caseload.interval_totals_at(arr.start, arr.end, d, g, len(labels), arr.cost(net))
+    counts, costs = caseload.interval_grids(arr.start, arr.end, d, g, len(labels), [None, arr.cost(net)])
     active = caseload.active_plans_at(extract.plans, d).to_numpy()
     placed = caseload.covered_plan_counts(arr.start, arr.end, arr.plan_row, d)
     none = active - placed

@@ -49,8 +49,7 @@ def _placements(extract: Extract, dates, net: bool = False) -> tuple[pd.Datetime
     d = caseload.as_dates(dates)
     arr = cost.placement_arrays(extract)
     n = len(schema.SETTING_CODES)
-    counts = caseload.interval_totals_at(arr.start, arr.end, d, arr.setting, n)
-    costs = caseload.interval_totals_at(arr.start, arr.end, d, arr.setting, n, arr.cost(net))
+    counts, costs = caseload.interval_grids(arr.start, arr.end, d, arr.setting, n, [None, arr.cost(net)])
     return d, counts, costs
 
 

@@ -116,9 +116,9 @@ def monthly_series(extract: Extract, start=None, end=None) -> pd.DataFrame:
     ceased = caseload.plans_ceased_by_month(plans, me).to_numpy()
     placed = caseload.covered_plan_counts(arr.start, arr.end, arr.plan_row, me)
 
-    counts = caseload.interval_totals_at(arr.start, arr.end, me, arr.setting, n_set)
-    gross = caseload.interval_totals_at(arr.start, arr.end, me, arr.setting, n_set, arr.gross)
-    net = caseload.interval_totals_at(arr.start, arr.end, me, arr.setting, n_set, arr.net)
+    counts, gross, net = caseload.interval_grids(
+        arr.start, arr.end, me, arr.setting, n_set, [None, arr.gross, arr.net]
+    )
     new = caseload.events_in_months(caseload._ns(extract.placements["start_on"]), me, arr.setting, n_set)
 
     total_gross = gross.sum(axis=1)
@@ -167,9 +167,9 @@ def monthly_by_setting(extract: Extract, start=None, end=None, all_settings: boo
     me = series_months(extract, start, end)
     arr = cost.placement_arrays(extract)
     n_set = len(schema.SETTING_CODES)
-    counts = caseload.interval_totals_at(arr.start, arr.end, me, arr.setting, n_set)
-    gross = caseload.interval_totals_at(arr.start, arr.end, me, arr.setting, n_set, arr.gross)
-    net = caseload.interval_totals_at(arr.start, arr.end, me, arr.setting, n_set, arr.net)
+    counts, gross, net = caseload.interval_grids(
+        arr.start, arr.end, me, arr.setting, n_set, [None, arr.gross, arr.net]
+    )
     new = caseload.events_in_months(caseload._ns(extract.placements["start_on"]), me, arr.setting, n_set)
     keep = np.ones(n_set, dtype=bool) if all_settings else (counts.any(axis=0) | new.any(axis=0))
     settings = np.array(schema.SETTING_CODES)[keep]
