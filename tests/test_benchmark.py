@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sendlib import benchmark
 from sendlib.benchmark import national_rank, quartile_band
@@ -180,3 +182,14 @@ def test_neighbour_panels(dfe_dir):
     assert {"ehc_plans", "timeliness_20wk_pc"} <= set(p["measure"])
     assert "cost_per_ehcp_s251" not in set(p["measure"])  # one financial year only: not a time series
     assert p.groupby("measure")["year"].nunique().min() > 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=4, max_size=40),
+       st.sampled_from([-1, 1]))
+def test_band_is_monotone_in_value(values, polarity):
+    """Better values never get a worse band (A best), for either polarity."""
+    order = sorted(values, reverse=polarity > 0)  # best first
+    bands = [quartile_band(v, values, polarity) for v in order]
+    assert bands == sorted(bands)
+    assert set(bands) <= set("ABCD")

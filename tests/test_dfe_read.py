@@ -234,3 +234,12 @@ def test_headline_caseload_against_duckdb(dfe_dir, tidy):
     sums = ours.groupby("year")["value"].sum()
     eng = tidy[(tidy["measure"] == "ehc_plans") & (tidy["level"] == "national")].set_index("year")["value"]
     assert (sums == eng.reindex(sums.index)).all()
+
+
+def test_neighbour_sheet_without_header_is_a_clear_error(tmp_path):
+    folder = tmp_path / "dfe" / "lait"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"a": ["junk"], "b": ["more junk"]}).to_excel(folder / "sn_may_2025.xlsx",
+                                                                 sheet_name="LA SN Groups", index=False)
+    with pytest.raises(DataError, match="no header row starting 'LA num'"):
+        dfe.neighbour_table("2025", tmp_path / "dfe")
