@@ -122,7 +122,8 @@ def test_bar_chart_grouped_and_stacked():
         horizontal=True,
         kind="pounds",
     )
-    assert fig2.axes[0].xaxis.get_major_formatter()(2000, 0) == "£2k"
+    assert fig2.axes[0].xaxis.get_major_formatter()(2000, 0) == "£2,000"
+    assert fig2.axes[0].xaxis.get_major_formatter()(2_500_000, 0) == "£2.5m"
 
 
 def test_waterfall_checks_that_steps_add_up():

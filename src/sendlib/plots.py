@@ -105,13 +105,13 @@ def format_percent(value: float, decimals: int = 1) -> str:
 
 _FORMATTERS = {
     "count": lambda v, _pos=None: format_count(v),
-    "pounds": lambda v, _pos=None: format_pounds_short(v),
+    "pounds": lambda v, _pos=None: format_pounds(v) if abs(v) < 100_000 else format_pounds_short(v),
     "percent": lambda v, _pos=None: f"{v:.0f}%",
 }
 
 
 def format_axis(ax: plt.Axes, kind: str = "count", axis: str = "y") -> plt.Axes:
-    """Tick labels as counts (``9,754``), pounds (``£16.9k``) or per cent (``45%``)."""
+    """Tick labels as counts (``9,754``), pounds (``£16,900``; ``£20.1m`` from £100,000) or per cent."""
     if kind not in _FORMATTERS:
         raise ValueError(f"kind must be one of {sorted(_FORMATTERS)}, not {kind!r}")
     target = ax.yaxis if axis == "y" else ax.xaxis
@@ -249,6 +249,8 @@ def bar_chart(
         width=0.75,
         legend=hue is not None,
     )
+    if hue is not None:
+        ax.legend(title=None)
     if horizontal:
         ax.invert_yaxis()
         ax.set_title(title)
@@ -360,3 +362,63 @@ def small_multiples(
     fig.tight_layout()
     add_source_note(fig, source, period, note)
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------
+# Words for charts and tables
+# ---------------------------------------------------------------------------------------------------
+
+#: Display labels for sendlib's codes (sectors, groups, backlog stages and bands, needs fall back to
+#: :data:`sendlib.schema.PRIMARY_NEEDS`, settings to their SEN2 labels).
+LABELS: dict[str, str] = {
+    "maintained": "LA maintained",
+    "academy": "Academy and free school",
+    "independent": "Independent",
+    "non_maintained": "Non-maintained",
+    "fe": "Further education",
+    "other": "Other arrangements",
+    "mainstream": "Mainstream school",
+    "special": "Special school",
+    "ap": "Alternative provision",
+    "elsewhere": "Elsewhere (home, NEET, other)",
+    "early_years": "Early years",
+    "unknown": "Not known",
+    "no_placement": "No current placement",
+    "awaiting_decision": "Awaiting decision to assess",
+    "assessing": "Assessing",
+    "drafting": "Drafting or issuing",
+    "20-26": "20 to 26 weeks",
+    "26-39": "26 to 39 weeks",
+    "39-52": "39 to 52 weeks",
+    "over 52": "Over 52 weeks",
+    "inmss": "Independent and non-maintained special schools",
+}
+
+
+def label(code) -> str:
+    """A reader's label for a sendlib code: setting, need, sector, group, stage or age band."""
+    from sendlib import schema
+
+    text = str(code)
+    if text in LABELS:
+        return LABELS[text]
+    if text in schema.SETTINGS:
+        return schema.SETTINGS[text].label
+    if text in schema.PRIMARY_NEEDS:
+        return schema.PRIMARY_NEEDS[text]
+    return text.replace("_", " ").capitalize()
+
+
+def change_phrase(value: float, kind: str = "count", up: str = "rose", down: str = "fell") -> str:
+    """``-80`` (pounds) -> ``"fell by £80"``; ``0`` -> ``"was unchanged"``; counts and per cent alike
+    (per cent changes read as percentage points)."""
+    if value is None or value != value:
+        return "is not available"
+    fmt = {
+        "pounds": format_pounds,
+        "count": format_count,
+        "percent": lambda v: f"{v:.1f} percentage points",
+    }[kind]
+    if kind == "count" and round(value) == 0 or kind != "count" and abs(value) < 0.05:
+        return "was unchanged"
+    return f"{up if value > 0 else down} by {fmt(abs(value))}"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import pickle
 import shutil
 import sys
 import time
@@ -32,17 +33,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-import nbformat
-
 from sendlib import config, periods
 from sendlib.errors import DataError, SendlibError, UsageError
-from sendlib.notebook_hygiene import normalise_notebook
+
+# nbformat, papermill and nbconvert are imported inside the functions that use them: notebooks import
+# this module for load_for_report(), and nbformat's JSON-schema import alone costs seconds in a kernel.
 
 #: Notebooks that need DfE's public data; skipped (not failed) without it.
 NEEDS_PUBLIC_DATA: frozenset[str] = frozenset({"05_benchmarking"})
 
 #: The kernel every notebook runs on (the project venv's ``python3`` kernelspec).
 KERNEL_NAME = "python3"
+
+#: Environment variable naming the pickled extract a running refresh shares with its notebooks.
+CACHE_ENV = "SENDLIB_EXTRACT_CACHE"
 
 
 class RefreshError(SendlibError):
@@ -51,13 +55,14 @@ class RefreshError(SendlibError):
 
 @dataclass
 class NotebookRun:
-    """How one notebook went: status is ``ok``, ``failed`` or ``skipped``."""
+    """How one notebook went: status is ``ok``, ``failed`` or ``skipped``; ``title`` from its heading."""
 
     name: str
     status: str
     seconds: float = 0.0
     message: str = ""
     cell: int | None = None
+    title: str = ""
 
 
 @dataclass
@@ -115,7 +120,7 @@ def list_notebooks(notebooks_dir: Path, only: Iterable[str] | None = None) -> li
 
 def validation_report(extract) -> str:
     """The blocking issues of an extract as text (one line per issue)."""
-    errors = [i for i in getattr(extract, "issues", []) if getattr(i, "severity", "") == "error"]
+    errors = [i for i in getattr(extract, "issues", []) if getattr(i, "severity", "") == "blocking"]
     lines = [f"{len(errors)} blocking problem(s) in the extract:"]
     for i in errors[:50]:
         where = ", ".join(
@@ -128,17 +133,54 @@ def validation_report(extract) -> str:
 
 
 def load_and_validate(data_dir: Path):
-    """Load the extract; raise :class:`DataError` (with the validation report) if it cannot be used."""
+    """Load the extract; raise :class:`DataError` with the validation report if it cannot be used.
+
+    Quarantined rows (severity ``error``) do not stop the refresh: they are reported by notebook 00.
+    Blocking problems (missing file or column, unreadable file) do, before any notebook runs.
+    """
     from sendlib import load
 
     if not Path(data_dir).is_dir():
-        raise UsageError(f"data folder {data_dir} does not exist")
-    extract = load(data_dir)  # raises DataError for unreadable files / missing columns
-    if any(getattr(i, "severity", "") == "error" for i in extract.issues):
+        raise UsageError(f"data folder {data_dir} does not exist (--data)")
+    extract = load(data_dir, errors="return")
+    if not extract.usable:
         raise DataError(
-            f"the extract in {data_dir} did not validate; no notebook was run.\n" + validation_report(extract)
+            f"the extract in {data_dir} cannot be used, so no notebook was run.\n"
+            + validation_report(extract)
+            + "\nFix the files (or the mapping) and run again; `sendlib validate` writes the full report."
         )
     return extract
+
+
+def _cache_key(data_dir: Path) -> tuple:
+    files = sorted(p for p in Path(data_dir).iterdir() if p.is_file())
+    return (
+        str(Path(data_dir).resolve()),
+        tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files),
+    )
+
+
+def load_for_report(data_dir: str | os.PathLike | None = None):
+    """``sendlib.load(data_dir)`` for a notebook, reusing the extract the running refresh has loaded.
+
+    The refresh loads and validates the extract once and pickles it to the file named by
+    ``$SENDLIB_EXTRACT_CACHE``; notebooks use that copy when it was made from the same folder with the
+    same files (names, sizes and modification times), so N notebooks do not parse the extract N times.
+    Outside a refresh (JupyterLab, plain Papermill, nbval) this is exactly ``sendlib.load``.
+    """
+    from sendlib import load
+
+    path = config.resolve_path(data_dir, config.SAMPLE_DIR)
+    cache = os.environ.get(CACHE_ENV)
+    if cache and Path(cache).is_file():
+        try:
+            with open(cache, "rb") as f:
+                key, extract = pickle.load(f)
+            if key == _cache_key(path):
+                return extract
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            pass
+    return load(path)
 
 
 def _parameters_for(path: Path, available: Mapping[str, object]) -> dict[str, object]:
@@ -174,7 +216,28 @@ def run_notebook(path: Path, out_path: Path, parameters: Mapping[str, object], c
     return NotebookRun(name, "ok", time.perf_counter() - start)
 
 
-def _title(nb: nbformat.NotebookNode, default: str) -> str:
+def run_and_publish(path: Path, out_dir: Path, parameters: Mapping[str, object], cwd: Path) -> NotebookRun:
+    """:func:`run_notebook`, then (on success) strip volatile metadata and write the HTML copy.
+
+    Done in the worker so HTML export overlaps with the other notebooks still running.
+    """
+    import nbformat
+
+    from sendlib.notebook_hygiene import normalise_notebook
+
+    out = out_dir / path.name
+    run = run_notebook(path, out, parameters, cwd)
+    if run.status == "ok":
+        start = time.perf_counter()
+        nb = normalise_notebook(nbformat.read(out, as_version=4))
+        nbformat.write(nb, out)
+        run.title = _title(nb, path.stem)
+        write_html(nb, out_dir / f"{path.stem}.html", run.title)
+        run.seconds += time.perf_counter() - start
+    return run
+
+
+def _title(nb, default: str) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
@@ -183,7 +246,7 @@ def _title(nb: nbformat.NotebookNode, default: str) -> str:
     return default
 
 
-def write_html(nb: nbformat.NotebookNode, out_path: Path, title: str) -> None:
+def write_html(nb, out_path: Path, title: str) -> None:
     """HTML copy of an executed notebook without code cells (inputs and prompts hidden)."""
     from nbconvert import HTMLExporter
 
@@ -294,7 +357,9 @@ def draft_paragraph(headlines: Mapping, period: str) -> str:
         s.append(txt + ".")
     od = _num(h, "overdue", "overdue_requests", "backlog", "overdue_total")
     if od is not None:
-        change = _num(h, "overdue_change", "overdue_requests_change", "backlog_change", "overdue_total_change")
+        change = _num(
+            h, "overdue_change", "overdue_requests_change", "backlog_change", "overdue_total_change"
+        )
         txt = f"{_count(od)} assessments were overdue (open beyond the 20-week limit)"
         if change is not None:
             txt += f", {_signed(change, _count)} on the previous month"
@@ -479,12 +544,22 @@ def refresh(
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     done = 0
+    cache = reports / f".{period}.extract-{os.getpid()}.pkl"
+    with open(cache, "wb") as f:
+        pickle.dump((_cache_key(data), extract), f, protocol=pickle.HIGHEST_PROTOCOL)
+    saved_env = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(cache)
     try:
         with ThreadPoolExecutor(max_workers=min(jobs, max(1, len(todo)))) as pool:
             futures = {
-                pool.submit(run_notebook, p, tmp / p.name, _parameters_for(p, available), nb_dir): p
-                for p in todo
+                pool.submit(run_and_publish, p, tmp, _parameters_for(p, available), nb_dir): p for p in todo
             }
+            # the headline figures are computed here while the kernels run
+            headline_error = None
+            try:
+                write_headlines(extract, period, tmp)
+            except Exception as exc:  # noqa: BLE001 - reported as a failure below, after the notebooks
+                headline_error = f"{type(exc).__name__}: {exc}"
             for fut in as_completed(futures):
                 run = fut.result()
                 runs[run.name] = run
@@ -520,19 +595,22 @@ def refresh(
                 f"the executed notebook(s) with the error marked are in {failed_dir}"
             )
 
-        titles = {}
-        for p in todo:
-            out = tmp / p.name
-            nb = normalise_notebook(nbformat.read(out, as_version=4))
-            nbformat.write(nb, out)
-            titles[p.stem] = _title(nb, p.stem)
-            write_html(nb, tmp / f"{p.stem}.html", titles[p.stem])
-        write_headlines(extract, period, tmp)
+        if headline_error:
+            raise RefreshError(
+                f"the headline figures could not be computed ({headline_error}); "
+                f"the previous report in {target} is unchanged"
+            )
+        titles = {r.name: r.title or r.name for r in ordered}
         write_index(tmp, period, ordered, titles)
         _swap_in(tmp, target)
         if failed_dir.exists():
             shutil.rmtree(failed_dir)
     finally:
+        if saved_env is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = saved_env
+        cache.unlink(missing_ok=True)
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     result.seconds = time.perf_counter() - t0

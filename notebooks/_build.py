@@ -1,0 +1,597 @@
+"""Build the report notebooks from the cell lists below (the notebooks are generated, not hand-edited).
+
+    .venv/bin/python notebooks/_build.py            # write every notebook (no outputs)
+    .venv/bin/python notebooks/_build.py --execute  # ... then run each on the sample with Papermill
+                                                    # and normalise (python -m sendlib.notebook_hygiene)
+    .venv/bin/python notebooks/_build.py 01 03      # only some notebooks
+
+Each notebook: a title, ONE cell tagged ``parameters`` (literal defaults that run on the shipped
+sample), a setup cell, then the story for a committee reader: headline sentence, trend chart, breakdown
+(disclosure-controlled), what changed this month and why, caveats and definitions. Notebooks are thin:
+every number comes from a sendlib function; the cells only choose, word and lay out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+PARAMETERS = '''\
+data_dir = "data/sample"  # extract folder (relative to the project root, or absolute)
+period = "2024-11"  # month reported on, YYYY-MM
+suppress_below = 5  # counts from 1 to suppress_below - 1 are shown as [c]'''
+
+SETUP = '''\
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+import sendlib
+from sendlib import backlog, caseload, config, cost, disclosure, periods, plots, sector
+from sendlib.headlines import headlines
+from sendlib.refresh import load_for_report
+
+plots.apply_theme()
+extract = load_for_report(data_dir)  # sendlib.load, sharing the copy a running refresh has loaded
+period_end = periods.parse_period(period)
+month = period_end.strftime("%B %Y")
+SOURCE = "local authority case-management extract (management information)"
+
+
+def show(table, **kwargs):
+    """Display a disclosure-controlled table (identifiers refused, small counts shown as [c])."""
+    display(disclosure.safe_table(table, threshold=suppress_below, **kwargs))'''
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(text: str, tags: tuple[str, ...] = ()):
+    cell = new_code_cell(text.strip("\n"))
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def header(title: str, intro: str, extra_parameters: str = "") -> list:
+    params = PARAMETERS + ("\n" + extra_parameters if extra_parameters else "")
+    return [
+        md(f"# {title}\n\n{intro}"),
+        code(params, tags=("parameters",)),
+        code(SETUP),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# 00 data quality
+# ---------------------------------------------------------------------------------------------------
+
+NB00 = header(
+    "Data quality of the monthly extract",
+    "What arrived, what was set aside for checking, and whether the extract is complete enough to "
+    "report on. Rows that fail a rule are quarantined (kept out of every figure) and listed for the "
+    "data team by `sendlib validate`; no row is dropped silently.",
+) + [
+    md("## Headline"),
+    code('''
+counts = pd.DataFrame(extract.row_counts).T
+rows_in, kept, quarantined = (int(counts[c].sum()) for c in ("rows_in", "rows_kept", "rows_quarantined"))
+severity = pd.Series([i.severity for i in extract.issues], dtype="string").value_counts()
+as_of = pd.Timestamp(extract.as_of).strftime("%d %B %Y") if extract.as_of is not None else "not given"
+share = 100 * quarantined / rows_in if rows_in else 0.0
+verdict = (
+    "The extract can be used"
+    if extract.usable
+    else "The extract cannot be used until the blocking problems below are fixed"
+)
+display(Markdown(
+    f"**{verdict}: {kept:,} of {rows_in:,} rows passed validation; "
+    f"{plots.format_percent(share)} were set aside for checking.** "
+    f"The extract is dated {as_of}; this report covers {month}. "
+    f"Problems found: {int(severity.get('blocking', 0)):,} blocking, {int(severity.get('error', 0)):,} "
+    f"quarantining a row, {int(severity.get('warning', 0)):,} warnings (value fixed or doubtful)."
+))
+'''),
+    md("## Records over time\n\nA sudden gap or spike in new records usually means the extract is incomplete."),
+    code('''
+start = periods.month_end(period_end - pd.DateOffset(months=35))
+months = periods.month_ends(start, period_end)
+issued = caseload.plans_issued_by_month(extract.plans, months)
+received = backlog.requests_received_by_month(extract.assessments, months)
+fig = plots.trend_chart(
+    {"Plans issued": issued, "Requests for assessment received": received},
+    title=f"New records each month, {months[0]:%B %Y} to {month}",
+    ylabel="Records per month (count)",
+    source=SOURCE,
+    period=f"calendar months to {month}",
+    ymin=0,
+)
+plt.show()
+'''),
+    md("## Rows received and kept, by table"),
+    code('''
+table = counts.rename_axis("table").reset_index()
+table["table"] = table["table"].map(lambda t: t.replace("_", " ").capitalize())
+show(
+    table.set_index("table"),
+    counts=["rows_in", "rows_kept", "rows_quarantined"],
+    rename={"rows_in": "Rows received", "rows_kept": "Rows kept", "rows_quarantined": "Rows set aside"},
+)
+'''),
+    md("## Problems found, by rule"),
+    code('''
+issues = pd.DataFrame(
+    [{"table": i.table or "(extract)", "rule": i.rule, "severity": i.severity} for i in extract.issues],
+    columns=["table", "rule", "severity"],
+)
+by_rule = issues.groupby(["table", "severity", "rule"]).size().rename("findings").reset_index()
+if by_rule.empty:
+    display(Markdown("No problems were found."))
+else:
+    show(by_rule.set_index(["table", "severity", "rule"]), counts=["findings"],
+         rename={"findings": "Findings"})
+'''),
+    md("""
+## Caveats and definitions
+
+- **Source**: the local authority's case-management extract (management information, not the SEN2
+  statutory return). **Period**: the extract date and the month reported on, above.
+- **Severity**: *blocking* stops the refresh; *error* sets the row aside (quarantine) and it counts in
+  no figure; *warning* keeps the row with a fixed or doubtful value; *info* is a note (e.g. a
+  synonym mapped to its code).
+- The quarantined rows themselves hold personal data and are written only to the analyst's
+  `reports/validation/` folder, never to this report. Counts from 1 to 4 are shown as [c].
+"""),
+]
+
+# ---------------------------------------------------------------------------------------------------
+# 01 average cost
+# ---------------------------------------------------------------------------------------------------
+
+NB01 = header(
+    "Average cost of an EHCP",
+    "The management-information (MI) average: the annualised committed placement cost of the plans "
+    "active at the month end, divided by the number of active plans (plans with no costed placement "
+    "count with cost 0).",
+) + [
+    md("## Headline"),
+    code('''
+h = headlines(extract, period)
+avg, change = h["avg_cost_per_ehcp"], h["avg_cost_per_ehcp_change"]
+first_fall = " - the first fall this financial year" if h["avg_cost_per_ehcp_first_fall_in_financial_year"] else ""
+display(Markdown(
+    f"**The average annual cost of an EHCP {plots.change_phrase(change, 'pounds')} in {month} "
+    f"to {plots.format_pounds(avg)}{first_fall}.** "
+    f"{h['ehcp_active']:,} plans were active at the month end, with committed placement costs of "
+    f"{plots.format_pounds_short(h['committed_cost'])} a year "
+    f"({plots.format_pounds(h['avg_cost_per_ehcp_net'])} per plan net of health and social-care "
+    "contributions)."
+))
+'''),
+    md("## Trend"),
+    code('''
+start = periods.month_end(period_end - pd.DateOffset(months=23))
+series = sendlib.monthly_series(extract, start=start, end=period_end)
+year_change = series["avg_cost_per_ehcp"].iloc[-1] - series["avg_cost_per_ehcp"].iloc[-13] if len(series) > 12 else np.nan
+fig = plots.trend_chart(
+    series["avg_cost_per_ehcp"].rename("Average cost per EHCP"),
+    title=f"The average cost per EHCP {plots.change_phrase(year_change, 'pounds')} over the year to {month}",
+    ylabel="Pounds per plan per year",
+    source=SOURCE,
+    period=f"month-end snapshots, {series.index[0]:%B %Y} to {month}",
+    kind="pounds",
+)
+plt.show()
+'''),
+    md("## Cost per place by type of setting\n\nMean annual cost of the current placements in each type of setting "
+       "(definition 3; `sendlib.cost.cost_per_place_by_setting` gives the full SEN2 list)."),
+    code('''
+by_group = cost.cost_per_place_at(extract, period_end, by="group").sort_values("total_cost", ascending=False)
+table = pd.DataFrame({
+    "Type of setting": [plots.label(s) for s in by_group.index],
+    "Placements": by_group["placements"].to_numpy(),
+    "Mean cost per place": by_group["mean_cost"].to_numpy(),
+    "Committed cost": by_group["total_cost"].to_numpy(),
+}).set_index("Type of setting")
+show(table, counts=["Placements"], money=["Mean cost per place", "Committed cost"])
+'''),
+    md("## What changed this month and why\n\nThe change in the average splits exactly into a **mix** effect "
+       "(plans moving between types of setting), a **rate** effect (cost within each type changing) and "
+       "their interaction."),
+    code('''
+dec = cost.average_cost_change_decomposition(extract, period_end, by="group")
+prev_month = dec.previous.strftime("%B %Y")
+parts = {"Mix": dec.mix, "Rate": dec.rate, "Interaction": dec.interaction}
+main = max(parts, key=lambda k: abs(parts[k]))
+fig = plots.waterfall_chart(
+    (prev_month, dec.average_previous),
+    parts,
+    (month, dec.average_current),
+    title=f"The {main.lower()} effect explains most of the change ({plots.format_pounds(parts[main])})",
+    ylabel="Pounds per plan per year",
+    source=SOURCE,
+    period=f"month ends {prev_month} and {month}",
+)
+plt.show()
+'''),
+    code('''
+cat = dec.by_category
+table = pd.DataFrame({
+    "Setting group": [plots.label(g) for g in cat.index],
+    "Placements before": cat["n0"].to_numpy(),
+    "Placements now": cat["n1"].to_numpy(),
+    "Cost per place now": cat["r1"].to_numpy(),
+    "Mix effect": cat["mix"].to_numpy(),
+    "Rate effect": cat["rate"].to_numpy(),
+}).set_index("Setting group")
+show(
+    table,
+    counts=["Placements before", "Placements now"],
+    money=["Cost per place now", "Mix effect", "Rate effect"],
+    dependents={c: "Placements now" for c in ("Cost per place now", "Mix effect", "Rate effect")},
+)
+'''),
+    md("""
+## Caveats and definitions
+
+- **Source**: case-management extract (MI). **Period type**: month-end snapshots. **Denominator**: plans
+  active at the month end, including plans with no current placement (counted at £0).
+- **Cost**: annual placement cost and top-up named in the plan, gross of health and social-care
+  contributions unless marked net; transport excluded. It is committed cost, not spend.
+- Two other definitions exist and give different numbers: DfE's funding-formula £ per EHCP (the
+  financial year's high-needs outturn over the January census count; it includes non-placement spend)
+  and cost per place by setting (the table above).
+- Counts from 1 to 4 are shown as [c], with the costs that would reveal them.
+"""),
+]
+
+# ---------------------------------------------------------------------------------------------------
+# 02 independent sector
+# ---------------------------------------------------------------------------------------------------
+
+NB02 = header(
+    "Use of the independent sector",
+    "Placements in independent special schools and non-maintained special schools (INMSS, the default "
+    "definition), by count and by cost.",
+) + [
+    md("## Headline"),
+    code('''
+start = periods.month_end(period_end - pd.DateOffset(months=35))
+series = sendlib.monthly_series(extract, start=start, end=period_end)
+now = series.iloc[-1]
+year_ago = series.iloc[-13] if len(series) > 12 else series.iloc[0]
+display(Markdown(
+    f"**{int(now['independent_placements']):,} children and young people were placed in independent or "
+    f"non-maintained special schools at the end of {month}: "
+    f"{plots.format_percent(now['independent_share_count'])} of all plans but "
+    f"{plots.format_percent(now['independent_share_cost'])} of committed placement cost.** "
+    f"The number {plots.change_phrase(now['independent_placements'] - year_ago['independent_placements'])} "
+    f"over the year; these schools hold {plots.format_percent(now['independent_share_special'])} of all "
+    "special-school places."
+))
+'''),
+    md("## Trend"),
+    code('''
+fig = plots.trend_chart(
+    series["independent_placements"].rename("INMSS placements"),
+    title=(
+        "Independent special placements "
+        f"{plots.change_phrase(now['independent_placements'] - series['independent_placements'].iloc[0])}"
+        f" since {series.index[0]:%B %Y}"
+    ),
+    ylabel="Placements (count)",
+    source=SOURCE,
+    period=f"month-end snapshots, {series.index[0]:%B %Y} to {month}",
+)
+plt.show()
+'''),
+    code('''
+fig = plots.trend_chart(
+    {
+        "Share of placement cost": series["independent_share_cost"],
+        "Share of plans": series["independent_share_count"],
+    },
+    title="The independent sector's share of cost is far above its share of plans",
+    ylabel="Per cent",
+    source=SOURCE,
+    period=f"month-end snapshots, {series.index[0]:%B %Y} to {month}",
+    kind="percent",
+    ymin=0,
+    note="Shares of all active plans and of gross committed placement cost",
+)
+plt.show()
+'''),
+    md("## Cost per place by sector"),
+    code('''
+by_sector = cost.cost_per_place_by_sector(extract, period_end)
+by_setting = cost.cost_per_place_by_setting(extract, period_end)["mean_cost"]
+table = pd.DataFrame({
+    "Sector": [plots.label(s) for s in by_sector.index],
+    "Placements": by_sector["placements"].to_numpy(),
+    "Mean cost per place": by_sector["mean_cost"].to_numpy(),
+    "Committed cost": by_sector["total_cost"].to_numpy(),
+}).set_index("Sector")
+show(table, counts=["Placements"], money=["Mean cost per place", "Committed cost"])
+if {"special_independent", "special_la_maintained"} <= set(by_setting.index):
+    ratio = by_setting["special_independent"] / by_setting["special_la_maintained"]
+    display(Markdown(
+        f"An independent special school place costs {ratio:.1f} times a maintained special school "
+        f"place ({plots.format_pounds(by_setting['special_independent'])} against "
+        f"{plots.format_pounds(by_setting['special_la_maintained'])} a year)."
+    ))
+'''),
+    md("## What changed: new placements by sector, last six months"),
+    code('''
+months = periods.month_ends(period_end - pd.DateOffset(months=5), period_end)
+new = sector.new_placements_by_month(extract, months, by="sector")
+new = new.loc[:, new.sum() > 0]
+new.columns = [plots.label(c) for c in new.columns]
+new.index = [f"{d:%b %Y}" for d in new.index]
+new = disclosure.add_totals(new, list(new.columns))
+new.index.name = "Month"
+show(new, counts=list(new.columns), row_total="Total", col_total="Total")
+'''),
+    md("""
+## Caveats and definitions
+
+- **Source**: case-management extract (MI). **Period type**: month-end snapshots; new placements are
+  calendar-month flows (placements starting in the month).
+- **Which settings count**: independent special schools plus non-maintained special schools (INMSS).
+  A broader definition adding independent mainstream schools and specialist post-16 institutions is
+  available in `sendlib.sector`. **Denominators**: share of plans = INMSS placements / all active plans;
+  share of cost = INMSS committed cost / all committed placement cost (gross).
+- Counts from 1 to 4 are shown as [c]; where a table has totals, a second cell is hidden so the first
+  cannot be worked out.
+"""),
+]
+
+# ---------------------------------------------------------------------------------------------------
+# 03 backlog
+# ---------------------------------------------------------------------------------------------------
+
+NB03 = header(
+    "Overdue assessments (the backlog)",
+    "No official statistic of overdue assessments exists; sendlib defines it: a request for an EHC "
+    "needs assessment still open at the month end (no plan issued, not refused, not closed) more than "
+    "20 weeks (140 days) after it was received.",
+) + [
+    md("## Headline"),
+    code('''
+start = periods.month_end(period_end - pd.DateOffset(months=23))
+months = periods.month_ends(start, period_end)
+monthly = backlog.overdue_monthly(extract.assessments, months)
+now, prev = monthly.iloc[-1], monthly.iloc[-2]
+due = len(backlog.requests_due_to_breach(extract.assessments, period_end, weeks=4))
+display(Markdown(
+    f"**{int(now['overdue']):,} assessments were overdue at the end of {month}, "
+    f"{plots.change_phrase(now['overdue'] - prev['overdue'])} on the previous month** "
+    f"({int(now['overdue_excl_exceptions']):,} excluding cases where a legal exception applies). "
+    f"A further {due:,} open requests will pass 20 weeks in the next four weeks."
+))
+'''),
+    md("## Trend"),
+    code('''
+fig = plots.trend_chart(
+    {"All overdue": monthly["overdue"], "Excluding exceptions": monthly["overdue_excl_exceptions"]},
+    title=f"Overdue assessments {plots.change_phrase(now['overdue'] - monthly['overdue'].iloc[0])} since {months[0]:%B %Y}",
+    ylabel="Requests open over 20 weeks (count)",
+    source=SOURCE,
+    period=f"month-end snapshots, {months[0]:%B %Y} to {month}",
+    ymin=0,
+)
+plt.show()
+'''),
+    md("## How long overdue, and at what stage"),
+    code('''
+bands = backlog.overdue_requests_by_age_band(extract.assessments, [period_end]).iloc[0]
+stages = backlog.overdue_requests_by_stage(extract.assessments, [period_end]).iloc[0]
+table = pd.DataFrame({"Overdue requests": bands.to_numpy()}, index=[plots.label(b) for b in bands.index])
+table.index.name = "Time since request"
+table = disclosure.add_totals(table, ["Overdue requests"], row_total=None, col_total="Total")
+show(table, counts=["Overdue requests"], col_total="Total")
+table = pd.DataFrame({"Overdue requests": stages.to_numpy()}, index=[plots.label(s) for s in stages.index])
+table.index.name = "Stage"
+table = disclosure.add_totals(table, ["Overdue requests"], row_total=None, col_total="Total")
+show(table, counts=["Overdue requests"], col_total="Total")
+'''),
+    md("## What changed: requests in against assessments completed"),
+    code('''
+flow = backlog.backlog_flow(extract.assessments, months[-12:])
+done = backlog.assessments_completed_by_month(extract.assessments, months[-12:])
+frame = pd.DataFrame({
+    "month": np.tile([f"{d:%b %y}" for d in flow.index], 2),
+    "measure": ["Requests received"] * len(flow) + ["Assessments completed"] * len(flow),
+    "count": np.concatenate([flow["received"].to_numpy(), done["completed"].to_numpy()]),
+})
+ratio = done["completed"].iloc[-6:].sum() / max(done["completed"].iloc[-12:-6].sum(), 1)
+fig = plots.bar_chart(
+    frame, x="month", y="count", hue="measure",
+    title=f"Assessments completed in the last six months were {ratio:.1f} times the six months before",
+    ylabel="Per month (count)",
+    source=SOURCE,
+    period=f"calendar months {flow.index[0]:%B %Y} to {month}",
+)
+plt.show()
+'''),
+    code('''
+proj = backlog.project_backlog_clearance(extract.assessments, period_end, months=24)
+when = proj.halves_on.strftime("%B %Y") if proj.halves_on is not None else "not within two years"
+clears = proj.clears_on.strftime("%B %Y") if proj.clears_on is not None else "not within two years"
+display(Markdown(
+    f"**At recent rates ({proj.intake:,.0f} requests in and {proj.throughput:,.0f} closed a month), "
+    f"the overdue backlog halves by {when} and clears by {clears}.** Clearing old cases issues them "
+    "late, so it lowers the published 20-week rate in the year it happens, and adds plans (and cost)."
+))
+fig = plots.trend_chart(
+    proj.monthly["overdue"].rename("Projected overdue"),
+    title=f"At recent rates the backlog halves by {when} and clears by {clears}",
+    ylabel="Requests open over 20 weeks (count)",
+    source=SOURCE,
+    period=f"projection from {month}, 24 months",
+    ymin=0,
+    note="Stock-flow projection, oldest cases first, at the mean intake and closures of the last six months",
+)
+plt.show()
+'''),
+    code('''
+effect = proj.rate_effect
+if len(effect):
+    table = pd.DataFrame({
+        "Calendar year": effect.index.astype(str),
+        "20-week rate, backlog not cleared": effect["rate_without_backlog"].to_numpy(),
+        "20-week rate, backlog cleared": effect["rate_with_backlog"].to_numpy(),
+        "Effect (percentage points)": effect["effect_pp"].round(1).to_numpy(),
+    }).set_index("Calendar year")
+    display(Markdown("Projected 20-week timeliness (DfE definition, excluding exceptions) of plans issued "
+                     "in each calendar year, if the projected closures happen:"))
+    show(table, percent=["20-week rate, backlog not cleared", "20-week rate, backlog cleared"])
+'''),
+    md("""
+## Caveats and definitions
+
+- **Source**: case-management extract (MI). **Period type**: month-end snapshots; received and
+  completed are calendar-month flows. There is **no official statistic** of overdue assessments: the
+  definition above is sendlib's. DfE's published measure is the 20-week timeliness of plans *issued*
+  in a calendar year (excluding exception cases).
+- **Overdue** counts all open requests over 140 days, with exception cases unless stated. **Stages**
+  are inferred from dates: awaiting the decision to assess, assessing (decided within the last 10
+  weeks) and drafting (decided earlier). **Completed** = a plan issued or a decision not to issue.
+- The projection is a simple stock-flow at recent average rates; it does not model seasonality or
+  refusals. Counts from 1 to 4 are shown as [c].
+"""),
+]
+
+# ---------------------------------------------------------------------------------------------------
+# 04 caseload and budget
+# ---------------------------------------------------------------------------------------------------
+
+NB04 = header(
+    "EHCP caseload and the high-needs budget",
+    "Plans active at each month end against the Safety Valve plan agreed with DfE, and the month's flows.",
+) + [
+    md("## Headline"),
+    code('''
+start = periods.month_end(period_end - pd.DateOffset(months=35))
+series = sendlib.monthly_series(extract, start=start, end=period_end)
+now, prev = series.iloc[-1], series.iloc[-2]
+plan = None
+if extract.plan_trajectory is not None and len(extract.plan_trajectory):
+    plan = extract.plan_trajectory.set_index("month")["planned_ehcps"].astype(float).sort_index()
+plan_now = plan.get(period_end) if plan is not None else None
+gap = "" if plan_now is None else (
+    f", {abs(now['ehcp_active'] - plan_now):,.0f} {'above' if now['ehcp_active'] > plan_now else 'below'} "
+    f"the Safety Valve plan of {plan_now:,.0f}"
+)
+display(Markdown(
+    f"**There were {int(now['ehcp_active']):,} EHCPs at the end of {month}{gap}.** "
+    f"The number {plots.change_phrase(now['ehcp_active'] - prev['ehcp_active'])} in the month: "
+    f"{int(now['ehcp_issued']):,} plans were issued and {int(now['ehcp_ceased']):,} ceased."
+))
+'''),
+    md("## Trend against the Safety Valve plan"),
+    code('''
+shown_plan = plan[(plan.index >= series.index[0])] if plan is not None else None
+year_change = now["ehcp_active"] - series["ehcp_active"].iloc[-13] if len(series) > 12 else np.nan
+fig = plots.trend_chart(
+    series["ehcp_active"].rename("Active EHCPs"),
+    plan=shown_plan,
+    plan_label="Safety Valve plan",
+    title=f"EHCPs {plots.change_phrase(year_change)} over the year to {month}",
+    ylabel="Active plans at month end (count)",
+    source=SOURCE + "; Safety Valve plan trajectory",
+    period=f"month-end snapshots, {series.index[0]:%B %Y} to {month}",
+)
+plt.show()
+'''),
+    md("## Active plans by primary need"),
+    code('''
+need = caseload.active_plans_by_need(extract.plans, [period_end - pd.DateOffset(years=1), period_end])
+table = pd.DataFrame({
+    "Primary need": [plots.label(c) for c in need.columns],
+    "A year earlier": need.iloc[0].to_numpy(),
+    month: need.iloc[1].to_numpy(),
+}).set_index("Primary need")
+table = table[(table.sum(axis=1) > 0)].sort_values(month, ascending=False)
+table = disclosure.add_totals(table, ["A year earlier", month], row_total=None, col_total="Total")
+show(table, counts=["A year earlier", month], col_total="Total")
+'''),
+    md("## The high-needs budget"),
+    code('''
+fy = periods.financial_year(period_end)
+budget = extract.budget
+row = budget[budget["financial_year"] == fy] if budget is not None else None
+if row is None or row.empty:
+    display(Markdown(f"No budget is recorded for {fy}."))
+else:
+    b = row.iloc[0]
+    display(Markdown(
+        f"The High Needs Block placement budget for {fy} is {plots.format_pounds_short(b['hnb_budget'])}; "
+        f"the Safety Valve agreement allows an in-year overspend of up to "
+        f"{plots.format_pounds_short(b['safety_valve_overspend_cap'])}. Placements committed at the end of "
+        f"{month} cost {plots.format_pounds_short(now['committed_cost_net'])} a year net of partner "
+        "contributions (committed cost, not the forecast outturn)."
+    ))
+'''),
+    md("""
+## Caveats and definitions
+
+- **Source**: case-management extract (MI) and the Safety Valve plan. **Period type**: month-end
+  snapshots (MI), which differ from DfE's January census (SEN2) count; issued and ceased are
+  calendar-month flows. **Denominator**: none (counts).
+- An active plan at a date was issued on or before it and had not ceased by it.
+- Budget figures are for the financial year (April to March); committed cost is the annual cost of the
+  placements current at the month end, not spend to date.
+- Counts from 1 to 4 are shown as [c].
+"""),
+]
+
+NOTEBOOKS: dict[str, list] = {
+    "00_data_quality": NB00,
+    "01_average_cost": NB01,
+    "02_independent_sector": NB02,
+    "03_backlog": NB03,
+    "04_caseload_and_budget": NB04,
+}
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=NOTEBOOKS[name])
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="notebook names or prefixes (default: all)")
+    parser.add_argument("--execute", action="store_true", help="run each with Papermill and normalise")
+    args = parser.parse_args(argv)
+    names = [n for n in NOTEBOOKS if not args.names or any(n.startswith(p) for p in args.names)]
+    for name in names:
+        path = HERE / f"{name}.ipynb"
+        nbformat.write(build(name), path)
+        if args.execute:
+            import papermill
+
+            from sendlib.notebook_hygiene import normalise_file
+
+            papermill.execute_notebook(
+                str(path), str(path), kernel_name="python3", progress_bar=False, cwd=str(HERE)
+            )
+            normalise_file(path)
+        print(f"wrote {path.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
