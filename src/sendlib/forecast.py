@@ -101,6 +101,7 @@ class FlowModel:
     requests_slope_sd: float = 0.0
     requests_trend_p: float = 1.0
     level_shocks: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ceasing: str = "seasonal"
 
 
 @dataclass
@@ -223,6 +224,7 @@ def estimate_flow_model(
         conversion=conversion,
         hazard=hazard,
     )
+    model.ceasing = ceasing
     model.residuals = one_step_residuals(extract, model)
     model.requests_slope, model.requests_slope_sd, model.requests_trend_p = requests_trend(
         requests.iloc[-TREND_MONTHS:]
@@ -272,7 +274,10 @@ def requests_trend(requests: pd.Series, alpha: float = TREND_ALPHA) -> tuple[flo
 def one_step_residuals(extract: Extract, model: FlowModel, months: int = RESIDUAL_MONTHS) -> np.ndarray:
     """Actual net flow minus the model's net flow given the actual previous stock, last ``months`` months.
 
-    Plans per month, oldest first (months without request history for the lag are left out).
+    Plans per month, oldest first (months without request history for the lag are left out). With the
+    seasonal hazard, each month's ceasing is predicted from the *other* years' same calendar month
+    (leave-one-out), so the errors are out of sample and the intervals are not too narrow when the
+    seasonal pattern shifts.
     """
     me = _months_back(model.as_of, months)
     issued = caseload.plans_issued_by_month(extract.plans, me).to_numpy(dtype=float)
@@ -282,7 +287,15 @@ def one_step_residuals(extract: Extract, model: FlowModel, months: int = RESIDUA
         [periods.month_end(d - pd.DateOffset(months=model.lag_months)) for d in me]
     )
     req = model.requests_history.reindex(lagged_index).to_numpy(dtype=float)
-    fitted = model.conversion * req - model.hazard[me.month.to_numpy() - 1] * prev
+    cal = me.month.to_numpy() - 1
+    hazard = model.hazard[cal]
+    if model.ceasing == "seasonal":
+        num = np.bincount(cal, weights=ceased, minlength=12)
+        den = np.bincount(cal, weights=prev, minlength=12)
+        other_den = den[cal] - prev
+        loo = (num[cal] - ceased) / np.where(other_den > 0, other_den, 1.0)
+        hazard = np.where(other_den > 0, loo, hazard)
+    fitted = model.conversion * req - hazard * prev
     resid = (issued - ceased) - fitted
     keep = ~np.isnan(resid) & (prev > 0)
     return resid[keep]
