@@ -51,6 +51,19 @@ def is_blank(values: pd.Series) -> pd.Series:
 # -------------------------------------------------------------------------------------------------
 
 
+def _plain_numbers_fast(s: pd.Series) -> pd.Series | None:
+    """A column of plain numbers (blanks allowed) cast by pyarrow in one go; None if any cell is not."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(s.astype("string[pyarrow]"))
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=s.index)
+    except Exception:  # noqa: BLE001 - £, commas, brackets or junk: the general path
+        return None
+
+
 def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Pounds as float64 and a mask of non-blank cells that are not money. See module docstring."""
     if values.dtype.kind in "fiu":
@@ -58,7 +71,9 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         return out, pd.Series(False, index=values.index)
     s = _as_text(values)
     blank = s.isna() | (s == "")
-    fast = pd.to_numeric(s.where(~blank), errors="coerce").astype("float64")
+    fast = _plain_numbers_fast(s)
+    if fast is None:
+        fast = pd.to_numeric(s.where(~blank), errors="coerce").astype("float64")
     fast = fast.where(np.isfinite(fast))  # "inf" is not money
     todo = (fast.isna() & ~blank).fillna(False).astype(bool)
     if not todo.any():

@@ -173,7 +173,7 @@ def _find_header(rows: list[list], expected: set[str]) -> int | None:
 def _read_csv(path: Path, expected: set[str]) -> RawTable:
     data = path.read_bytes()
     notes: list[tuple[str, str, str]] = []
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise ReadFailure("empty_file", f"{path.name} is empty. Export the table again with its header row.")
     head = data[:8192]
     if head.startswith(_ZIP_MAGIC):
@@ -190,17 +190,21 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
             f"{path.name} holds binary data, not comma-separated text. Export the table from the "
             "case-management system as CSV (or xlsx) and replace the file.",
         )
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    top = _top_rows(body[: 1 << 20].decode("utf-8", errors="replace"))
+    hidx = _header_index(top, expected)
+    frame = None
+    if hidx == 0 and top:
+        frame = _fast_csv(body, top[0])
+    if frame is not None:
+        return _drop_blank_and_total(frame, np.arange(len(frame), dtype="int64") + 2, path.name, notes)
     text, encoding = decode_text(data)
     if encoding in ("windows-1252", "latin-1"):
         notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-    top = list(csv.reader(lines))
-    hidx = _find_header(top, expected)
-    if hidx is None:
-        hidx = next((i for i, r in enumerate(top) if any(c.strip() for c in r)), 0)
-    frame = _fast_csv(text, data if encoding == "utf-8" else None, top[hidx] if top else [], hidx)
+    top = _top_rows(text[: 1 << 20])
+    hidx = _header_index(top, expected)
     try:
-        frame = frame if frame is not None else pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
             skiprows=hidx,
             header=0,
@@ -228,18 +232,30 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     return _drop_blank_and_total(frame, rows, path.name, notes)
 
 
-def _fast_csv(text: str, data: bytes | None, header: list[str], hidx: int) -> pd.DataFrame | None:
-    """Multi-threaded pyarrow parse for the common case (header on line 1, no blank lines, unique
-    headers), so row numbers stay exact. None means "use the pandas parser" (which also explains errors).
+def _top_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(text.splitlines()[:HEADER_SEARCH_ROWS]))
+
+
+def _header_index(top: list[list[str]], expected: set[str]) -> int:
+    hidx = _find_header(top, expected)
+    if hidx is None:  # no recognisable header: the first non-blank line (missing_column will explain)
+        hidx = next((i for i, r in enumerate(top) if any(c.strip() for c in r)), 0)
+    return hidx
+
+
+def _fast_csv(body: bytes, header: list[str]) -> pd.DataFrame | None:
+    """Multi-threaded pyarrow parse for the common case: UTF-8, header on line 1, no blank lines,
+    unique headers, so row numbers stay exact. None means "use the pandas parser", which also handles
+    other encodings and explains errors with line numbers.
     """
-    if hidx or len(set(header)) != len(header) or "\n\n" in text or "\n\r\n" in text:
+    if len(set(header)) != len(header) or b"\n\n" in body or b"\n\r\n" in body:
         return None
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         table = pacsv.read_csv(
-            io.BytesIO(data if data is not None else text.encode("utf-8")),
+            io.BytesIO(body),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header}, strings_can_be_null=False
             ),
@@ -247,8 +263,10 @@ def _fast_csv(text: str, data: bytes | None, header: list[str], hidx: int) -> pd
         if table.column_names != header:
             return None
         mapper = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}.get
-        return table.to_pandas(types_mapper=mapper)
-    except Exception:  # noqa: BLE001 - any doubt: fall back to the pandas parser
+        frame = table.to_pandas(types_mapper=mapper)
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame
+    except Exception:  # noqa: BLE001 - any doubt (invalid UTF-8, ragged rows): the pandas parser
         return None
 
 
