@@ -59,7 +59,7 @@ def test_csv_title_rows_blank_rows_and_total_row(tmp_path):
     assert raw.frame["plan_id"].tolist() == ["P1", "P2"]
     assert raw.rows.tolist() == [5, 7]
     rules = [rule for rule, _, _ in raw.notes]
-    assert "title_rows" in rules and "total_row" in rules
+    assert "title_rows" in rules and "total_row" in rules and "blank_rows" in rules
 
 
 def test_total_word_inside_data_is_not_dropped(tmp_path):

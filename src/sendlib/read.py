@@ -417,6 +417,10 @@ def _drop_blank_and_total(frame: pd.DataFrame, rows: np.ndarray, name: str, note
     total_rows = rows[-tail_n:][trailing & is_total]
     drop = blank.copy()
     drop[-tail_n:] |= trailing
+    inner_blank = blank.copy()
+    inner_blank[-tail_n:] &= ~trailing
+    if inner_blank.any():
+        notes.append(("blank_rows", "info", f"{name}: skipped {int(inner_blank.sum())} empty row(s)."))
     if total_rows.size:
         notes.append(
             (
