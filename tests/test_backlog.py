@@ -425,3 +425,20 @@ def test_sample_completions_match_duckdb(sample):
     months = pd.date_range("2023-01-31", "2024-11-30", freq="ME")
     got = backlog.assessments_completed_by_month(sample.assessments, months)["completed"]
     assert (got.to_numpy() == expect.reindex(months, fill_value=0).to_numpy()).all()
+
+
+def test_clearance_waits_for_min_days():
+    # 3 requests received 2024-06-20; capacity 10 a month, min_days 60: at Jul 31 they are 41 days old
+    # (cannot close), at Aug 31 72 days -> all 3 close in August, on time (72 <= 140)
+    frame = pd.DataFrame(
+        {
+            "request_id": ["a", "b", "c"],
+            "child_id": ["x", "y", "z"],
+            "received_on": ["2024-06-20"] * 3,
+            "outcome": ["open"] * 3,
+        }
+    )
+    a = coerce_table("assessments", frame)
+    proj = backlog.project_backlog_clearance(a, "2024-06-30", months=3, throughput=10, intake=0, min_days=60)
+    assert proj.monthly["closures"].tolist() == [0, 0, 3, 0]
+    assert proj.rate_effect.loc[2024, "rate_with_backlog"] == pytest.approx(100.0)

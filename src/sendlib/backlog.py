@@ -377,6 +377,7 @@ class ClearanceProjection:
     throughput: float
     intake: float
     plan_share: float
+    min_days: int
     start_overdue: int
     monthly: pd.DataFrame
     halves_on: pd.Timestamp | None
@@ -391,6 +392,7 @@ def project_backlog_clearance(
     throughput: float | None = None,
     intake: float | None = None,
     recent_months: int = 6,
+    min_days: int | None = None,
 ) -> ClearanceProjection:
     """Project the overdue backlog month by month under a simple stock-flow with FIFO clearing.
 
@@ -403,7 +405,10 @@ def project_backlog_clearance(
       plans issued, decisions not to issue, withdrawals). Refusals are netted off both because they
       close within weeks and never reach the head of the queue. Fractional rates accumulate, so 2.5
       a month closes 2, 3, 2, 3, ...;
-    - closures take the **oldest** open requests first (FIFO) and happen at the month end;
+    - closures take the **oldest** open requests first (FIFO) and happen at the month end, but never
+      before a request is ``min_days`` old (the quickest an assessment can be done; default: the 10th
+      percentile of days from request to plan issued over all plans issued to ``as_of``, the whole
+      history so that a backlog does not hide how fast the service can be; 0 if none);
     - a closure is a plan issued with probability ``plan_share`` = plans issued / closures other than
       refusals in the recent months (1.0 when there were none); projected issues are in expectation.
 
@@ -411,7 +416,9 @@ def project_backlog_clearance(
     The rate effect uses non-exception cases only (new arrivals are taken as non-exception), adding
     the projected issues to the plans actually issued in the year to ``as_of``. Clearing old cases
     issues them late, so the year's published rate falls: ``effect_pp`` is negative.
-    Not modelled: refusals closing early, seasonality, changes in conversion.
+    Not modelled: refusals closing early, seasonality, changes in conversion. Once the queue is cleared
+    and throughput exceeds intake, every new request closes at ``min_days`` or soon after, so the
+    projected rate of later years tends to 100%: read the years in which the old cases are issued.
     """
     m0 = periods.last_full_month(as_of)
     d0 = int(_days([m0])[0])
@@ -423,6 +430,10 @@ def project_backlog_clearance(
     plan_share = float(recent["closed_issued"].sum()) / closed_total if closed_total > 0 else 1.0
 
     received, end = _received_and_end(assessments)
+    if min_days is None:
+        issued = _days(assessments["issued_on"])
+        ages = (issued - received)[(issued <= d0) & (received < _NEVER)]
+        min_days = int(np.percentile(ages, 10)) if len(ages) else 0
     is_open = (received <= d0) & (end > d0)
     order = np.argsort(received[is_open], kind="stable")
     q_received = received[is_open][order]
@@ -441,9 +452,11 @@ def project_backlog_clearance(
     queue_len = int(is_open.sum()) + np.cumsum(arrivals) - arrivals[0]
     # FIFO: the head pointer after month i is min(cumulative capacity, cumulative queue length),
     # capped so capacity unused when the queue is empty is lost (a running min, one step per month).
+    # and never past the requests at least min_days old at the month end (queue sorted by received)
+    closable = np.searchsorted(q_received, me_days - min_days, side="right")
     head = np.zeros(months + 1, dtype="int64")
     for i in range(1, months + 1):  # loop over months only (vector state), not over rows
-        head[i] = min(head[i - 1] + capacity[i], queue_len[i])
+        head[i] = max(head[i - 1], min(head[i - 1] + capacity[i], queue_len[i], closable[i]))
     closures = np.diff(head, prepend=0)
     closures[0] = 0
     overdue = np.maximum(np.searchsorted(q_received, me_days - OVERDUE_DAYS - 1, side="right") - head, 0)
@@ -510,6 +523,7 @@ def project_backlog_clearance(
         throughput=throughput,
         intake=intake,
         plan_share=plan_share,
+        min_days=min_days,
         start_overdue=start,
         monthly=monthly,
         halves_on=halves[0] if len(halves) else None,

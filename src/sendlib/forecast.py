@@ -26,7 +26,8 @@ Month by month, with ``A`` the active plans at month end (MI, :func:`sendlib.cas
   future requests follow the Theil-Sen line (:func:`requests_trend`); otherwise they stay level.
 
 Intervals (width from the data, 2,000 simulated paths): (1) the model's one-step errors on net flows
-over the last 36 months (actual net flow minus the model's net flow given the actual previous stock),
+over the last 36 months (actual net flow minus the model's net flow given the actual previous stock,
+with each month's ceasing predicted from the other years' same month, so the errors are out of sample),
 resampled in moving blocks of 3 months (a centred residual block bootstrap) and added to new plans;
 (2) level uncertainty: each path's rate of new plans drifts over 12 months to exp(delta) times the
 central rate, delta resampled from the LA's own year-on-year log changes in plans issued
