@@ -1008,23 +1008,50 @@ def generate(seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str
     return out
 
 
-def _csv_frame(frame: pd.DataFrame, table: schema.Table) -> pd.DataFrame:
-    """A contract frame ready for ``to_csv(float_format="%.2f")``: ISO date text, true/false, no NA."""
-    out = pd.DataFrame(index=frame.index)
+_TEXT = "string[pyarrow]"
+
+
+def _money_text(values: pd.Series) -> pd.Series:
+    """Pounds as text with exactly two decimals (``1234.50``, ``-3.07``), vectorised via whole pennies."""
+    pennies = np.round(values.to_numpy(dtype="float64") * 100).astype(np.int64)
+    sign = pd.Series(np.where(pennies < 0, "-", ""), dtype=_TEXT)
+    pennies = np.abs(pennies)
+    pounds = pd.Series(pennies // 100).astype(_TEXT)
+    pence = pd.Series(pennies % 100).astype(_TEXT).str.zfill(2)
+    return sign + pounds + "." + pence
+
+
+def _csv_quote(values: pd.Series) -> pd.Series:
+    """Quote a text field when it holds a comma, quote or line break (CSV minimal quoting)."""
+    needs = values.str.contains(r'[",\r\n]', regex=True)
+    if not needs.any():
+        return values
+    quoted = '"' + values.str.replace('"', '""', regex=False) + '"'
+    return values.where(~needs, quoted)
+
+
+def _csv_text(frame: pd.DataFrame, table: schema.Table) -> str:
+    """A contract frame as CSV text: header, ISO dates, money with two decimals, true/false, empty for
+    missing, ``\\n`` line endings. Column-wise string kernels (fast at national scale)."""
+    columns = []
     for col in table.columns:
-        v = frame[col.name]
+        v = frame[col.name].reset_index(drop=True)
         if col.kind == "date":
             text = np.datetime_as_string(v.to_numpy(dtype="datetime64[D]"), unit="D")
-            out[col.name] = np.where(v.isna().to_numpy(), "", text)
+            text = pd.Series(np.where(v.isna().to_numpy(), "", text), dtype=_TEXT)
         elif col.kind == "money":
-            out[col.name] = v.astype("float64")
+            text = _money_text(v)
         elif col.kind == "int":
-            out[col.name] = v.astype("int64")
+            text = v.astype("int64").astype(_TEXT)
         elif col.kind == "bool":
-            out[col.name] = np.where(v.to_numpy(dtype=bool), "true", "false")
+            text = pd.Series(np.where(v.to_numpy(dtype=bool), "true", "false"), dtype=_TEXT)
         else:
-            out[col.name] = v.astype("string").fillna("")
-    return out
+            text = _csv_quote(v.astype(_TEXT).fillna(""))
+        columns.append(text)
+    lines = columns[0]
+    for text in columns[1:]:
+        lines = lines + "," + text
+    return ",".join(table.column_names) + "\n" + "".join((lines + "\n").tolist())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1239,7 +1266,8 @@ def write_sample(out_dir, seed: int = config.DEFAULT_SEED, scale: str = "county"
         key = list(table.key)
         frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
         path = out / f"{name}.csv"
-        _csv_frame(frame, table).to_csv(path, index=False, lineterminator="\n", float_format="%.2f")
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(_csv_text(frame, table))
         paths[name] = path
     toml = out / "extract.toml"
     toml.write_text(
