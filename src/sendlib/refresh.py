@@ -209,8 +209,12 @@ def run_notebook(path: Path, out_path: Path, parameters: Mapping[str, object], c
             cwd=str(cwd),
         )
     except PapermillExecutionError as exc:
-        msg = f"cell {exc.cell_index} (In [{exc.exec_count}]): {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
-        return NotebookRun(name, "failed", time.perf_counter() - start, msg, exc.cell_index)
+        # papermill counts its injected-parameters cell; name the cell as the source notebook numbers it
+        injected = 1 if parameters and exc.cell_index > 0 else 0
+        cell = exc.cell_index - injected + 1
+        first = str(exc.evalue).splitlines()[0] if exc.evalue else ""
+        msg = f"cell {cell} (In [{exc.exec_count}] in the executed copy): {exc.ename}: {first}"
+        return NotebookRun(name, "failed", time.perf_counter() - start, msg, cell)
     except Exception as exc:  # noqa: BLE001 - kernel died, bad notebook file...: report, don't crash
         return NotebookRun(name, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
     return NotebookRun(name, "ok", time.perf_counter() - start)
@@ -282,22 +286,45 @@ def _scalar(v):
     return v
 
 
-def headlines_frame(headlines: Mapping):
-    """``headlines.csv`` content: one row per figure, ``measure,value,unit`` (nested keys joined by dots)."""
+#: Headline keys holding integers that are not counts of children, plans or requests.
+NOT_COUNTS: tuple[str, ...] = ("financial_month", "avg_cost_falls_in_financial_year", "year")
+
+
+def is_count(key: str, value, unit: str = "") -> bool:
+    """True when a headline value is a count of people, plans, placements or requests (to suppress).
+
+    Integers count, except :data:`NOT_COUNTS`, keys ending ``_change`` (a net difference) and units
+    that are not counts (%, months, pounds).
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    if key.endswith("_change") or any(key == k or key.endswith("." + k) for k in NOT_COUNTS):
+        return False
+    return not any(u in unit for u in ("%", "£", "month", "yes/no"))
+
+
+def headlines_frame(headlines: Mapping, threshold: int = 5):
+    """``headlines.csv`` content: one row per figure, ``measure,value,unit`` (nested keys joined by dots).
+
+    Counts from 1 to ``threshold - 1`` are shown as ``[c]`` (:func:`is_count`).
+    """
     import pandas as pd
+
+    from sendlib.disclosure import SUPPRESSED
 
     try:
         from sendlib.headlines import UNITS
     except ImportError:  # pragma: no cover
         UNITS = {}
     flat = _flatten(headlines)
-    return pd.DataFrame(
-        {
-            "measure": list(flat),
-            "value": [_scalar(v) for v in flat.values()],
-            "unit": [UNITS.get(k, "") for k in flat],
-        }
-    )
+    rows = []
+    for key, value in flat.items():
+        value = _scalar(value)
+        unit = UNITS.get(key, "")
+        if is_count(key, value, unit) and 1 <= value < threshold:
+            value = SUPPRESSED
+        rows.append({"measure": key, "value": value, "unit": unit})
+    return pd.DataFrame(rows, columns=["measure", "value", "unit"])
 
 
 def _num(h: Mapping, *keys):
@@ -316,11 +343,16 @@ def _pounds(v) -> str:
     return ("-" if v < 0 else "") + f"£{abs(float(v)):,.0f}"
 
 
+def _people(v, threshold: int = 5) -> str:
+    """A count of people, plans or requests for prose: 1 to threshold-1 become "fewer than 5"."""
+    return f"fewer than {threshold}" if 1 <= float(v) < threshold else _count(v)
+
+
 def _signed(v, fmt) -> str:
     return ("up " if v > 0 else "down ") + fmt(abs(v)) if v else "unchanged"
 
 
-def draft_paragraph(headlines: Mapping, period: str) -> str:
+def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     """A committee-report paragraph from the headline figures; sentences only for figures present.
 
     Recognised keys (as :func:`sendlib.headlines.headlines` returns them): ``ehcp_active``,
@@ -334,7 +366,7 @@ def draft_paragraph(headlines: Mapping, period: str) -> str:
     n = _num(h, "ehcp_active", "active_plans")
     if n is not None:
         change = _num(h, "ehcp_active_change", "active_plans_change")
-        txt = f"There were {_count(n)} EHCPs at the end of {month}"
+        txt = f"There were {_people(n, threshold)} EHCPs at the end of {month}"
         if change is not None:
             txt += f" ({_signed(change, _count)} on the previous month)"
         s.append(txt + ".")
@@ -360,7 +392,7 @@ def draft_paragraph(headlines: Mapping, period: str) -> str:
         change = _num(
             h, "overdue_change", "overdue_requests_change", "backlog_change", "overdue_total_change"
         )
-        txt = f"{_count(od)} assessments were overdue (open beyond the 20-week limit)"
+        txt = f"{_people(od, threshold)} assessments were overdue (open beyond the 20-week limit)"
         if change is not None:
             txt += f", {_signed(change, _count)} on the previous month"
         s.append(txt + ".")
@@ -377,22 +409,22 @@ def draft_paragraph(headlines: Mapping, period: str) -> str:
     share = _num(h, "independent_share_count", "independent_share")
     cshare = _num(h, "independent_share_cost", "independent_cost_share")
     if ind is not None or share is not None:
-        txt = "Independent and non-maintained special schools"
-        parts = []
-        if ind is not None:
-            parts.append(f"{_count(ind)} plans")
-        if share is not None:
-            parts.append(f"{float(share):.1f}% of all plans")
-        txt += " held " + " or ".join(parts) if parts else ""
+        txt = "Independent and non-maintained special schools held "
+        if ind is not None and share is not None:
+            txt += f"{_people(ind, threshold)} placements ({float(share):.1f}% of all plans)"
+        elif ind is not None:
+            txt += f"{_people(ind, threshold)} placements"
+        else:
+            txt += f"{float(share):.1f}% of all plans"
         if cshare is not None:
-            txt += f" and {float(cshare):.1f}% of placement cost"
+            txt += f" but {float(cshare):.1f}% of placement cost"
         s.append(txt + ".")
     if not s:
         return f"No headline figures are available for {month}."
     return " ".join(s)
 
 
-def write_headlines(extract, period: str, out_dir: Path) -> dict | None:
+def write_headlines(extract, period: str, out_dir: Path, threshold: int = 5) -> dict | None:
     """Write ``headlines.csv`` and ``headlines.md``; returns the headline dict (None if unavailable)."""
     try:
         from sendlib.headlines import headlines as compute
@@ -403,10 +435,10 @@ def write_headlines(extract, period: str, out_dir: Path) -> dict | None:
         )
         return None
     h = compute(extract, period)
-    headlines_frame(h).to_csv(out_dir / "headlines.csv", index=False, lineterminator="\n")
+    headlines_frame(h, threshold).to_csv(out_dir / "headlines.csv", index=False, lineterminator="\n")
     month = periods.parse_period(period).strftime("%B %Y")
     (out_dir / "headlines.md").write_text(
-        f"# SEND headlines, {month}\n\n{draft_paragraph(h, period)}\n\n"
+        f"# SEND headlines, {month}\n\n{draft_paragraph(h, period, threshold)}\n\n"
         "Source: the local authority's case-management extract (management information, month-end "
         "snapshot). Counts from 1 to 4 are not shown.\n",
         encoding="utf-8",
@@ -557,7 +589,7 @@ def refresh(
             # the headline figures are computed here while the kernels run
             headline_error = None
             try:
-                write_headlines(extract, period, tmp)
+                write_headlines(extract, period, tmp, int(suppress_below))
             except Exception as exc:  # noqa: BLE001 - reported as a failure below, after the notebooks
                 headline_error = f"{type(exc).__name__}: {exc}"
             for fut in as_completed(futures):

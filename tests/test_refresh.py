@@ -1,0 +1,287 @@
+"""The monthly refresh: success path on the sample, privacy of every output, failure, bad input,
+skipping without public data, atomic replacement.
+
+The full refresh on the sample runs once per session (``sample_report``); the failure and atomicity
+tests use tiny throwaway notebooks on the hand-built example extract, so they start few kernels.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from sendlib import cli, config
+from sendlib.errors import DataError, UsageError
+from sendlib.notebook_hygiene import notebook_problems
+from sendlib.refresh import (
+    draft_paragraph,
+    headlines_frame,
+    list_notebooks,
+    refresh,
+)
+
+pytestmark = pytest.mark.notebooks
+
+COMMITTED = sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory):
+    """``refresh()`` on the shipped sample for its latest month, once per session."""
+    out = tmp_path_factory.mktemp("reports")
+    log = io.StringIO()
+    result = refresh(data_dir=config.SAMPLE_DIR, out_dir=out, jobs=2, stream=log)
+    return result, out, log.getvalue()
+
+
+def _notebook(path: Path, cells: list[str], parameters: str | None = 'period = "2024-11"') -> Path:
+    body = [new_markdown_cell(f"# {path.stem}")]
+    if parameters is not None:
+        p = new_code_cell(parameters)
+        p.metadata["tags"] = ["parameters"]
+        body.append(p)
+    body += [new_code_cell(c) for c in cells]
+    nb = new_notebook(cells=body)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------
+# Success path on the sample
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_refresh_publishes_every_output(sample_report):
+    result, out, log = sample_report
+    assert result.ok and result.period == "2024-11"
+    target = out / "2024-11"
+    assert result.out_dir == target
+    # only the published folder is left: no temporary, old or failed folders, no extract cache
+    assert sorted(p.name for p in out.iterdir()) == ["2024-11"]
+    ran = [r.name for r in result.runs if r.status == "ok"]
+    assert set(COMMITTED) - {"05_benchmarking"} <= set(ran)
+    for name in ran:
+        assert (target / f"{name}.ipynb").is_file()
+        assert (target / f"{name}.html").is_file()
+    for name in ("headlines.csv", "headlines.md", "index.html"):
+        assert (target / name).is_file()
+    index = (target / "index.html").read_text(encoding="utf-8")
+    for name in ran:
+        assert f'href="{name}.html"' in index and f'href="{name}.ipynb"' in index
+    # progress lines and the summary table
+    assert "[1/" in log and "notebooks ran in" in log
+    for r in result.runs:
+        assert re.search(rf"^{r.name}\s+{r.status}", log, flags=re.M)
+
+
+def test_published_notebooks_are_clean_and_html_has_no_code(sample_report):
+    result, out, _ = sample_report
+    for r in result.runs:
+        if r.status != "ok":
+            continue
+        nb = nbformat.read(out / "2024-11" / f"{r.name}.ipynb", as_version=4)
+        assert notebook_problems(nb, require_outputs=True) == [
+            p for p in notebook_problems(nb) if "injected-parameters" in p
+        ], r.name
+        assert "papermill" not in json.dumps(nb.metadata)
+        html = (out / "2024-11" / f"{r.name}.html").read_text(encoding="utf-8")
+        assert "load_for_report(" not in html and "import sendlib" not in html, r.name
+        assert "Source:" in html or "Caveats" in html
+
+
+def test_headlines_files(sample_report):
+    _, out, _ = sample_report
+    csv = pd.read_csv(out / "2024-11" / "headlines.csv", dtype=str, keep_default_na=False)
+    assert list(csv.columns) == ["measure", "value", "unit"]
+    values = dict(zip(csv["measure"], csv["value"], strict=True))
+    assert values["period"] == "2024-11"
+    md = (out / "2024-11" / "headlines.md").read_text(encoding="utf-8")
+    assert md.startswith("# SEND headlines, November 2024")
+    active = int(values["ehcp_active"])
+    assert f"{active:,} EHCPs at the end of November 2024" in md
+
+
+# ---------------------------------------------------------------------------------------------------
+# Privacy: no identifiers, no small counts in published tables
+# ---------------------------------------------------------------------------------------------------
+
+_IMAGE = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")
+
+
+def _published_texts(folder: Path) -> dict[str, str]:
+    texts = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                for o in cell.get("outputs", []):
+                    o.get("data", {}).pop("image/png", None)
+            texts[path.name] = nbformat.writes(nb)
+        elif path.suffix in (".html", ".csv", ".md"):
+            texts[path.name] = _IMAGE.sub("", path.read_text(encoding="utf-8"))
+    return texts
+
+
+def test_no_identifier_of_the_input_appears_in_any_output(sample_report, sample_dir):
+    _, out, _ = sample_report
+    plans = pd.read_csv(sample_dir / "plans.csv", dtype=str)
+    requests = pd.read_csv(sample_dir / "assessments.csv", dtype=str)
+    ids = (
+        set(plans["plan_id"])
+        | set(plans["child_id"])
+        | set(requests["request_id"])
+        | set(requests["child_id"])
+    )
+    ids = {i for i in ids if isinstance(i, str) and i}
+    dob = pd.to_datetime(plans["date_of_birth"].dropna())
+    # month-end dates legitimately appear (period end, extract date): a birthday on one proves nothing
+    dob = dob[~dob.dt.is_month_end]
+    dob_text = set(dob.dt.strftime("%Y-%m-%d")) | set(dob.dt.strftime("%d/%m/%Y"))
+    token = re.compile(r"[A-Za-z0-9/\-]+")
+    assert ids and dob_text
+    for name, text in _published_texts(out / "2024-11").items():
+        found = set(token.findall(text))
+        assert not (found & ids), f"{name} shows identifiers {sorted(found & ids)[:5]}"
+        assert not (found & dob_text), f"{name} shows dates of birth {sorted(found & dob_text)[:5]}"
+        assert "provider_name" not in text and "Example Academy" not in text, name
+
+
+def test_no_count_from_1_to_4_in_a_published_table(sample_report):
+    _, out, _ = sample_report
+    cell = re.compile(r"<td[^>]*>\s*([^<]*?)\s*</td>", flags=re.S)
+    tables_seen = 0
+    for name, text in _published_texts(out / "2024-11").items():
+        if name.endswith((".html", ".ipynb")):
+            cells = cell.findall(text.replace("\\n", "\n"))
+            tables_seen += bool(cells)
+            small = [c for c in cells if re.fullmatch(r"[1-4]", c.replace(",", ""))]
+            assert not small, f"{name} shows small counts in a table: {small}"
+    assert tables_seen >= 3
+    csv = pd.read_csv(out / "2024-11" / "headlines.csv", dtype=str, keep_default_na=False)
+    counts = csv[
+        csv["unit"].isin(["plans", "placements", "requests"]) & ~csv["measure"].str.endswith("_change")
+    ]
+    assert not counts["value"].isin(["1", "2", "3", "4"]).any()
+
+
+def test_headline_counts_are_suppressed_and_paragraph_only_uses_present_keys():
+    frame = headlines_frame(
+        {"ehcp_active": 3, "ehcp_active_change": 2, "financial_month": 4, "independent_share_count": 2.5}
+    )
+    values = dict(zip(frame["measure"], frame["value"], strict=True))
+    # 3 plans -> [c]; a change of 2, financial month 4 and a share are not counts of children
+    assert values == {
+        "ehcp_active": "[c]",
+        "ehcp_active_change": 2,
+        "financial_month": 4,
+        "independent_share_count": 2.5,
+    }
+    text = draft_paragraph({"ehcp_active": 9754, "ehcp_active_change": 66}, "2024-11")
+    assert text == "There were 9,754 EHCPs at the end of November 2024 (up 66 on the previous month)."
+    text = draft_paragraph(
+        {
+            "avg_cost_per_ehcp": 16965.0,
+            "avg_cost_per_ehcp_change": -80.0,
+            "avg_cost_per_ehcp_first_fall_in_financial_year": True,
+            "forecast_january": 9833,
+            "plan_january": 9372,
+            "overdue": 3,
+        },
+        "2024-11",
+    )
+    assert "The forecast for January is 9,833, 461 above the Safety Valve plan of 9,372." in text
+    assert "fewer than 5 assessments were overdue" in text
+    assert "£16,965, down £80 on the previous month, the first fall this financial year." in text
+    assert draft_paragraph({}, "2024-11") == "No headline figures are available for November 2024."
+
+
+# ---------------------------------------------------------------------------------------------------
+# Failure, atomicity, bad input, skipping
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_failing_notebook_keeps_the_previous_report(tmp_path, example_dir, capsys):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "a_ok.ipynb", ['print("fine", period)'])
+    out = tmp_path / "reports"
+    first = refresh(data_dir=example_dir, out_dir=out, jobs=2, notebooks_dir=nbs, stream=None)
+    assert first.ok and (out / "2024-11" / "a_ok.html").is_file()
+    before = {p.name: p.read_bytes() for p in (out / "2024-11").iterdir()}
+
+    _notebook(nbs / "b_fails.ipynb", ["x = 1", 'raise ValueError("boom in the second cell")'])
+    code = cli.main(
+        ["refresh", "--data", str(example_dir), "--out", str(out), "--jobs", "2", "--notebooks", str(nbs)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    # the raise is the 4th cell of the source notebook (title, parameters, x = 1, raise)
+    assert "b_fails" in err and "cell 4 (In [" in err and "ValueError: boom in the second cell" in err
+    # previous report untouched, byte for byte; no b_fails in it
+    after = {p.name: p.read_bytes() for p in (out / "2024-11").iterdir()}
+    assert after == before
+    # the failed executed notebook is kept beside it, with the error output in its cell
+    failed = out / "2024-11.failed" / "b_fails.ipynb"
+    nb = nbformat.read(failed, as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["ename"] == "ValueError"
+    assert sorted(p.name for p in out.iterdir()) == ["2024-11", "2024-11.failed"]
+
+    # fixed: the next run replaces the report and removes the failed folder
+    _notebook(nbs / "b_fails.ipynb", ['print("fixed")'])
+    again = refresh(data_dir=example_dir, out_dir=out, jobs=2, notebooks_dir=nbs, stream=None)
+    assert again.ok
+    assert sorted(p.name for p in out.iterdir()) == ["2024-11"]
+    assert (out / "2024-11" / "b_fails.html").is_file()
+
+
+def test_bad_input_stops_before_any_notebook(tmp_path, example_dir, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(example_dir, data)
+    (data / "plans.csv").unlink()
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    marker = tmp_path / "ran.txt"
+    _notebook(nbs / "a.ipynb", [f"open({str(marker)!r}, 'w').write('ran')"])
+    out = tmp_path / "reports"
+    with pytest.raises(DataError, match="(?s)no notebook was run.*plans"):
+        refresh(data_dir=data, out_dir=out, notebooks_dir=nbs, stream=None)
+    assert not marker.exists()
+    assert not out.exists() or not any(out.iterdir())
+    code = cli.main(["refresh", "--data", str(data), "--out", str(out), "--notebooks", str(nbs)])
+    assert code == 1 and "plans" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="YYYY-MM"):
+        refresh(data_dir=example_dir, period="Nov 2024", out_dir=out, notebooks_dir=nbs, stream=None)
+
+
+def test_benchmarking_is_skipped_without_public_data(tmp_path, example_dir, monkeypatch):
+    monkeypatch.delenv("SENDLIB_DFE_DIR", raising=False)
+    monkeypatch.setattr(config, "PUBLIC_DATA_DIR", tmp_path / "no_public_data")
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "00_first.ipynb", ["x = 1"])
+    _notebook(nbs / "05_benchmarking.ipynb", ['raise RuntimeError("must not run")'], 'dfe_dir = ""')
+    log = io.StringIO()
+    result = refresh(data_dir=example_dir, out_dir=tmp_path / "r", notebooks_dir=nbs, stream=log)
+    status = {r.name: r.status for r in result.runs}
+    assert status == {"00_first": "ok", "05_benchmarking": "skipped"}
+    assert result.ok
+    assert re.search(r"^05_benchmarking\s+skipped\s.*no public DfE data", log.getvalue(), flags=re.M)
+    index = (tmp_path / "r" / "2024-11" / "index.html").read_text(encoding="utf-8")
+    assert "not produced" in index
+
+
+def test_only_selects_notebooks_by_name_or_prefix():
+    names = [p.stem for p in list_notebooks(config.NOTEBOOKS_DIR, ["00", "01_average_cost.ipynb"])]
+    assert names == ["00_data_quality", "01_average_cost"]
+    with pytest.raises(UsageError, match="matches 0 notebooks"):
+        list_notebooks(config.NOTEBOOKS_DIR, ["99"])
