@@ -192,13 +192,25 @@ def test_headline_counts_are_suppressed_and_paragraph_only_uses_present_keys():
             "avg_cost_per_ehcp": 16965.0,
             "avg_cost_per_ehcp_change": -80.0,
             "avg_cost_per_ehcp_first_fall_in_financial_year": True,
-            "forecast_january": 9833,
-            "plan_january": 9372,
-            "overdue": 3,
+            "ehcp_forecast_next_january": 9833.0,
+            "ehcp_plan_next_january": 9372.0,
+            "overdue_assessments": 3,
+            "overdue_assessments_prev_month": 2,
+            "fy_forecast_spend": 159_310_128.9,
+            "fy_budget": 155_400_000.0,
+            "fy_forecast_overspend": 3_910_128.9,
+            "fy_overspend_vs_cap": -27_289_871.1,
         },
         "2024-11",
     )
-    assert "The forecast for January is 9,833, 461 above the Safety Valve plan of 9,372." in text
+    # 9,833 - 9,372 = 461
+    assert "The forecast for January 2025 is 9,833, 461 above the Safety Valve plan of 9,372." in text
+    # 3 - 2 = up 1
+    assert "fewer than 5 assessments were overdue (open beyond the 20-week limit), up 1 on" in text
+    assert (
+        "Placement spend for 2024-25 is forecast at £159.3m against a budget of £155.4m, an overspend of "
+        "£3.9m, within the Safety Valve cap by £27.3m." in text
+    )
     assert "fewer than 5 assessments were overdue" in text
     assert "£16,965, down £80 on the previous month, the first fall this financial year." in text
     assert draft_paragraph({}, "2024-11") == "No headline figures are available for November 2024."

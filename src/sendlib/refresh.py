@@ -343,6 +343,12 @@ def _pounds(v) -> str:
     return ("-" if v < 0 else "") + f"£{abs(float(v)):,.0f}"
 
 
+def _pounds_m(v) -> str:
+    """Pounds in millions for prose: 159310128.9 -> "£159.3m"; below £1m in pounds."""
+    v = float(v)
+    return f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else _pounds(v)
+
+
 def _people(v, threshold: int = 5) -> str:
     """A count of people, plans or requests for prose: 1 to threshold-1 become "fewer than 5"."""
     return f"fewer than {threshold}" if 1 <= float(v) < threshold else _count(v)
@@ -355,10 +361,13 @@ def _signed(v, fmt) -> str:
 def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     """A committee-report paragraph from the headline figures; sentences only for figures present.
 
-    Recognised keys (as :func:`sendlib.headlines.headlines` returns them): ``ehcp_active``,
-    ``ehcp_active_change``, ``forecast_january``, ``plan_january`` (or ``forecast_vs_plan``),
-    ``overdue``, ``overdue_change``, ``avg_cost_per_ehcp``, ``avg_cost_per_ehcp_change``,
-    ``independent_placements``, ``independent_share_count`` and ``independent_share_cost`` (per cent).
+    Recognised keys (as :func:`sendlib.headlines.headlines` returns them): ``ehcp_active`` and
+    ``_change``; ``ehcp_forecast_next_january``, ``ehcp_plan_next_january``, ``ehcp_forecast_vs_plan``;
+    ``overdue_assessments`` and ``_prev_month``; ``assessments_completed_month`` and
+    ``_same_month_last_year``; ``avg_cost_per_ehcp`` and ``_change``; ``independent_placements``,
+    ``independent_share_count`` and ``independent_share_cost`` (per cent); ``fy_forecast_spend``,
+    ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap`` (pounds). Counts from 1 to
+    ``threshold - 1`` read "fewer than 5".
     """
     h = _flatten(headlines)
     month = periods.parse_period(period).strftime("%B %Y")
@@ -370,13 +379,14 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
         if change is not None:
             txt += f" ({_signed(change, _count)} on the previous month)"
         s.append(txt + ".")
-    fc = _num(h, "forecast_january", "forecast_next_january", "ehcp_forecast_january")
+    fc = _num(h, "ehcp_forecast_next_january", "forecast_january")
     if fc is not None:
-        plan = _num(h, "plan_january", "planned_january", "ehcp_plan_january")
-        gap = _num(h, "forecast_vs_plan")
+        plan = _num(h, "ehcp_plan_next_january", "plan_january")
+        gap = _num(h, "ehcp_forecast_vs_plan", "forecast_vs_plan")
         if gap is None and plan is not None:
             gap = fc - plan
-        txt = f"The forecast for January is {_count(fc)}"
+        january = periods.next_january(periods.parse_period(period)).strftime("%B %Y")
+        txt = f"The forecast for {january} is {_count(fc)}"
         if gap is not None:
             side = "above" if gap > 0 else "below"
             txt += (
@@ -387,14 +397,22 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
             if plan is not None:
                 txt += f" of {_count(plan)}"
         s.append(txt + ".")
-    od = _num(h, "overdue", "overdue_requests", "backlog", "overdue_total")
+    od = _num(h, "overdue_assessments", "overdue")
     if od is not None:
-        change = _num(
-            h, "overdue_change", "overdue_requests_change", "backlog_change", "overdue_total_change"
-        )
+        change = _num(h, "overdue_assessments_change", "overdue_change")
+        before = _num(h, "overdue_assessments_prev_month")
+        if change is None and before is not None:
+            change = od - before
         txt = f"{_people(od, threshold)} assessments were overdue (open beyond the 20-week limit)"
         if change is not None:
             txt += f", {_signed(change, _count)} on the previous month"
+        s.append(txt + ".")
+    done = _num(h, "assessments_completed_month")
+    if done is not None:
+        txt = f"{_people(done, threshold)} assessments were completed in the month"
+        year_ago = _num(h, "assessments_completed_same_month_last_year")
+        if year_ago is not None:
+            txt += f", against {_people(year_ago, threshold)} a year earlier"
         s.append(txt + ".")
     cost = _num(h, "avg_cost_per_ehcp", "average_cost")
     if cost is not None:
@@ -418,6 +436,24 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
             txt += f"{float(share):.1f}% of all plans"
         if cshare is not None:
             txt += f" but {float(cshare):.1f}% of placement cost"
+        s.append(txt + ".")
+    spend = _num(h, "fy_forecast_spend")
+    if spend is not None:
+        fy = h.get("financial_year") or periods.financial_year(periods.parse_period(period))
+        txt = f"Placement spend for {fy} is forecast at {_pounds_m(spend)}"
+        budget = _num(h, "fy_budget")
+        over = _num(h, "fy_forecast_overspend")
+        beyond = _num(h, "fy_overspend_vs_cap")
+        if budget is not None:
+            txt += f" against a budget of {_pounds_m(budget)}"
+        if over is not None:
+            txt += f", {'an overspend' if over > 0 else 'an underspend'} of {_pounds_m(abs(over))}"
+        if beyond is not None:
+            txt += (
+                f", {_pounds_m(beyond)} beyond the Safety Valve cap"
+                if beyond > 0
+                else f", within the Safety Valve cap by {_pounds_m(-beyond)}"
+            )
         s.append(txt + ".")
     if not s:
         return f"No headline figures are available for {month}."
