@@ -300,3 +300,11 @@ def test_several_reasons_are_joined(tmp_path):
     reasons = e.quarantine.iloc[0]["reasons"]
     assert "unknown_code" in reasons and "negative_money" in reasons and "end_before_start" in reasons
     assert reasons.count("; ") >= 2
+
+
+def test_future_date_of_birth_is_blanked_not_quarantined(tmp_path):
+    e = _load(tmp_path, plans=["P2,C2,2030-01-01,ASD,2020-01-10,"])
+    i = _only(e, "date_after_as_of")
+    assert (i.row, i.column, i.severity) == (3, "date_of_birth", "warning")
+    _assert_counts(e, "plans", 2, 0)
+    assert e.plans["date_of_birth"].isna().sum() == 1

@@ -32,10 +32,11 @@ duplicate_id               the same id (placements: plan_id + start_on) on rows 
                            every copy is quarantined
 end_before_start           placement end_on < start_on; plan ceased_on < issued_on;      quarantine
                            assessment decision_on or closed_on < received_on
-date_after_as_of           an event date after the extract date (plan issued, date of    quarantine
-                           birth, request received/decided/issued/closed, placement
-                           start). Future placement end_on and plan ceased_on are
-                           planned dates and are kept (one info note per column)
+date_after_as_of           an event date after the extract date (plan issued, request    quarantine
+                           received/decided/issued/closed, placement start). A future
+                           date of birth is blanked (warning, row kept). Future
+                           placement end_on and plan ceased_on are planned dates and
+                           are kept (one info note per column)
 plan_before_request        assessment issued_on < received_on                            quarantine
 decision_outcome           refused request with a plan issued or still open; outcome     quarantine
                            plan_issued without issued_on; issued_on with another
@@ -228,6 +229,12 @@ def check_after_as_of(t: TableData, as_of: pd.Timestamp | None) -> None:
     stamp = as_of.strftime("%d/%m/%Y")
     for col in HISTORY_COLUMNS.get(t.name, ()):
         bad = _mask(d[col] > as_of)
+        if col == "date_of_birth":  # descriptive only: keep the plan, blank the date
+            t.add(bad, col, "date_after_as_of", "warning",
+                  lambda m: "date_of_birth " + _fmt_date(d["date_of_birth"][m]) + f" is after the extract date "
+                  f"{stamp}; kept with the date blank", "Correct the date of birth.", quarantine=False)
+            d.loc[bad, "date_of_birth"] = pd.NaT
+            continue
         t.add(bad, col, "date_after_as_of", "error",
               lambda m, col=col: f"{col} " + _fmt_date(d[col][m]) + f" is after the extract date {stamp}",
               "Correct the date, or set as_of (extract.toml or --as-of) to the date the extract was taken.")

@@ -1,0 +1,49 @@
+"""Property: whatever junk the cells hold, load never fails unexpectedly and row counts reconcile."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sendlib import load, schema
+
+# Cell values, good and bad, that real extracts contain.
+TOKENS = [
+    "", " ", "P1", "P2", "p1 ", "C1", "2020-01-10", "10/01/2020", "31/02/2024", "2030-01-01", "45601", "abc",
+    "£1,234.50", "(1,234)", "-5", "ASD", "autism", "Martian", "special_independent", "Independent Special",
+    "assess", "refuse", "plan_issued", "open", "no_plan", "true", "N", "maybe", "Total", "é£", '"', ",",
+]
+
+
+def _csv(columns: list[str], rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _table(name: str):
+    cols = schema.CONTRACT[name].column_names
+    cell = st.one_of(st.sampled_from(TOKENS), st.sampled_from(TOKENS), st.text(max_size=6))
+    return st.lists(st.lists(cell, min_size=len(cols), max_size=len(cols)), max_size=8)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plans=_table("plans"), placements=_table("placements"), assessments=_table("assessments"))
+def test_junk_cells_reconcile(tmp_path_factory, plans, placements, assessments):
+    folder = tmp_path_factory.mktemp("fuzz")
+    for name, rows in (("plans", plans), ("placements", placements), ("assessments", assessments)):
+        (folder / f"{name}.csv").write_bytes(_csv(schema.CONTRACT[name].column_names, rows))
+    (folder / "extract.toml").write_text('as_of = "2024-11-30"\n')
+    e = load(folder, errors="return")
+    for name, c in e.row_counts.items():
+        assert c["rows_in"] == c["rows_kept"] + c["rows_quarantined"]
+        assert len(e.table(name)) == c["rows_kept"]
+        assert (e.quarantine["table"] == name).sum() == c["rows_quarantined"] if len(e.quarantine) else True
+    # every quarantined row has a reason; every issue names its rule and severity
+    assert e.quarantine["reasons"].astype(str).str.len().gt(0).all()
+    assert all(i.rule and i.severity in ("blocking", "error", "warning", "info") for i in e.issues)
