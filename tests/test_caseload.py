@@ -176,3 +176,19 @@ def test_interval_totals_match_a_brute_force_count():
     for i, t in enumerate(d):
         for g in range(3):
             assert got[i, g] == int(((starts <= t) & (t < ends) & (groups == g)).sum())
+
+
+@pytest.mark.parametrize(
+    "plan_ids",
+    [
+        ["P01", "P02", "P03", "P05"],  # sorted, fixed width: byte binary-search path
+        ["P05", "P01", "P03", "P02"],  # unsorted: hash path
+        ["P1", "P02", "P003", "P5"],  # varying width: hash path
+    ],
+)
+def test_plan_row_of_placements_both_paths(plan_ids):
+    plans = pd.DataFrame({"plan_id": pd.array(plan_ids, dtype="string")})
+    refs = ["P03", "P04", plan_ids[0], "P99", "P00", plan_ids[-1], plan_ids[-1]]
+    placements = pd.DataFrame({"plan_id": pd.array(refs, dtype="string")})
+    expected = [plan_ids.index(r) if r in plan_ids else -1 for r in refs]  # plain-Python lookup
+    assert caseload.plan_row_of_placements(plans, placements).tolist() == expected

@@ -81,6 +81,22 @@ def _ends(values) -> np.ndarray:
     return out
 
 
+def locate(values_ns: np.ndarray, sorted_dates_ns: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(sorted_dates_ns, values_ns, side="left")`` (the first date on or after each
+    value) for dates at midnight, through a lookup table by day: about ten times faster for millions of
+    values against a few hundred dates. Values must not be NaT."""
+    m = len(sorted_dates_ns)
+    if m == 0:
+        return np.zeros(len(values_ns), dtype="int64")
+    day = -((-np.asarray(values_ns, dtype="int64")) // _DAY_NS)  # ceiling: the first midnight >= value
+    date_days = sorted_dates_ns // _DAY_NS
+    lo, hi = int(date_days[0]) - 1, int(date_days[-1]) + 1
+    if hi - lo > 1_000_000:  # dates spread over millennia: the table would be too big
+        return np.searchsorted(sorted_dates_ns, values_ns, side="left")
+    table = np.searchsorted(date_days, np.arange(lo, hi + 1), side="left")
+    return table[np.clip(day, lo, hi) - lo]
+
+
 def interval_totals_at(
     starts: np.ndarray,
     ends: np.ndarray,
@@ -119,8 +135,8 @@ def interval_grids(
     ends = np.asarray(ends, dtype="int64")
     valid = (starts != _NAT) & (ends > starts)
     all_valid = bool(valid.all())
-    i_s = np.searchsorted(sorted_d, starts if all_valid else starts[valid], side="left")  # first date >= start
-    i_e = np.searchsorted(sorted_d, ends if all_valid else ends[valid], side="left")  # first date >= end
+    i_s = locate(starts if all_valid else starts[valid], sorted_d)  # first date >= start
+    i_e = locate(ends if all_valid else ends[valid], sorted_d)  # first date >= end: no longer counted
     if groups is not None:
         g = np.asarray(groups, dtype="int64")
         g = g if all_valid else g[valid]
@@ -167,7 +183,7 @@ def events_in_months(event_dates, month_ends, groups: np.ndarray | None = None, 
     order = np.argsort(me_ns, kind="stable")
     s_me, s_ms = me_ns[order], ms_ns[order]
     valid = ev != _NAT
-    i = np.searchsorted(s_me, ev[valid], side="left")  # first month end >= event
+    i = locate(ev[valid], s_me)  # first month end >= event
     g = np.zeros(valid.sum(), dtype="int64") if groups is None else np.asarray(groups, dtype="int64")[valid]
     inside = i < len(s_me)
     inside[inside] &= ev[valid][inside] >= s_ms[i[inside]]
@@ -206,6 +222,33 @@ def _chunks(values: pd.Series) -> list:
     return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
 
 
+def _fixed_width_bytes(chunks: list) -> np.ndarray | None:
+    """The strings as a numpy ``S<width>`` array without copying, when all have one width and none is
+    missing; else None."""
+    arr = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
+    if arr.null_count or len(arr) == 0:
+        return None
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
+    widths = np.diff(offsets)
+    width = int(widths[0])
+    if width == 0 or not (widths == width).all():
+        return None
+    return np.frombuffer(arr.buffers()[2], dtype=f"S{width}", count=len(arr), offset=int(offsets[0]))
+
+
+def _sorted_fixed_width_lookup(ids: list, refs: list) -> np.ndarray | None:
+    """Fast path of :func:`plan_row_of_placements` when plan ids are fixed-width and strictly increasing
+    (sorted and unique, as extracts usually are): a binary search on the raw bytes. None otherwise."""
+    id_bytes, ref_bytes = _fixed_width_bytes(ids), _fixed_width_bytes(refs)
+    if id_bytes is None or ref_bytes is None or id_bytes.dtype != ref_bytes.dtype:
+        return None
+    if not (id_bytes[1:] > id_bytes[:-1]).all():
+        return None
+    pos = np.searchsorted(id_bytes, ref_bytes)
+    found = id_bytes[np.minimum(pos, len(id_bytes) - 1)] == ref_bytes
+    return np.where(found, pos, -1).astype("int64")
+
+
 def plan_row_of_placements(plans: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
     """For each placement, the row position of its plan in ``plans`` (-1 when the plan is missing).
 
@@ -213,7 +256,11 @@ def plan_row_of_placements(plans: pd.DataFrame, placements: pd.DataFrame) -> np.
     plan_id appears more than once in ``plans``.
     """
     n_plans = len(plans)
-    enc = pc.dictionary_encode(pa.chunked_array(_chunks(plans["plan_id"]) + _chunks(placements["plan_id"])))
+    ids, refs = _chunks(plans["plan_id"]), _chunks(placements["plan_id"])
+    fast = _sorted_fixed_width_lookup(ids, refs)
+    if fast is not None:
+        return fast
+    enc = pc.dictionary_encode(pa.chunked_array(ids + refs))
     chunks = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in enc.chunks]
     ind = np.concatenate(chunks).astype("int64") if chunks else np.zeros(0, dtype="int64")
     plan_ind, ref_ind = ind[:n_plans], ind[n_plans:]
