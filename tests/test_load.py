@@ -310,3 +310,52 @@ def test_mapping_names_a_file_that_is_not_there(tmp_path):
     e = load(copy_example(tmp_path / "x"), mapping={"files": {"plans": "gone.csv"}}, errors="return")
     i = next(i for i in e.issues if i.severity == "blocking")
     assert i.rule == "missing_file" and "gone.csv" in i.message
+
+
+# ---------------------------------------------------------------------------------------------------
+# file-level notes
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_two_files_for_one_table_warns_and_uses_csv(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    pd.read_csv(folder / "budget.csv").to_parquet(folder / "budget.parquet")
+    e = load(folder)
+    i = next(i for i in e.issues if i.rule == "ambiguous_file")
+    assert i.severity == "warning" and "budget.csv" in i.message and "budget.parquet" in i.message
+
+
+def test_duplicate_and_extra_columns(tmp_path):
+    folder = copy_example(tmp_path / "x")
+    text = (folder / "plans.csv").read_text().splitlines()
+    text = [line + (",P-dup,note" if i else ",Plan ID,Comment") for i, line in enumerate(text)]
+    (folder / "plans.csv").write_text("\n".join(text) + "\n")
+    e = load(folder)
+    rules = {i.rule: i for i in e.issues}
+    assert rules["duplicate_column"].severity == "warning"
+    assert "Comment" in rules["ignored_columns"].message
+    assert e.plans["plan_id"].iloc[0] == "P001"  # the first plan_id column wins
+
+
+def test_crlf_line_endings_and_bom(tmp_path, example):
+    folder = copy_example(tmp_path / "x")
+    for p in folder.glob("*.csv"):
+        p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes().replace(b"\n", b"\r\n"))
+    e = load(folder)
+    assert e.issues == []
+    pd.testing.assert_frame_equal(e.placements, example.placements)
+
+
+def test_parquet_with_typed_columns(tmp_path, example):
+    folder = copy_example(tmp_path / "x")
+    plans = example.plans.copy()
+    plans.to_parquet(folder / "plans.parquet")
+    (folder / "plans.csv").unlink()
+    pl = example.placements.copy()
+    pl["provider_urn"] = pd.to_numeric(pl["provider_urn"]).astype("int64")  # numeric ids in the file
+    pl.to_parquet(folder / "placements.parquet")
+    (folder / "placements.csv").unlink()
+    e = load(folder)
+    assert e.issues == []
+    pd.testing.assert_frame_equal(e.plans, example.plans)
+    pd.testing.assert_frame_equal(e.placements, example.placements)
