@@ -457,8 +457,8 @@ def write_quarantine(extract, out_dir) -> list:
     written = []
     q = extract.quarantine
     for name in extract.row_counts:
-        part = q[q["table"] == name] if len(q) else q
-        part = part.dropna(axis=1, how="all") if len(part) else part[["table", "row", "reasons"]]
+        cols = ["table", "row", "reasons"] + [c for c in schema.CONTRACT[name].column_names if c in q.columns]
+        part = q.loc[q["table"] == name, cols] if len(q) else q[["table", "row", "reasons"]]
         path = out / f"quarantine_{name}.csv"
         part.to_csv(path, index=False)
         written.append(path)
