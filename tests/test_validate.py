@@ -122,7 +122,7 @@ def test_negative_and_non_numeric_cost(tmp_path):
         placements=["P1,mainstream_academy,,,2019-01-01,2019-06-30,-500,0,0", "P1,mainstream_academy,,,2018-01-01,2018-06-30,abc,0,0"],
     )
     neg, bad = _only(e, "negative_money"), _only(e, "bad_money")
-    assert (neg.row, neg.column) == (3, "annual_cost") and "£-500.00" in neg.message
+    assert (neg.row, neg.column) == (3, "annual_cost") and "-£500.00" in neg.message
     assert (bad.row, bad.column) == (4, "annual_cost") and "'abc'" in bad.message
     _assert_counts(e, "placements", 1, 2)
 

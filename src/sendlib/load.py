@@ -274,8 +274,9 @@ def _type_columns(t: TableData, m: Mapping) -> None:
             soft = c == "primary_need"
             t.add(unknown, c, "unknown_code", "warning" if soft else "error",
                   lambda m, c=c, soft=soft: shown(m) + f" is not a known {c}" + ("; kept with the need blank" if soft else ""),
-                  f"Use one of {', '.join(allowed[:8])}{'...' if len(allowed) > 8 else ''}, or map your "
-                  f'label in the mapping file: [{col.vocabulary}_values] "your label" = "code".')
+                  (f"Use one of {', '.join(allowed)}" if len(allowed) <= 13 else
+                   f"Use a {c} code from sendlib.schema (e.g. {', '.join(allowed[:3])})")
+                  + f', or map your label in the mapping file: [{col.vocabulary}_values] "your label" = "code".')
             _note_mapped(t, c, values, v, changed)
         else:
             v = clean.clean_text(values)

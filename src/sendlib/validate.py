@@ -252,7 +252,7 @@ def check_money(t: TableData) -> None:
         v = t.data[col.name]
         bad = _mask(v < 0)
         t.add(bad, col.name, "negative_money", "error",
-              lambda m, v=v, name=col.name: f"{name} is negative: " + v[m].map("£{:,.2f}".format),
+              lambda m, v=v, name=col.name: f"{name} is negative: -£" + v[m].abs().map("{:,.2f}".format),
               "Costs and budgets are positive pounds; correct the value (credits belong elsewhere).")
 
 
