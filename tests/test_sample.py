@@ -419,3 +419,36 @@ def test_sendlib_load_quarantines_nothing(sample_dir):
     assert ex.as_of == AS_OF
     assert len(ex.quarantine) == 0
     assert not [i for i in ex.issues if i.severity in ("blocking", "error", "warning")]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writer details and scaling
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_money_text_matches_two_decimal_formatting():
+    values = pd.Series([0.0, 1234.5, 0.07, 155_400_000.0, -3.07, 8499.995])
+    # by hand: pennies 0, 123450, 7, 15540000000, -307, 849999.5 -> rounds to 850000 (half to even: 850000)
+    assert sample._money_text(values).tolist() == [
+        "0.00",
+        "1234.50",
+        "0.07",
+        "155400000.00",
+        "-3.07",
+        "8500.00",
+    ]
+
+
+def test_csv_quote_only_when_needed():
+    values = pd.Series(["Example School 1", 'St "A", Town', ""], dtype="string")
+    assert sample._csv_quote(values).tolist() == ["Example School 1", '"St ""A"", Town"', ""]
+
+
+def test_scale_multiplies_volumes(monkeypatch):
+    monkeypatch.setitem(sample.SCALES, "double", 2.0)
+    frames = sample.generate(scale="double")
+    p = frames["plans"]
+    assert active_count(p, "2024-11-30") == 2 * 9754
+    assert active_count(p, "2019-01-31") == 2 * 5162
+    assert frames["plans"]["plan_id"].is_unique and frames["assessments"]["request_id"].is_unique
+    assert mi_average_cost(p, frames["placements"], "2024-11-30") == pytest.approx(16_965, rel=0.01)

@@ -403,8 +403,12 @@ def monthly_issued(k: float = 1.0) -> np.ndarray:
     return out
 
 
-#: Seasonal weight of ceasing by calendar month (leavers' plans are ceased in the autumn and winter).
-CEASE_SEASON = np.array([3.5, 0.35, 0.35, 0.35, 0.35, 0.35, 0.8, 1.0, 4.0, 4.0, 4.5, 3.5])
+#: Seasonal weight of ceasing by calendar month, January first (leavers' plans are mostly ceased from
+#: September to January once destinations are confirmed).
+CEASE_SEASON = np.array([3.3, 0.6, 0.6, 0.6, 0.6, 0.6, 1.0, 1.5, 3.2, 3.2, 3.0, 3.3])
+#: The same for February-November 2024: issuance ramps up while total ceasing is fixed by the January
+#: 2024 and November 2024 anchors, so ceasing is pushed into the autumn to slow net growth to ~40 a month.
+CEASE_SEASON_LAST = np.array([3.5, 0.35, 0.35, 0.35, 0.35, 0.35, 0.8, 1.0, 4.0, 4.0, 4.5, 3.5])
 
 
 def monthly_ceased(issued: np.ndarray, k: float = 1.0) -> np.ndarray:
@@ -423,7 +427,8 @@ def monthly_ceased(issued: np.ndarray, k: float = 1.0) -> np.ndarray:
         total = int(issued[seg].sum() - (vb - va))
         if total < 0:
             raise ValueError(f"sample calibration: issuance too low for the active path ending {_MONTHS[b]}")
-        out[seg] = _spread(total, CEASE_SEASON[cal_month[seg] - 1])
+        season = CEASE_SEASON_LAST if b == idx[-1] else CEASE_SEASON
+        out[seg] = _spread(total, season[cal_month[seg] - 1])
     return out
 
 
