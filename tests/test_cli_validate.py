@@ -217,3 +217,10 @@ def test_subprocess_on_broken_folder(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "plans.csv holds binary data" in proc.stdout
+
+
+def test_default_data_folder():
+    from sendlib.commands.validate import default_data_dir
+
+    expected = config.SAMPLE_DIR if config.SAMPLE_DIR.is_dir() and any(config.SAMPLE_DIR.iterdir()) else config.EXAMPLE_DIR
+    assert default_data_dir() == expected
