@@ -10,8 +10,8 @@ a handful of placement stages, never over rows):
 
 1. **Flows by month.** New plans per month (``ISSUED_PER_YEAR`` spread over each year's months) and the
    active-plan path through the January anchors (``ACTIVE_ANCHORS``) fix the number of plans ceasing
-   each month (issued minus net growth), spread with an autumn peak (leavers' plans are ceased once
-   destinations are confirmed). Plans issued before April 2018 form an opening stock.
+   each month (issued minus net growth), spread with a September-January peak (leavers' plans are
+   ceased once destinations are confirmed). Plans issued before April 2018 form an opening stock.
 2. **Who ceases.** Each month the ceasing plans are drawn from the active ones, weighted towards older
    young people (weighted sampling without replacement by exponential keys).
 3. **Placements.** Each plan gets an initial placement at issue (by age) and may move at fixed points
@@ -19,12 +19,17 @@ a handful of placement stages, never over rows):
    19+). Moves into independent and non-maintained special schools (INMSS) and specialist post-16
    places become more likely over time. Costs are drawn from lognormal distributions around each
    setting's mean, inflated by start date (fee inflation).
-4. **Calibration of the MI average cost.** Month starts of May-October 2024 are priced so the average
-   rises every month; a batch of step-downs from independent to a new maintained special free school
-   in November 2024 gives the first fall; a single scale factor then puts November 2024 on target.
+4. **Calibration of the MI average cost.** A batch of step-downs from independent special schools to a
+   new special free school in November 2024 (``NOV_STEP_DOWNS``) and repricing of that month's new
+   placements give the first fall since April; placements starting in a month of May-October 2024 are
+   repriced upwards only if that month would not otherwise rise by ``MIN_MONTHLY_RISE``; one scale
+   factor on all costs then puts November 2024 on target.
 5. **Requests for assessment.** Each plan issued from April 2018 gets a request whose delay is drawn
    so that the year's 20-week rate is on target; refused, no-plan, withdrawn and open requests fill
-   each year's received total, with the overdue stock at the extract date on target.
+   each year's received total (level across its months), with the overdue stock at the extract date
+   on target and a November 2024 panel of decisions not to issue (``NOV_NO_PLAN``).
+6. **Writing.** :func:`write_sample` writes sorted contract CSVs column-wise (fast at national scale),
+   ``extract.toml`` and a README with the calibration table (:func:`calibration_table`).
 
 Money is in pounds. ``scale="national"`` multiplies every volume by about 66 (an England-sized
 extract, ~640,000 active plans) for benchmarks; it is generated on demand and never committed.
@@ -238,7 +243,6 @@ INITIAL: dict[str, np.ndarray] = {
     "post16": _row(FE=0.55, S16=0.07, MS=0.08, SP=0.12, IN=0.02, NEET=0.08, OT=0.08),
     "post19": _row(FE=0.50, S16=0.12, NEET=0.16, OT=0.22),
 }
-_STAY = None  # marker: keep the current category
 
 # Moves at each stage: from-category -> probabilities over categories (the from-category itself = stay).
 MOVES: dict[str, dict[int, np.ndarray]] = {
@@ -648,7 +652,7 @@ def _providers(r: np.random.Generator, setting: np.ndarray, k: float) -> tuple[n
 # ---------------------------------------------------------------------------------------------------
 
 
-def mi_average_cost(
+def _mi_average_fn(
     issue: np.ndarray,
     cease: np.ndarray,
     start: np.ndarray,
@@ -709,7 +713,7 @@ def _calibrate_costs(r, plans, sp, k: float) -> dict[str, np.ndarray]:
     sp["end"][pick] = move_day - 1
     sp = {key: np.concatenate([sp[key], new[key]]) for key in sp}
 
-    average = mi_average_cost(issue, cease, sp["start"], sp["end"], me)
+    average = _mi_average_fn(issue, cease, sp["start"], sp["end"], me)
     active = average.active
     cost = sp["cost"].copy()
     cost *= AVG_COST_TARGET / average(cost)[i_nov]
