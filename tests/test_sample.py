@@ -452,3 +452,14 @@ def test_scale_multiplies_volumes(monkeypatch):
     assert active_count(p, "2019-01-31") == 2 * 5162
     assert frames["plans"]["plan_id"].is_unique and frames["assessments"]["request_id"].is_unique
     assert mi_average_cost(p, frames["placements"], "2024-11-30") == pytest.approx(16_965, rel=0.01)
+
+
+def test_cli_sample_command(tmp_path):
+    from sendlib.cli import main
+
+    assert main(["sample", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "plans.csv").read_bytes() == (config.SAMPLE_DIR / "plans.csv").read_bytes()
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    assert main(["sample", "--out", str(not_a_folder)]) == 2
+    assert main(["sample", "--out", str(tmp_path / "x"), "--scale", "galactic"]) == 2

@@ -1152,6 +1152,15 @@ def calibration_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows.append(
             (f"Mean annual cost, {setting}, placements at 2024-11-30", f"about £{target:,}", f"£{mean:,.0f}")
         )
+    joint = (pl["health_contribution"] > 0) | (pl["social_care_contribution"] > 0)
+    inmss_rows = pl["setting"].isin(schema.INDEPENDENT_SETTINGS_INMSS)
+    rows.append(
+        (
+            "INMSS placements jointly funded by health or social care (% of INMSS placement rows)",
+            "a few %",
+            f"{(joint & inmss_rows).sum() / inmss_rows.sum() * 100:.1f}%",
+        )
+    )
     ry = a["received_on"].dt.year
     for y, target in RECEIVED_PER_YEAR.items():
         if y >= 2019:
@@ -1234,7 +1243,7 @@ agreement and high-needs budget), as listed in DOMAIN.md section 4 and the table
   from May to October 2024 and falls in November 2024, when {steps} children step down from independent
   special schools to a new special free school ("{school}"); a backlog-clearing panel closes
   {panel} cases with a decision not to issue in November 2024; plans of leavers are mostly ceased in
-  September-November; about 6% of independent special placements are jointly funded by health and/or
+  September-January; a few % of independent special placements are jointly funded by health and/or
   social care (`health_contribution`, `social_care_contribution`).
 - The MI average steps up each September, when the new academic year's placements start at new prices.
 - `plan_trajectory.csv` (Safety Valve plan, April 2023 to March 2027) and `budget.csv` (2023-24 to
