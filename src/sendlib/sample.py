@@ -1235,6 +1235,8 @@ agreement and high-needs budget), as listed in DOMAIN.md section 4 and the table
 - Extract date (`extract.toml`): **2024-11-30**. Plans from 2010; monthly detail (requests, every plan
   issued from a request) from April 2018. Money is annual pounds (placement plus top-up, no transport).
 - Regenerate byte for byte with `sendlib sample --out data/sample` (a test checks this).
+- Requests received before April 2018 appear only when they led to a plan issued from April 2018, so
+  request counts before April 2018 are incomplete; use requests from April 2018 onwards.
 - Calendar-year targets for 2024 are for January-November (11/12 of the full-year figure), because the
   extract ends on 30 November.
 - Active plans are MI counts at month ends (issued on or before the date, not ceased by it), calibrated
