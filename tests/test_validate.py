@@ -308,3 +308,15 @@ def test_future_date_of_birth_is_blanked_not_quarantined(tmp_path):
     assert (i.row, i.column, i.severity) == (3, "date_of_birth", "warning")
     _assert_counts(e, "plans", 2, 0)
     assert e.plans["date_of_birth"].isna().sum() == 1
+
+
+def test_plan_issued_before_decision(tmp_path):
+    e = _load(tmp_path, assessments=["R2,C2,2024-05-01,2024-08-01,assess,plan_issued,2024-07-01,,false"])
+    i = _only(e, "end_before_start")
+    assert (i.row, i.column) == (3, "issued_on")
+    _assert_counts(e, "assessments", 1, 1)
+
+
+def test_closed_without_date_when_decision_blank(tmp_path):
+    e = _load(tmp_path, assessments=["R2,C2,2024-05-01,,,withdrawn,,,false"])
+    assert _only(e, "closed_without_date").row == 3

@@ -31,7 +31,8 @@ duplicate_id               the same id (placements: plan_id + start_on) on rows 
                            different content: sendlib cannot tell which is right, so     (all)
                            every copy is quarantined
 end_before_start           placement end_on < start_on; plan ceased_on < issued_on;      quarantine
-                           assessment decision_on or closed_on < received_on
+                           assessment decision_on or closed_on < received_on, or
+                           issued_on < decision_on
 date_after_as_of           an event date after the extract date (plan issued, request    quarantine
                            received/decided/issued/closed, placement start). A future
                            date of birth is blanked (warning, row kept). Future
@@ -262,6 +263,8 @@ def check_assessments(t: TableData) -> None:
     check_order(t, "received_on", "decision_on",
                 fix="The decision to assess cannot come before the request; correct either date.")
     check_order(t, "received_on", "closed_on", fix="Correct received_on or closed_on.")
+    check_order(t, "decision_on", "issued_on",
+                fix="A plan is issued after the decision to assess; correct decision_on or issued_on.")
     bad = _mask(d["issued_on"] < d["received_on"])
     t.add(bad, "issued_on", "plan_before_request", "error",
           lambda m: "plan issued on " + _fmt_date(d["issued_on"][m]) + " before the request was received on "
@@ -285,7 +288,7 @@ def check_assessments(t: TableData) -> None:
     ]
     for cond, col, what, fix in rules:
         t.add(_mask(cond), col, "decision_outcome", "error", what, fix)
-    no_date = _mask(out.isin(["no_plan", "withdrawn"]) & ~closed & (dec != "refuse"))
+    no_date = _mask(out.isin(["no_plan", "withdrawn"]) & ~closed & (dec.fillna("") != "refuse"))
     t.add(no_date, "closed_on", "closed_without_date", "warning",
           lambda m: "outcome " + out[m].fillna("") + " but closed_on is blank; kept, closed date unknown",
           "Fill in closed_on so the request stops counting as open from that date.")
