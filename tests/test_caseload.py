@@ -192,3 +192,15 @@ def test_plan_row_of_placements_both_paths(plan_ids):
     placements = pd.DataFrame({"plan_id": pd.array(refs, dtype="string")})
     expected = [plan_ids.index(r) if r in plan_ids else -1 for r in refs]  # plain-Python lookup
     assert caseload.plan_row_of_placements(plans, placements).tolist() == expected
+
+
+def test_events_in_months_with_gaps_unsorted_months_and_missing_dates():
+    events = pd.Series(
+        pd.to_datetime(["2024-01-01", "2024-01-31", "2024-02-15", "2024-03-01", "2023-12-31", "2024-04-01", None])
+    )
+    # months listed out of order with February missing: Jan 1 and Jan 31 -> January (2); Feb 15 counts
+    # nowhere (February not listed); Mar 1 -> March (1); Dec 2023, Apr 2024 and the missing date: nowhere
+    got = caseload.events_in_months(events, ["2024-03-31", "2024-01-31"])
+    assert got[:, 0].tolist() == [1, 2]
+    groups = np.array([0, 1, 1, 1, 0, 0, 1])
+    assert caseload.events_in_months(events, ["2024-01-31"], groups, 2).tolist() == [[1, 1]]

@@ -176,22 +176,31 @@ def events_in_months(event_dates, month_ends, groups: np.ndarray | None = None, 
     """
     me, ms = _month_bounds(month_ends)
     ev = _ns(event_dates)
-    # the month of an event: the first month end on or after it, provided the event is not before
-    # that month's first day (events between listed months count nowhere)
-    me_ns = me.to_numpy().view("int64")
-    ms_ns = ms.to_numpy().view("int64")
-    order = np.argsort(me_ns, kind="stable")
-    s_me, s_ms = me_ns[order], ms_ns[order]
+    me_days = me.to_numpy().view("int64") // _DAY_NS
+    ms_days = ms.to_numpy().view("int64") // _DAY_NS
+    m = len(me_days)
     valid = ev != _NAT
-    i = locate(ev[valid], s_me)  # first month end >= event
-    g = np.zeros(valid.sum(), dtype="int64") if groups is None else np.asarray(groups, dtype="int64")[valid]
-    inside = i < len(s_me)
-    inside[inside] &= ev[valid][inside] >= s_ms[i[inside]]
-    counts = np.bincount(i[inside] * n_groups + g[inside], minlength=len(s_me) * n_groups)
-    grid = counts.reshape(len(s_me), n_groups)
-    out = np.empty_like(grid)
-    out[order] = grid
-    return out
+    all_valid = bool(valid.all())
+    day = (ev if all_valid else ev[valid]) // _DAY_NS  # the calendar day of each event
+    g = None if groups is None else np.asarray(groups, dtype="int64")
+    g = np.zeros(len(day), dtype="int64") if g is None else (g if all_valid else g[valid])
+    if m == 0:
+        return np.zeros((0, n_groups), dtype="int64")
+    # month position of every day from the first month's first day to the last month end; days in no
+    # listed month (before, after, or in a gap) go to an extra bin m that is dropped
+    lo, hi = int(ms_days.min()), int(me_days.max())
+    if hi - lo > 1_000_000:
+        raise ValueError("month_ends span more than 2,700 years")
+    table = np.full(hi - lo + 3, m, dtype="int64")  # slots: day lo-1 (before) .. hi+1 (after)
+    for_days = np.arange(lo, hi + 1)
+    pos = np.searchsorted(np.sort(me_days), for_days, side="left")
+    order = np.argsort(me_days, kind="stable")
+    sorted_ms = ms_days[order]
+    inside = (pos < m) & (for_days >= sorted_ms[np.minimum(pos, m - 1)])
+    table[1:-1] = np.where(inside, order[np.minimum(pos, m - 1)], m)
+    month = table[np.clip(day, lo - 1, hi + 1) - (lo - 1)]
+    counts = np.bincount(month * n_groups + g, minlength=(m + 1) * n_groups)
+    return counts.reshape(m + 1, n_groups)[:m]
 
 
 def codes_in(values: pd.Series, choices: Sequence[str]) -> np.ndarray:
@@ -244,9 +253,13 @@ def _sorted_fixed_width_lookup(ids: list, refs: list) -> np.ndarray | None:
         return None
     if not (id_bytes[1:] > id_bytes[:-1]).all():
         return None
-    pos = np.searchsorted(id_bytes, ref_bytes)
-    found = id_bytes[np.minimum(pos, len(id_bytes) - 1)] == ref_bytes
-    return np.where(found, pos, -1).astype("int64")
+    # placements of one plan are usually adjacent: search each run of equal ids once
+    head = np.ones(len(ref_bytes), dtype=bool)
+    head[1:] = ref_bytes[1:] != ref_bytes[:-1]
+    heads = ref_bytes[head]
+    pos = np.searchsorted(id_bytes, heads)
+    found = id_bytes[np.minimum(pos, len(id_bytes) - 1)] == heads
+    return np.where(found, pos, -1).astype("int64")[np.cumsum(head) - 1]
 
 
 def plan_row_of_placements(plans: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
