@@ -359,3 +359,14 @@ def test_parquet_with_typed_columns(tmp_path, example):
     assert e.issues == []
     pd.testing.assert_frame_equal(e.plans, example.plans)
     pd.testing.assert_frame_equal(e.placements, example.placements)
+
+
+def test_mapped_header_wins_over_a_header_with_the_contract_name(tmp_path, example):
+    folder = copy_example(tmp_path / "x")
+    p = pd.read_csv(folder / "plans.csv", dtype=str, keep_default_na=False)
+    p.insert(0, "EHCP Ref", p["plan_id"])
+    p["plan_id"] = "internal-" + p["plan_id"]  # another system's id under the contract's name
+    p.to_csv(folder / "plans.csv", index=False)
+    e = load(folder, mapping={"plans": {"plan_id": "EHCP Ref"}})
+    assert e.plans["plan_id"].tolist() == example.plans["plan_id"].tolist()
+    assert any(i.rule == "ignored_columns" and "plan_id" in i.message for i in e.issues)

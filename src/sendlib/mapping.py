@@ -57,9 +57,14 @@ class Mapping:
     source: Path | None = None
 
     def header_lookup(self, table: str) -> dict[str, str]:
-        """Normalised extract header -> contract column, for ``table`` (mapped names and contract names)."""
-        out = {schema.normalise_header(c): c for c in schema.CONTRACT[table].column_names}
-        for col, header in self.columns.get(table, {}).items():
+        """Normalised extract header -> contract column, for ``table``.
+
+        A column named in the mapping is read only from its mapped header (a header that happens to
+        carry the contract name is then ignored); other columns are matched by their contract name.
+        """
+        mapped = self.columns.get(table, {})
+        out = {schema.normalise_header(c): c for c in schema.CONTRACT[table].column_names if c not in mapped}
+        for col, header in mapped.items():
             out[schema.normalise_header(header)] = col
         return out
 
