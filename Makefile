@@ -24,8 +24,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv if needed and install sendlib with its dev tools
 
-report: $(STAMP) ## Run the monthly job on the shipped data (PERIOD=YYYY-MM, DATA=folder)
-	$(VENV)/bin/sendlib validate --data data/example
+report: $(STAMP) ## Run every notebook into reports/<period>/ (DATA=folder, default the sample; PERIOD=YYYY-MM, default its latest month)
+	$(VENV)/bin/sendlib refresh --data $(DATA) $(if $(PERIOD),--period $(PERIOD))
 	$(VENV)/bin/sendlib headlines --data $(DATA) $(if $(PERIOD),--period $(PERIOD),)
 
 lint: $(STAMP) ## Ruff over the code, tests and notebooks

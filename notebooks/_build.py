@@ -34,8 +34,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import sendlib
-from sendlib import backlog, caseload, config, cost, disclosure, periods, plots, sector
-from sendlib.headlines import headlines
+from sendlib import backlog, caseload, config, cost, disclosure, forecast, periods, plots, sector
+from sendlib.headlines import engine_section
 from sendlib.refresh import load_for_report
 
 plots.apply_theme()
@@ -164,7 +164,7 @@ NB01 = header(
 ) + [
     md("## Headline"),
     code('''
-h = headlines(extract, period)
+h = engine_section(extract, period_end)  # the caseload, cost and sector headline figures
 avg, change = h["avg_cost_per_ehcp"], h["avg_cost_per_ehcp_change"]
 first_fall = " - the first fall this financial year" if h["avg_cost_per_ehcp_first_fall_in_financial_year"] else ""
 display(Markdown(
@@ -475,39 +475,50 @@ if len(effect):
 
 NB04 = header(
     "EHCP caseload and the high-needs budget",
-    "Plans active at each month end against the Safety Valve plan agreed with DfE, and the month's flows.",
+    "Plans active at each month end, the forecast to the next January census with its uncertainty, "
+    "against the Safety Valve plan agreed with DfE; then placement spend against the budget and cap.",
 ) + [
     md("## Headline"),
     code('''
-start = periods.month_end(period_end - pd.DateOffset(months=35))
+start = periods.month_end(period_end - pd.DateOffset(months=23))
 series = sendlib.monthly_series(extract, start=start, end=period_end)
 now, prev = series.iloc[-1], series.iloc[-2]
-plan = None
-if extract.plan_trajectory is not None and len(extract.plan_trajectory):
-    plan = extract.plan_trajectory.set_index("month")["planned_ehcps"].astype(float).sort_index()
-plan_now = plan.get(period_end) if plan is not None else None
-gap = "" if plan_now is None else (
-    f", {abs(now['ehcp_active'] - plan_now):,.0f} {'above' if now['ehcp_active'] > plan_now else 'below'} "
-    f"the Safety Valve plan of {plan_now:,.0f}"
+fc = forecast.forecast_caseload(extract, period_end)
+vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory)
+january = vs["date"].strftime("%B %Y")
+against_plan = "" if vs["plan"] is None else (
+    f", {abs(vs['gap']):,.0f} {'above' if vs['gap'] > 0 else 'below'} the Safety Valve plan of {vs['plan']:,.0f}"
 )
 display(Markdown(
-    f"**There were {int(now['ehcp_active']):,} EHCPs at the end of {month}{gap}.** "
-    f"The number {plots.change_phrase(now['ehcp_active'] - prev['ehcp_active'])} in the month: "
+    f"**There were {int(now['ehcp_active']):,} EHCPs at the end of {month}; the forecast for {january} "
+    f"is {vs['forecast']:,.0f}{against_plan}.** "
+    f"The 80% interval runs from {vs['low80']:,.0f} to {vs['high80']:,.0f}. "
+    f"In {month} the number {plots.change_phrase(now['ehcp_active'] - prev['ehcp_active'])}: "
     f"{int(now['ehcp_issued']):,} plans were issued and {int(now['ehcp_ceased']):,} ceased."
 ))
 '''),
-    md("## Trend against the Safety Valve plan"),
+    md("## Trend and forecast against the Safety Valve plan"),
     code('''
-shown_plan = plan[(plan.index >= series.index[0])] if plan is not None else None
-year_change = now["ehcp_active"] - series["ehcp_active"].iloc[-13] if len(series) > 12 else np.nan
+plan = None
+if extract.plan_trajectory is not None and len(extract.plan_trajectory):
+    plan = extract.plan_trajectory.set_index("month")["planned_ehcps"].astype(float).sort_index()
+    plan = plan[(plan.index >= series.index[0]) & (plan.index <= fc.frame.index[-1])]
+ahead = fc.frame
 fig = plots.trend_chart(
     series["ehcp_active"].rename("Active EHCPs"),
-    plan=shown_plan,
+    forecast=ahead["active"].rename("Forecast"),
+    interval=ahead[["low80", "high80"]].rename(columns={"low80": "lower", "high80": "upper"}),
+    plan=plan,
     plan_label="Safety Valve plan",
-    title=f"EHCPs {plots.change_phrase(year_change)} over the year to {month}",
+    title=(
+        f"EHCPs are forecast to be {abs(vs['gap']):,.0f} {'above' if vs['gap'] > 0 else 'below'} plan in {january}"
+        if vs["plan"] is not None
+        else f"EHCPs are forecast to reach {vs['forecast']:,.0f} in {january}"
+    ),
     ylabel="Active plans at month end (count)",
     source=SOURCE + "; Safety Valve plan trajectory",
-    period=f"month-end snapshots, {series.index[0]:%B %Y} to {month}",
+    period=f"month-end snapshots to {month}, forecast to {ahead.index[-1]:%B %Y}",
+    note="Cohort-flow forecast (requests, conversion, seasonal ceasing); band = 80% interval",
 )
 plt.show()
 '''),
@@ -523,35 +534,178 @@ table = table[(table.sum(axis=1) > 0)].sort_values(month, ascending=False)
 table = disclosure.add_totals(table, ["A year earlier", month], row_total=None, col_total="Total")
 show(table, counts=["A year earlier", month], col_total="Total")
 '''),
-    md("## The high-needs budget"),
+    md("## Placement spend against the budget and the Safety Valve cap"),
     code('''
-fy = periods.financial_year(period_end)
-budget = extract.budget
-row = budget[budget["financial_year"] == fy] if budget is not None else None
-if row is None or row.empty:
-    display(Markdown(f"No budget is recorded for {fy}."))
-else:
-    b = row.iloc[0]
-    display(Markdown(
-        f"The High Needs Block placement budget for {fy} is {plots.format_pounds_short(b['hnb_budget'])}; "
-        f"the Safety Valve agreement allows an in-year overspend of up to "
-        f"{plots.format_pounds_short(b['safety_valve_overspend_cap'])}. Placements committed at the end of "
-        f"{month} cost {plots.format_pounds_short(now['committed_cost_net'])} a year net of partner "
-        "contributions (committed cost, not the forecast outturn)."
-    ))
+spend = forecast.forecast_fy_spend(extract, forecast=fc)
+m = spend.monthly
+if spend.budget is None:
+    display(Markdown(f"No budget is recorded for {spend.financial_year}: the outturn is shown without it."))
+verdict = "" if spend.overspend is None else (
+    f" against a budget of {plots.format_pounds_short(spend.budget)}: "
+    f"{'an overspend' if spend.overspend > 0 else 'an underspend'} of {plots.format_pounds_short(abs(spend.overspend))}"
+)
+cap_text = "" if spend.overspend_vs_cap is None else (
+    f", {plots.format_pounds_short(spend.overspend_vs_cap)} beyond the Safety Valve cap"
+    if spend.overspend_vs_cap > 0
+    else f", within the Safety Valve cap of {plots.format_pounds_short(spend.cap)}"
+)
+display(Markdown(
+    f"**Placement spend for {spend.financial_year} is forecast at {plots.format_pounds_short(spend.outturn)}"
+    f"{verdict}{cap_text}.** 80% interval {plots.format_pounds_short(spend.outturn_low80)} to "
+    f"{plots.format_pounds_short(spend.outturn_high80)}."
+))
+actual = m.loc[m["is_actual"], "spend"].rename("Actual")
+ahead = m.loc[~m["is_actual"]]
+fig = plots.trend_chart(
+    actual,
+    forecast=ahead["spend"].rename("Forecast"),
+    interval=ahead[["low80", "high80"]].rename(columns={"low80": "lower", "high80": "upper"}),
+    plan=None if spend.budget is None else pd.Series(spend.budget / 12, index=m.index),
+    plan_label="Budget (monthly share)",
+    title=f"Monthly placement spend, {spend.financial_year}: actual to {month}, then forecast",
+    ylabel="Pounds per month",
+    source=SOURCE + "; high-needs budget",
+    period=f"financial year {spend.financial_year} (April to March)",
+    kind="pounds",
+    note="Spend = committed annual cost net of health and social-care contributions / 12",
+)
+plt.show()
+table = pd.DataFrame(
+    {"Pounds": [spend.outturn, spend.outturn_low80, spend.outturn_high80, spend.budget, spend.cap,
+                spend.overspend, spend.overspend_vs_cap]},
+    index=["Forecast outturn", "80% interval, low", "80% interval, high", "Budget",
+           "Safety Valve overspend cap", "Overspend (outturn minus budget)",
+           "Overspend beyond the cap (negative: within it)"],
+)
+table.index.name = spend.financial_year
+show(table, money=["Pounds"])
 '''),
     md("""
 ## Caveats and definitions
 
-- **Source**: case-management extract (MI) and the Safety Valve plan. **Period type**: month-end
-  snapshots (MI), which differ from DfE's January census (SEN2) count; issued and ceased are
-  calendar-month flows. **Denominator**: none (counts).
+- **Source**: case-management extract (MI), the Safety Valve plan and the high-needs budget.
+  **Period type**: month-end snapshots (MI), which differ from DfE's January census (SEN2) count;
+  issued and ceased are calendar-month flows; budget and spend are for the financial year (April to
+  March). **Denominator**: none (counts and pounds).
 - An active plan at a date was issued on or before it and had not ceased by it.
-- Budget figures are for the financial year (April to March); committed cost is the annual cost of the
-  placements current at the month end, not spend to date.
-- Counts from 1 to 4 are shown as [c].
+- The forecast uses only data up to the month reported on: requests for assessment converted to plans
+  after the usual lag, and ceasing at each calendar month's rate over the last three years. The band
+  is an 80% interval from 2,000 simulated paths (`sendlib.forecast`).
+- Spend is placement spend only (committed annual cost net of partner contributions / 12), not the
+  whole High Needs Block. Counts from 1 to 4 are shown as [c].
 """),
 ]
+
+# ---------------------------------------------------------------------------------------------------
+# 05 benchmarking (public DfE data)
+# ---------------------------------------------------------------------------------------------------
+
+IGNORE = ("nbval-ignore-output",)  # public data is not in the repository: nbval checks these cells run
+
+NB05 = [
+    md("# Benchmarking against statistical neighbours and England\n\n"
+       "How the local authority compares with its ten statistical neighbours, its region and England on "
+       "DfE's published statistics, and how its own monthly figures reconcile with the January census."),
+    code(PARAMETERS + '''
+la_code = "878"  # DfE three-digit local-authority code: 878 is Devon
+dfe_dir = ""  # folder of DfE release files; empty means SENDLIB_DFE_DIR, else data/public''', tags=("parameters",)),
+    code(SETUP + '''
+from sendlib import backtest, benchmark
+
+la_code = str(la_code)  # papermill -p la_code 878 passes a number
+dfe = config.dfe_dir(dfe_dir or None)
+if dfe is None:
+    display(Markdown(
+        "**No public DfE data was found**, so this notebook shows nothing. Set `SENDLIB_DFE_DIR` (or the "
+        "`dfe_dir` parameter) to a folder of DfE release files, or download them with `sendlib fetch-dfe`."
+    ))''', tags=IGNORE),
+    md("## Headline"),
+    code('''
+if dfe is not None:
+    table = benchmark.benchmark_table(la_code, dfe)
+    la_name = table.attrs["la_name"]
+    worst = table[table["band"] == "D"]
+    best = table[table["band"] == "A"]
+    words = []
+    if len(worst):
+        words.append("in the least favourable quarter of local authorities for " + "; ".join(
+            f"{r.label.split(' (')[0]} ({r.la_value:,.1f}{'%' if r.unit == '%' else ''}, {r.period})"
+            if r.unit != "pounds" else f"{r.label.split(' (')[0]} ({plots.format_pounds(r.la_value)}, {r.period})"
+            for r in worst.itertuples()))
+    if len(best):
+        words.append("in the most favourable quarter for " + "; ".join(
+            r.label.split(" (")[0] for r in best.itertuples()))
+    display(Markdown(f"**{la_name} is " + (", and ".join(words) if words else "in the middle two quarters on every banded measure") + ".**"))
+''', tags=IGNORE),
+    md("## Trends against the statistical neighbours"),
+    code('''
+if dfe is not None:
+    measures = ["ehc_plans_growth_pc", "timeliness_20wk_pc", "independent_special_share_pc", "request_refusal_rate_pc"]
+    panels = benchmark.neighbour_panels(la_code, measures=measures, dfe_dir=dfe)
+    panels = panels[panels["series"].isin(["LA", "neighbour"])].dropna(subset=["value"])
+    panels = panels.assign(label=panels["label"].str.replace(r" \\(%\\)$", "", regex=True))
+    fig = plots.small_multiples(
+        panels, x="year", y="value", panel="label", group="la_name", highlight=la_name, col_wrap=2,
+        title=f"{la_name} (dark blue) against its ten statistical neighbours (grey)",
+        ylabel="Per cent", kind="percent",
+        source="DfE, Education, health and care plans (SEN2), 2025 release",
+        period="January census or calendar year, as labelled by DfE",
+    )
+    plt.show()
+''', tags=IGNORE),
+    md("## Benchmark table\n\nBands A to D are national quartiles with the measure's polarity: A is the most "
+       "favourable quarter (e.g. high timeliness, low cost); measures without a polarity are not banded (-)."),
+    code('''
+if dfe is not None:
+    def fmt(value, unit):
+        if value != value:
+            return "not available"
+        return plots.format_pounds(value) if unit == "pounds" else plots.format_percent(value) if unit == "%" else plots.format_count(value)
+
+    shown = pd.DataFrame({
+        "Measure": table["label"],
+        "Period": table["period"],
+        la_name: [fmt(v, u) for v, u in zip(table["la_value"], table["unit"], strict=True)],
+        "Neighbours (median)": [fmt(v, u) for v, u in zip(table["neighbours_median"], table["unit"], strict=True)],
+        "England": [fmt(v, u) for v, u in zip(table["england_value"], table["unit"], strict=True)],
+        "Band": table["band"],
+    }).set_index("Measure")
+    show(shown)
+''', tags=IGNORE),
+    md("## Our monthly figures against the January census"),
+    code('''
+if dfe is not None:
+    sen2 = benchmark.sen2_january_counts(la_code, dfe)
+    sen2 = sen2[sen2.index <= period_end]  # census dates the extract covers
+    mi = caseload.active_plans_at(extract.plans, sen2.index)
+    recon = pd.DataFrame({
+        "January census (SEN2)": sen2.to_numpy(),
+        "Month-end MI count": mi.to_numpy(),
+        "Difference (MI minus census)": [f"{d:+,.0f}" for d in mi.to_numpy() - sen2.to_numpy()],
+    }, index=[f"January {d.year}" for d in sen2.index])
+    recon.index.name = "Census"
+    show(recon, counts=["January census (SEN2)", "Month-end MI count"])
+    nxt = backtest.forecast_next_january(la_code, dfe)
+    display(Markdown(
+        f"From the published January counts alone, {la_name}'s January {nxt['year']} count is forecast at "
+        f"{nxt['forecast']:,.0f} (80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), against "
+        f"{nxt['last']:,.0f} in January {nxt['year'] - 1}. The local forecast in notebook 04 uses the "
+        "monthly extract and is usually tighter."
+    ))
+''', tags=IGNORE),
+    md("""
+## Caveats and definitions
+
+- **Source**: DfE, *Education, health and care plans* (SEN2), the school census and Section 251
+  outturn, as published; the local extract (MI) for the reconciliation. **Period types** differ by
+  measure (January census, calendar year, financial year) and are given in the table.
+- **Statistical neighbours**: DfE's children's services statistical neighbours (2025 list), ten per
+  local authority. **Denominators**: as in each measure's label (e.g. % of plans, % of requests).
+- The MI count differs from the census by counting rules and timing; the difference is shown, not
+  corrected. DfE suppresses small numbers at source.
+"""),
+]
+
 
 NOTEBOOKS: dict[str, list] = {
     "00_data_quality": NB00,
@@ -559,6 +713,7 @@ NOTEBOOKS: dict[str, list] = {
     "02_independent_sector": NB02,
     "03_backlog": NB03,
     "04_caseload_and_budget": NB04,
+    "05_benchmarking": NB05,
 }
 
 

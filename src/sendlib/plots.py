@@ -15,6 +15,7 @@ Every chart function returns the :class:`matplotlib.figure.Figure` and never cal
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
@@ -164,12 +165,23 @@ def trend_chart(
     """Line over time (index = dates), optionally against a plan/target line and a forecast with a band.
 
     ``series``: one Series (named by its ``name``) or a mapping label -> Series for several lines.
-    ``plan``: dashed grey target line. ``forecast``: dashed continuation. ``interval``: frame with
-    ``lower`` and ``upper`` columns drawn as a ribbon. ``kind``: ``count``/``pounds``/``percent`` ticks.
+    ``plan``: dotted orange target line. ``forecast``: dashed continuation, joined to the last actual
+    point. ``interval``: frame with ``lower`` and ``upper`` columns drawn as a ribbon. ``kind``: ``count``/``pounds``/``percent`` ticks.
     """
     apply_theme()
     fig, ax = plt.subplots(figsize=FIGSIZE)
     lines = series if isinstance(series, Mapping) else {series.name or "Actual": series}
+    if len(lines) == 1:  # join the forecast (and its band) to the last actual point
+        last = next(iter(lines.values())).dropna()
+        if len(last) and forecast is not None and len(forecast) and forecast.index[0] > last.index[-1]:
+            forecast = pd.concat([pd.Series([last.iloc[-1]], index=last.index[-1:]), forecast]).rename(
+                forecast.name
+            )
+            if interval is not None and len(interval) and interval.index[0] > last.index[-1]:
+                joint = pd.DataFrame(
+                    {"lower": [last.iloc[-1]], "upper": [last.iloc[-1]]}, index=last.index[-1:]
+                )
+                interval = pd.concat([joint, interval[["lower", "upper"]]])
     for (label, s), colour in zip(lines.items(), PALETTE, strict=False):
         ax.plot(s.index, s.to_numpy(dtype=float), color=colour, linewidth=2.2, label=str(label))
     if interval is not None and len(interval):
@@ -338,7 +350,7 @@ def small_multiples(
     panels = list(dict.fromkeys(frame[panel]))
     ncols = min(col_wrap, max(1, len(panels)))
     nrows = int(np.ceil(len(panels) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.8 * nrows), sharey=sharey, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 3.0 * nrows), sharey=sharey, squeeze=False)
     for ax, name in zip(axes.flat, panels, strict=False):
         sub = frame[frame[panel] == name]
         if group is None:
@@ -351,7 +363,7 @@ def small_multiples(
             if highlight is not None:
                 hsub = sub[sub[group].astype(str) == str(highlight)]
                 ax.plot(hsub[x], hsub[y], color=DARK_BLUE, linewidth=2.4, label=str(highlight))
-        ax.set_title(str(name), fontsize=11)
+        ax.set_title(textwrap.fill(str(name), 38), fontsize=10, loc="left")
         ax.set_xlabel("")
         format_axis(ax, kind)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)

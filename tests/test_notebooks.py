@@ -1,0 +1,132 @@
+"""The committed notebooks: hygiene (no papermill metadata, tags, execution counts, no errors), drift
+from their generator, and Papermill runs with non-default parameters.
+
+``make test`` also runs nbval over ``notebooks/`` (see ``[tool.pytest.ini_options]``), which re-executes
+each notebook with its defaults and compares the outputs with the committed ones.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import nbformat
+import papermill
+import pytest
+
+from sendlib import config
+from sendlib.notebook_hygiene import normalise_notebook, notebook_problems
+from sendlib.refresh import run_notebook
+
+pytestmark = pytest.mark.notebooks
+
+NB_DIR = config.NOTEBOOKS_DIR
+NOTEBOOKS = sorted(p for p in NB_DIR.glob("[0-9][0-9]_*.ipynb"))
+EXPECTED = [
+    "00_data_quality",
+    "01_average_cost",
+    "02_independent_sector",
+    "03_backlog",
+    "04_caseload_and_budget",
+    "05_benchmarking",
+]
+
+
+def _builder():
+    spec = importlib.util.spec_from_file_location("_build", NB_DIR / "_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_report_notebooks_are_all_there():
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebook_is_clean(path):
+    text = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(text, as_version=4)
+    assert notebook_problems(nb) == []
+    # normalised already: running the hygiene tool would not change the file
+    assert nbformat.writes(normalise_notebook(nb)) + "\n" == text
+    assert '"papermill"' not in text
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_has_literal_defaults_for_the_sample(path):
+    params = papermill.inspect_notebook(str(path))
+    defaults = {k: v["default"] for k, v in params.items()}
+    assert defaults["data_dir"] == '"data/sample"'
+    assert defaults["period"] == '"2024-11"'
+    assert defaults["suppress_below"] == "5"
+    if path.stem == "05_benchmarking":
+        assert defaults["la_code"] == '"878"' and defaults["dfe_dir"] == '""'
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_sources_match_their_generator_and_stay_thin(path):
+    built = _builder().build(path.stem)
+    nb = nbformat.read(path, as_version=4)
+    assert [c.source for c in nb.cells] == [c.source for c in built.cells], (
+        "the committed notebook drifted from notebooks/_build.py: run `.venv/bin/python notebooks/_build.py "
+        "--execute` (with SENDLIB_DFE_DIR for 05)"
+    )
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    # thin: no reading files, no identifiers, no per-row loops in notebooks
+    for banned in ("read_csv", "read_excel", "plan_id", "child_id", "date_of_birth", "iterrows"):
+        assert banned not in code, banned
+
+
+# ---------------------------------------------------------------------------------------------------
+# Papermill with non-default parameters
+# ---------------------------------------------------------------------------------------------------
+
+RUNS = [
+    # another data folder (the hand-built example extract) and another month
+    *[(p, {"data_dir": "data/example", "period": "2024-06"}) for p in NOTEBOOKS],
+    # the sample for an earlier month with a stricter threshold
+    *[
+        (p, {"data_dir": "data/sample", "period": "2023-09", "suppress_below": 10})
+        for p in NOTEBOOKS
+        if p.stem in ("01_average_cost", "03_backlog")
+    ],
+]
+
+
+@pytest.fixture(scope="module")
+def papermill_runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("papermill")
+
+    def one(i_run):
+        i, (path, params) = i_run
+        target = out / f"{i:02d}_{path.name}"
+        return path, params, target, run_notebook(path, target, params, NB_DIR)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, enumerate(RUNS)))
+
+
+def test_notebooks_run_with_other_parameters(papermill_runs):
+    failures = [
+        f"{p.stem} {params}: {run.message}" for p, params, _, run in papermill_runs if run.status != "ok"
+    ]
+    assert not failures
+    for path, params, target, _ in papermill_runs:
+        nb = nbformat.read(target, as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected and params["period"] in injected[0].source
+        text = "\n".join(
+            str(o.get("data", {}).get("text/markdown", "")) + str(o.get("data", {}).get("text/html", ""))
+            for c in nb.cells
+            for o in c.get("outputs", [])
+        )
+        month = {"2024-06": "June 2024", "2023-09": "September 2023"}[params["period"]]
+        if path.stem != "05_benchmarking":
+            assert month in text, f"{path.stem} does not report on {month}"
+        if params.get("suppress_below") == 10:
+            # threshold 10: no count from 1 to 9 left in a table cell
+            cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", text)
+            assert not [c for c in cells if re.fullmatch(r"[1-9]", c)], path.stem
