@@ -182,13 +182,14 @@ def test_interval_totals_match_a_brute_force_count():
     "plan_ids",
     [
         ["P01", "P02", "P03", "P05"],  # sorted, fixed width: byte binary-search path
+        ["P01-000000000", "P02-000000000", "P03-000000000", "P05-000000000"],  # wider than 8 bytes
         ["P05", "P01", "P03", "P02"],  # unsorted: hash path
         ["P1", "P02", "P003", "P5"],  # varying width: hash path
     ],
 )
 def test_plan_row_of_placements_both_paths(plan_ids):
     plans = pd.DataFrame({"plan_id": pd.array(plan_ids, dtype="string")})
-    refs = ["P03", "P04", plan_ids[0], "P99", "P00", plan_ids[-1], plan_ids[-1]]
+    refs = ["P03", "P04", plan_ids[0], "P99", "P00", plan_ids[-1], plan_ids[-1], plan_ids[2]]
     placements = pd.DataFrame({"plan_id": pd.array(refs, dtype="string")})
     expected = [plan_ids.index(r) if r in plan_ids else -1 for r in refs]  # plain-Python lookup
     assert caseload.plan_row_of_placements(plans, placements).tolist() == expected

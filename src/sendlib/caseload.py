@@ -245,12 +245,21 @@ def _fixed_width_bytes(chunks: list) -> np.ndarray | None:
     return np.frombuffer(arr.buffers()[2], dtype=f"S{width}", count=len(arr), offset=int(offsets[0]))
 
 
+def _as_uint64(values: np.ndarray, width: int) -> np.ndarray:
+    padded = np.zeros((len(values), 8), dtype=np.uint8)
+    padded[:, :width] = values.view(np.uint8).reshape(len(values), width)
+    return padded.view(">u8").ravel().astype(np.uint64)
+
+
 def _sorted_fixed_width_lookup(ids: list, refs: list) -> np.ndarray | None:
     """Fast path of :func:`plan_row_of_placements` when plan ids are fixed-width and strictly increasing
     (sorted and unique, as extracts usually are): a binary search on the raw bytes. None otherwise."""
     id_bytes, ref_bytes = _fixed_width_bytes(ids), _fixed_width_bytes(refs)
     if id_bytes is None or ref_bytes is None or id_bytes.dtype != ref_bytes.dtype:
         return None
+    width = id_bytes.dtype.itemsize
+    if width <= 8:  # as big-endian integers (zero-padded on the right): same order, faster compares
+        id_bytes, ref_bytes = (_as_uint64(x, width) for x in (id_bytes, ref_bytes))
     if not (id_bytes[1:] > id_bytes[:-1]).all():
         return None
     # placements of one plan are usually adjacent: search each run of equal ids once
