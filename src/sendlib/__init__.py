@@ -17,7 +17,8 @@ from sendlib import (
     timeliness,  # DfE 20-week timeliness
 )
 from sendlib.extract import Extract, Issue
+from sendlib.load import load
 from sendlib.series import monthly_series
 
-__all__ = ["Extract", "Issue", "backlog", "forecast", "timeliness", "headlines", "monthly_series"]
+__all__ = ["Extract", "Issue", "backlog", "forecast", "timeliness", "load", "headlines", "monthly_series"]
 __version__ = "0.1.0"
