@@ -51,6 +51,15 @@ def is_blank(values: pd.Series) -> pd.Series:
 # -------------------------------------------------------------------------------------------------
 
 
+def _regex_remove(s: pd.Series, pattern: str) -> pd.Series:
+    """Remove every match of ``pattern`` (pyarrow's RE2: pandas falls back to Python for some patterns)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = pc.replace_substring_regex(pa.array(s.astype("string[pyarrow]")), pattern, "")
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index, dtype="string")
+
+
 def _plain_numbers_fast(s: pd.Series) -> pd.Series | None:
     """A column of plain numbers (blanks allowed) cast by pyarrow in one go; None if any cell is not."""
     try:
@@ -66,26 +75,29 @@ def _plain_numbers_fast(s: pd.Series) -> pd.Series | None:
 
 def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Pounds as float64 and a mask of non-blank cells that are not money. See module docstring."""
+    idx = values.index
     if values.dtype.kind in "fiu":
-        out = values.astype("float64")
-        return out, pd.Series(False, index=values.index)
+        return values.astype("float64"), pd.Series(False, index=idx)
     s = _as_text(values)
-    blank = s.isna() | (s == "")
-    fast = _plain_numbers_fast(s)
-    if fast is None:
-        fast = pd.to_numeric(s.where(~blank), errors="coerce").astype("float64")
-    fast = fast.where(np.isfinite(fast))  # "inf" is not money
-    todo = (fast.isna() & ~blank).fillna(False).astype(bool)
-    if not todo.any():
-        return pd.Series(fast, index=values.index).astype("float64"), pd.Series(False, index=values.index)
-    s = s[todo]
-    t = s.str.replace(r"[\s,£]", "", regex=True).str.replace(r"(?i)^(gbp)|(gbp)$", "", regex=True)
-    neg_paren = t.str.startswith("(") & t.str.endswith(")")
+    blank = (s.isna() | (s == "")).fillna(True).astype(bool)
+    fast = _plain_numbers_fast(s)  # a column of plain numbers: one pyarrow cast
+    if fast is not None:
+        fast = fast.where(np.isfinite(fast))  # "inf" and "nan" are not money
+        todo = fast.isna() & ~blank
+        if not todo.any():
+            return fast.astype("float64"), pd.Series(False, index=idx)
+        out = fast.astype("float64")
+    else:
+        todo = ~blank
+        out = pd.Series(np.nan, index=idx, dtype="float64")
+    t = _regex_remove(s[todo], r"[\s,£]|^[Gg][Bb][Pp]|[Gg][Bb][Pp]$")
+    neg_paren = (t.str.startswith("(") & t.str.endswith(")")).fillna(False).astype(bool)
     t = t.where(~neg_paren, "-" + t.str.slice(1, -1))
-    t = t.str.replace(r"^--", "", regex=True)  # (-5) read as -5, not +5? treat as -5
-    num = pd.to_numeric(t.where(t.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)").fillna(False)), errors="coerce")
-    out = pd.Series(fast, index=values.index).astype("float64")
-    out.loc[todo] = num.astype("float64")
+    ok = t.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)").fillna(False).astype(bool)  # "(-5)" -> "--5": not money
+    num = _plain_numbers_fast(t.where(ok, ""))
+    if num is None:  # cannot happen for validated text; kept as a safe fallback
+        num = pd.to_numeric(t.where(ok), errors="coerce")
+    out.loc[todo] = num.astype("float64").to_numpy()
     bad = (out.isna() & ~blank).fillna(False).astype(bool)
     return out, bad
 

@@ -203,6 +203,10 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
         notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
     top = _top_rows(text[: 1 << 20])
     hidx = _header_index(top, expected)
+    if hidx == 0 and top and encoding != "utf-8":  # re-encoded, the fast parser applies again
+        frame = _fast_csv(text.encode("utf-8"), top[0])
+        if frame is not None:
+            return _drop_blank_and_total(frame, np.arange(len(frame), dtype="int64") + 2, path.name, notes)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
