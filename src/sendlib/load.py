@@ -77,7 +77,8 @@ def load(
         issues.append(Issue(table, None, None, rule, "blocking", message, file))
 
     if not data_dir.is_dir():
-        blocking("", "missing_folder", f"data folder {data_dir} does not exist. Check the path (--data).")
+        what = "is a file, not a folder" if data_dir.exists() else "does not exist"
+        blocking("", "missing_folder", f"data folder {data_dir} {what}. Give the folder holding the extract files.")
         return _finish(data_dir, {}, None, issues, errors)
 
     stamp = _as_of_argument(as_of)
