@@ -228,7 +228,7 @@ def _read_one(data_dir: Path, name: str, m: Mapping, issues: list[Issue]) -> Tab
 
 def _type_columns(t: TableData, m: Mapping) -> None:
     spec = schema.CONTRACT[t.name]
-    raw, n = t.raw, len(t.raw)
+    raw = t.raw
     data: dict[str, pd.Series] = {}
     for col in spec.columns:
         c = col.name
@@ -289,7 +289,6 @@ def _type_columns(t: TableData, m: Mapping) -> None:
         t.add(blank, c, "missing_value", "error", f"{c} is blank", f"Fill in {c}; the row cannot be used without it.")
     if t.name == schema.PLAN_TRAJECTORY:
         t.data["month"] = t.data["month"] + pd.offsets.MonthEnd(0)
-    del n
 
 
 def _already_bad(t: TableData, column: str) -> pd.Series:

@@ -52,10 +52,17 @@ overlapping_placements     two spells of one plan overlap: the earlier spell's e
                            later-starting spell is taken as current from its start)
 =========================  ============================================================  ==========
 
-Fixes noted at ``info`` severity (one note per table and column, not per row): codes mapped from
-synonyms, blank outcome inferred, blank exception read as false, blank setting read as
-``placement_unknown`` (warning), title rows, total rows and blank rows skipped, encodings, ignored
-columns.
+Also: ``negative_number`` (planned_ehcps below zero, quarantine), ``ambiguous_file`` (two files for
+one table, warning), ``duplicate_column`` (two headers mean the same column: the first is used,
+warning), ``blank_setting`` (read as ``placement_unknown``, warning).
+
+Notes at ``info`` severity (one per table and column, not per row): ``code_mapped`` (labels read as
+codes through synonyms or the mapping), ``outcome_inferred`` (blank outcome read from issued_on /
+decision / closed_on), ``title_rows``, ``total_row``, ``blank_rows`` (skipped), ``encoding`` (not
+UTF-8), ``ignored_columns``, ``as_of`` (extract date inferred). A blank ``exception`` reads as false.
+
+Where a row is reported, ``row`` is the row number as the analyst sees it in the file (CSV header = row
+1; the spreadsheet row for xlsx; the record number for parquet).
 """
 
 from __future__ import annotations
