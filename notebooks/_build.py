@@ -118,13 +118,22 @@ plt.show()
 '''),
     md("## Rows received and kept, by table"),
     code('''
-table = counts.rename_axis("table").reset_index()
+# the case tables (one row per plan, placement or request); the planning inputs are described below
+cases = counts.loc[[t for t in counts.index if t in ("plans", "placements", "assessments")]]
+table = cases.rename_axis("table").reset_index()
 table["table"] = table["table"].map(lambda t: t.replace("_", " ").capitalize())
 show(
     table.set_index("table"),
     counts=["rows_in", "rows_kept", "rows_quarantined"],
     rename={"rows_in": "Rows received", "rows_kept": "Rows kept", "rows_quarantined": "Rows set aside"},
 )
+planning = [
+    f"the {name.replace('_', ' ')} has {int(counts.loc[name, 'rows_kept']):,} usable rows"
+    for name in ("plan_trajectory", "budget") if name in counts.index
+]
+display(Markdown(
+    "Planning inputs: " + ("; ".join(planning) if planning else "none supplied (no Safety Valve plan or budget)") + "."
+))
 '''),
     md("## Problems found, by rule"),
     code('''
@@ -372,7 +381,7 @@ now, prev = monthly.iloc[-1], monthly.iloc[-2]
 due = len(backlog.requests_due_to_breach(extract.assessments, period_end, weeks=4))
 display(Markdown(
     f"**{int(now['overdue']):,} assessments were overdue at the end of {month}, "
-    f"{plots.change_phrase(now['overdue'] - prev['overdue'])} on the previous month** "
+    f"{plots.change_phrase(now['overdue'] - prev['overdue'], up='up', down='down')} on the previous month** "
     f"({int(now['overdue_excl_exceptions']):,} excluding cases where a legal exception applies). "
     f"A further {due:,} open requests will pass 20 weeks in the next four weeks."
 ))

@@ -215,7 +215,7 @@ def trend_chart(
     if ymin is not None:
         ax.set_ylim(bottom=ymin)
     if len(lines) > 1 or plan is not None or forecast is not None or interval is not None:
-        ax.legend(loc="upper left")
+        ax.legend(loc="best")
     return _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind)
 
 
