@@ -17,11 +17,12 @@ differs from MI; compare with :func:`sendlib.periods.census_date`.
 How it is computed (performance)
 --------------------------------
 Nothing loops over months or over rows. Each plan (or placement) is a half-open interval
-``[start, end)`` of days on which it counts. For sorted snapshot dates ``D``, ``np.searchsorted`` gives
-the first snapshot on or after each start (``i_s``) and each end (``i_e``): the row counts at snapshots
-``i_s .. i_e - 1``. Adding +weight at ``i_s`` and -weight at ``i_e`` per group (``np.bincount``) and a
-cumulative sum over snapshots gives every snapshot at once: O(N log M + M x G) for N rows, M dates,
-G groups (see :func:`interval_totals_at`).
+``[start, end)`` of days on which it counts. For sorted snapshot dates ``D``, a binary search
+(``np.searchsorted``, done through a lookup table by day in :func:`locate`) gives the first snapshot on
+or after each start (``i_s``) and each end (``i_e``): the row counts at snapshots ``i_s .. i_e - 1``.
+Adding +weight at ``i_s`` and -weight at ``i_e`` per group (``np.bincount``) and a cumulative sum over
+snapshots gives every snapshot at once: O(N + M x G) for N rows, M dates, G groups (see
+:func:`interval_totals_at`). Plan ids are joined once per call (:func:`plan_row_of_placements`).
 """
 
 from __future__ import annotations
