@@ -104,6 +104,10 @@ def test_parse_money_round_trip(pence):
         ("45601", "2024-11-05"),  # Excel serial: 1899-12-30 + 45601 days
         ("45601.5", "2024-11-05"),  # serial with a time of day
         (" 2024-11-05 ", "2024-11-05"),
+        ("2024-11-05T00:00:00Z", "2024-11-05"),  # time zones: the written date is kept
+        ("2024-11-05 23:30:00+01:00", "2024-11-05"),
+        ("05/11/2024 00:00", "2024-11-05"),
+        ("5/11/2024 13:45:10", "2024-11-05"),
     ],
 )
 def test_parse_dates_examples(text, iso):
@@ -245,3 +249,9 @@ def test_normalise_codes_primary_need_and_outcome():
 def test_clean_text_keeps_leading_zeros():
     assert clean.clean_text(_s(" 00123 ", "", None)).tolist()[0] == "00123"
     assert clean.clean_text(_s(" 00123 ", "", None)).isna().tolist() == [False, True, True]
+
+
+def test_parse_dates_mixed_time_zones_do_not_fail():
+    values, bad = clean.parse_dates(_s("2024-11-05T00:00:00Z", "2024-11-06 00:00:00+01:00", "2024-11-07", "junk"))
+    assert values.iloc[:3].tolist() == [pd.Timestamp("2024-11-05"), pd.Timestamp("2024-11-06"), pd.Timestamp("2024-11-07")]
+    assert bad.tolist() == [False, False, False, True]

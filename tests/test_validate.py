@@ -320,3 +320,20 @@ def test_plan_issued_before_decision(tmp_path):
 def test_closed_without_date_when_decision_blank(tmp_path):
     e = _load(tmp_path, assessments=["R2,C2,2024-05-01,,,withdrawn,,,false"])
     assert _only(e, "closed_without_date").row == 3
+
+
+def test_open_end_sentinel_dates_are_blank(tmp_path):
+    e = _load(
+        tmp_path,
+        plans=["P2,C2,2012-01-01,ASD,2020-01-10,31/12/9999"],
+        placements=["P2,mainstream_academy,,,2020-01-10,9999-12-31,100,0,0"],
+    )
+    _assert_counts(e, "plans", 2, 0)
+    _assert_counts(e, "placements", 2, 0)
+    assert e.plans["ceased_on"].isna().all() and e.placements["end_on"].isna().all()
+    assert {i.table for i in e.issues if i.rule == "open_end_date"} == {"plans", "placements"}
+
+
+def test_dates_beyond_the_calendar_range_are_bad_not_a_crash(tmp_path):
+    e = _load(tmp_path, plans=["P2,C2,2012-01-01,ASD,9999-12-31,", "P3,C3,2012-01-01,ASD,0001-01-01,"])
+    assert sorted(i.row for i in e.issues if i.rule == "bad_date") == [3, 4]

@@ -8,9 +8,10 @@ validation rule.
 Money (pounds): ``£1,234.50``, ``1234.5``, ``1,234``, ``(1,234)`` (accounting negative: -1234), ``-£5``,
 ``£-5``, ``GBP 10``; spaces anywhere are ignored. Result float64, NaN when blank.
 
-Dates: ISO first (``2024-11-05``, ``2024-11-05 00:00:00``, ``2024/11/05``), then day-first text
-(``05/11/2024`` is 5 November 2024, also ``5-11-2024``, ``5.11.2024``, ``05/11/24`` (20xx), ``5 Nov 2024``,
-``05-Nov-24``), then Excel serial numbers (days since 1899-12-30, accepted between 1 Jan 1950 and 31 Dec
+Dates: ISO first (``2024-11-05``, ``2024-11-05 00:00:00``, ``2024-11-05T10:00:00Z``, ``2024/11/05``; a
+time of day or time zone is dropped, the written date kept), then day-first text (``05/11/2024`` is
+5 November 2024, also ``05/11/2024 00:00``, ``5-11-2024``, ``5.11.2024``, ``05/11/24`` (20xx),
+``5 Nov 2024``, ``05-Nov-24``), then Excel serial numbers (days since 1899-12-30, accepted between 1 Jan 1950 and 31 Dec
 2099 so that stray numbers are not read as dates). Month-first text (``11/05/2024`` meaning 5 Nov) is
 never guessed. Typed inputs (datetime columns from parquet, numbers) are handled directly. Result
 ``datetime64[ns]`` at midnight, NaT when blank.
@@ -106,11 +107,32 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 # Dates
 # -------------------------------------------------------------------------------------------------
 
-_DAYFIRST_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%b-%y")
+_DAYFIRST_FORMATS = (
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M:%S",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d %B %Y",
+    "%d-%b-%y",
+)
 
 
 def _ns(values) -> pd.Series:
-    return pd.Series(values).astype("datetime64[ns]")
+    """As ``datetime64[ns]``; dates outside its range (years before 1678 or after 2261) become NaT."""
+    s = pd.Series(values)
+    if s.dtype == "datetime64[ns]":
+        return s
+    if s.dtype.kind == "M":
+        s = s.where((s >= pd.Timestamp.min) & (s <= pd.Timestamp.max))
+    return s.astype("datetime64[ns]")
+
+
+#: "No end" sentinels some systems write instead of a blank end date.
+OPEN_END_SENTINEL = r"^\s*(?:9999-12-31|31[/.-]12[/.-]9999)"
 
 
 def excel_serial_to_date(serial: pd.Series) -> pd.Series:
@@ -149,12 +171,12 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     blank = (s.isna() | (s == "")).fillna(True).astype(bool)
     out = _iso_dates_fast(s)
     todo = out.isna() & ~blank
-    if todo.any():  # ISO with a time part, or with a slash: pandas' ISO parser, on the remaining rows
+    if todo.any():  # ISO with a time part (any time zone is ignored: only the date is kept) or slashes
         rest = s[todo]
-        sep = rest.str.slice(4, 5)
-        # "2024" alone or "20241105" would pass as ISO: insist on a separator after a 4-digit year.
-        iso_shape = ((sep == "-") | (sep == "/")).fillna(False).astype(bool)
-        iso = _ns(pd.to_datetime(rest.where(iso_shape), format="ISO8601", errors="coerce"))
+        head = rest.str.slice(0, 10).str.replace("/", "-", regex=False)
+        after = rest.str.slice(10, 11)
+        iso_like = ((after == "") | (after == " ") | (after == "T")).fillna(False).astype(bool)
+        iso = _ns(pd.to_datetime(head.where(iso_like), format="%Y-%m-%d", errors="coerce"))
         out = out.fillna(iso)
     todo = out.isna() & ~blank
     if todo.any():

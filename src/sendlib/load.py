@@ -47,6 +47,8 @@ NEEDED_VALUES: dict[str, tuple[str, ...]] = {
     schema.PLAN_TRAJECTORY: ("month", "planned_ehcps"),
     schema.BUDGET: ("financial_year", "hnb_budget", "safety_valve_overspend_cap"),
 }
+#: End dates where 31/12/9999 means "no end" (read as blank, with a note).
+OPEN_END_COLUMNS = {"ceased_on", "end_on", "closed_on"}
 #: Date columns whose unreadable value is blanked with a warning instead of quarantining the row.
 SOFT_DATES = {(schema.PLANS, "date_of_birth")}
 
@@ -244,6 +246,12 @@ def _type_columns(t: TableData, m: Mapping) -> None:
             return "'" + clean._as_text(values[m]).fillna("") + "'"
         if col.kind == "date":
             v, bad = clean.parse_dates(values)
+            if c in OPEN_END_COLUMNS and bad.any():
+                sentinel = bad & clean._as_text(values).str.contains(clean.OPEN_END_SENTINEL).fillna(False)
+                if sentinel.any():
+                    bad = bad & ~sentinel
+                    t.note("open_end_date", "info", f"{t.file}: {int(sentinel.sum())} row(s) have {c} 31/12/9999 "
+                           "(the system's 'no end date'); read as blank.", c)
             soft = (t.name, c) in SOFT_DATES
             t.add(bad, c, "bad_date", "warning" if soft else "error",
                   lambda m, soft=soft: shown(m) + " is not a date" + ("; kept with the date blank" if soft else ""),
