@@ -48,3 +48,28 @@ def test_junk_cells_reconcile(tmp_path_factory, plans, placements, assessments):
     # every quarantined row has a reason; every issue names its rule and severity
     assert e.quarantine["reasons"].astype(str).str.len().gt(0).all()
     assert all(i.rule and i.severity in ("blocking", "error", "warning", "info") for i in e.issues)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content=st.one_of(
+        st.binary(max_size=400),
+        st.binary(max_size=400).map(lambda b: b"PK\x03\x04" + b),
+        st.binary(max_size=400).map(lambda b: b"PAR1" + b),
+        st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    ),
+    suffix=st.sampled_from([".csv", ".xlsx", ".parquet"]),
+)
+def test_any_bytes_in_a_table_file_never_crash(tmp_path_factory, content, suffix):
+    from sendlib import config
+
+    folder = tmp_path_factory.mktemp("bytes")
+    for p in config.EXAMPLE_DIR.glob("*.csv"):
+        (folder / p.name).write_bytes(p.read_bytes())
+    (folder / "plans.csv").unlink()
+    (folder / f"plans{suffix}").write_bytes(content)
+    e = load(folder, errors="return")
+    for c in e.row_counts.values():
+        assert c["rows_in"] == c["rows_kept"] + c["rows_quarantined"]
+    if not e.usable:
+        assert all(i.message for i in e.issues if i.severity == "blocking")

@@ -117,7 +117,7 @@ def read_table(path: Path, expected_headers: set[str], sheet: str | None = None)
     except ReadFailure as exc:
         exc.file = exc.file or path.name
         raise
-    except (OSError, ValueError, KeyError, IndexError, TypeError, UnicodeError, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken file is the analyst's problem to fix, not a crash
         raise ReadFailure(
             "unreadable_file",
             f"could not read {path.name}: {type(exc).__name__}: {exc}. Open the file to check it is a "

@@ -59,7 +59,8 @@ warning), ``blank_setting`` (read as ``placement_unknown``, warning).
 Notes at ``info`` severity (one per table and column, not per row): ``code_mapped`` (labels read as
 codes through synonyms or the mapping), ``outcome_inferred`` (blank outcome read from issued_on /
 decision / closed_on), ``title_rows``, ``total_row``, ``blank_rows`` (skipped), ``encoding`` (not
-UTF-8), ``ignored_columns``, ``as_of`` (extract date inferred). A blank ``exception`` reads as false.
+UTF-8), ``ignored_columns``, ``as_of`` (extract date inferred), ``open_end_date`` (31/12/9999 in an end
+date read as blank). A blank ``exception`` reads as false.
 
 Where a row is reported, ``row`` is the row number as the analyst sees it in the file (CSV header = row
 1; the spreadsheet row for xlsx; the record number for parquet).
