@@ -213,3 +213,17 @@ def test_decode_text():
     assert read.decode_text("£".encode("cp1252")) == ("£", "windows-1252")
     assert read.decode_text("\ufeff£".encode()) == ("£", "utf-8-sig")
     assert read.decode_text("£".encode()) == ("£", "utf-8")
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_other_delimiters_are_detected(tmp_path, sep):
+    text = (HEADER + "\nP1,C1,2012-01-01,ASD,2020-01-01,\n").replace(",", sep)
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
+    assert raw.frame["plan_id"].tolist() == ["P1"] and raw.frame["issued_on"].tolist() == ["2020-01-01"]
+    assert any(rule == "delimiter" for rule, _, _ in raw.notes)
+
+
+def test_semicolons_inside_comma_separated_values_are_data(tmp_path):
+    text = HEADER + "\nP1,C1,2012-01-01,ASD; SLCN,2020-01-01,\n"
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
+    assert raw.frame["primary_need"].tolist() == ["ASD; SLCN"] and not raw.notes

@@ -191,26 +191,31 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
             "case-management system as CSV (or xlsx) and replace the file.",
         )
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    top = _top_rows(body[: 1 << 20].decode("utf-8", errors="replace"))
+    head_text = body[: 1 << 20].decode("utf-8", errors="replace")
+    sep = sniff_delimiter(head_text, expected)
+    if sep != ",":
+        notes.append(("delimiter", "info", f"{path.name}: values are separated by {_SEP_NAMES[sep]}, not commas."))
+    top = _top_rows(head_text, sep)
     hidx = _header_index(top, expected)
     frame = None
     if hidx == 0 and top:
-        frame = _fast_csv(body, top[0])
+        frame = _fast_csv(body, top[0], sep)
     if frame is not None:
         return _drop_blank_and_total(frame, np.arange(len(frame), dtype="int64") + 2, path.name, notes)
     text, encoding = decode_text(data)
     if encoding in ("windows-1252", "latin-1"):
         notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
-    top = _top_rows(text[: 1 << 20])
+    top = _top_rows(text[: 1 << 20], sep)
     hidx = _header_index(top, expected)
     if hidx == 0 and top and encoding != "utf-8":  # re-encoded, the fast parser applies again
-        frame = _fast_csv(text.encode("utf-8"), top[0])
+        frame = _fast_csv(text.encode("utf-8"), top[0], sep)
         if frame is not None:
             return _drop_blank_and_total(frame, np.arange(len(frame), dtype="int64") + 2, path.name, notes)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
             skiprows=hidx,
+            sep=sep,
             header=0,
             dtype=str,
             keep_default_na=False,
@@ -236,8 +241,22 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     return _drop_blank_and_total(frame, rows, path.name, notes)
 
 
-def _top_rows(text: str) -> list[list[str]]:
-    return list(csv.reader(text.splitlines()[:HEADER_SEARCH_ROWS]))
+_SEP_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def sniff_delimiter(text: str, expected: set[str]) -> str:
+    """The separator whose split of the top lines finds the most expected headers (commas on a tie)."""
+    best, best_score = ",", -1
+    for sep in _SEP_NAMES:
+        rows = _top_rows(text, sep)
+        score = max((_header_score(r, expected) for r in rows), default=0)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _top_rows(text: str, sep: str = ",") -> list[list[str]]:
+    return list(csv.reader(text.splitlines()[:HEADER_SEARCH_ROWS], delimiter=sep))
 
 
 def _header_index(top: list[list[str]], expected: set[str]) -> int:
@@ -247,7 +266,7 @@ def _header_index(top: list[list[str]], expected: set[str]) -> int:
     return hidx
 
 
-def _fast_csv(body: bytes, header: list[str]) -> pd.DataFrame | None:
+def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | None:
     """Multi-threaded pyarrow parse for the common case: UTF-8, header on line 1, no blank lines,
     unique headers, so row numbers stay exact. None means "use the pandas parser", which also handles
     other encodings and explains errors with line numbers.
@@ -260,6 +279,7 @@ def _fast_csv(body: bytes, header: list[str]) -> pd.DataFrame | None:
 
         table = pacsv.read_csv(
             io.BytesIO(body),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header}, strings_can_be_null=False
             ),
