@@ -136,7 +136,8 @@ def _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind):
     ax.set_xlabel(xlabel or "")
     format_axis(ax, kind)
     add_source_note(fig, source, period, note)
-    fig.tight_layout()
+    # no fig.tight_layout(): one axes needs none, and saving with bbox_inches="tight" (the notebook
+    # inline backend does) crops to the title, labels and note; it would cost a second full layout.
     return fig
 
 
@@ -270,7 +271,6 @@ def bar_chart(
         ax.set_ylabel(xlabel or "")
         format_axis(ax, kind, axis="x")
         add_source_note(fig, source, period, note)
-        fig.tight_layout()
         return fig
     ax.tick_params(axis="x", labelrotation=0)
     return _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind)

@@ -26,6 +26,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -44,6 +45,8 @@ NEEDS_PUBLIC_DATA: frozenset[str] = frozenset({"05_benchmarking"})
 
 #: The kernel every notebook runs on (the project venv's ``python3`` kernelspec).
 KERNEL_NAME = "python3"
+
+_local = threading.local()
 
 #: Environment variable naming the pickled extract a running refresh shares with its notebooks.
 CACHE_ENV = "SENDLIB_EXTRACT_CACHE"
@@ -252,9 +255,12 @@ def _title(nb, default: str) -> str:
 
 def write_html(nb, out_path: Path, title: str) -> None:
     """HTML copy of an executed notebook without code cells (inputs and prompts hidden)."""
-    from nbconvert import HTMLExporter
+    exporter = getattr(_local, "html_exporter", None)
+    if exporter is None:  # one per thread: building the template environment is the slow part
+        from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        _local.html_exporter = exporter
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     out_path.write_text(body, encoding="utf-8")
 
@@ -549,7 +555,7 @@ def refresh(
     *,
     notebooks_dir: str | os.PathLike | None = None,
     suppress_below: int = 5,
-    stream: TextIO | None = sys.stdout,
+    stream: TextIO | None | str = "stdout",
     on_progress: Callable[[NotebookRun, int, int], None] | None = None,
 ) -> RefreshResult:
     """Run the monthly refresh into ``<out_dir>/<period>/`` (default ``reports/``); see module doc.
@@ -563,9 +569,11 @@ def refresh(
     nb_dir = config.resolve_path(notebooks_dir, config.NOTEBOOKS_DIR)
     jobs = max(1, int(jobs or os.cpu_count() or 1))
 
+    out_stream = sys.stdout if stream == "stdout" else stream
+
     def say(text: str) -> None:
-        if stream is not None:
-            print(text, file=stream, flush=True)
+        if out_stream is not None:
+            print(text, file=out_stream, flush=True)
 
     if period is not None:
         try:
