@@ -130,3 +130,36 @@ def test_notebooks_run_with_other_parameters(papermill_runs):
             # threshold 10: no count from 1 to 9 left in a table cell
             cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", text)
             assert not [c for c in cells if re.fullmatch(r"[1-9]", c)], path.stem
+
+
+def test_hygiene_check_catches_each_problem():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    params = new_code_cell('period = "2024-11"', execution_count=1)
+    params.metadata["tags"] = ["parameters"]
+    good = new_notebook(cells=[params])
+    assert notebook_problems(good) == []
+
+    bad = normalise_notebook(good)
+    bad.metadata["papermill"] = {"start_time": "2026-01-01T00:00:00"}
+    bad.cells[0].metadata["papermill"] = {"duration": 1.0}
+    bad.cells[0].metadata["tags"] = []
+    result = new_output("execute_result", data={"text/plain": "1"})
+    result["execution_count"] = None
+    err = new_output("error", ename="ValueError", evalue="boom", traceback=[])
+    bad.cells.append(new_code_cell("1", outputs=[result, err]))
+    problems = "\n".join(notebook_problems(bad))
+    for expected in (
+        "papermill run information",
+        "exactly one cell tagged 'parameters', found 0",
+        "cell 0 metadata holds 'papermill'",
+        "error output (ValueError: boom)",
+        "result without an execution count",
+        "has outputs but no execution count",
+    ):
+        assert expected in problems
+    # normalising removes the volatile parts but keeps outputs and execution counts
+    cleaned = normalise_notebook(bad)
+    assert "papermill" not in cleaned.metadata and "papermill" not in cleaned.cells[0].metadata
+    assert cleaned.cells[1].outputs == bad.cells[1].outputs
+    assert [c["id"] for c in cleaned.cells] == ["cell-00", "cell-01"]
