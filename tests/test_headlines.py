@@ -117,8 +117,8 @@ def test_duplicate_keys_from_sections_are_refused(ex, monkeypatch):
         headlines(ex, "2024-04")
 
 
-def test_module_is_callable_and_exported(ex, engine_only):
-    assert sendlib.headlines(ex, "2024-04")["ehcp_active"] == 3
+def test_headlines_reachable_from_the_package(ex, engine_only):
+    assert sendlib.headlines.headlines(ex, "2024-04")["ehcp_active"] == 3
     assert callable(sendlib.monthly_series)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sendlib import (
     backlog,  # overdue requests, throughput, flows, clearance projection
     forecast,  # caseload and spend forecasts against the Safety Valve plan and budget
-    headlines,  # a module callable as headlines.headlines() (see its docstring)
+    headlines,  # the month's headline figures: headlines.headlines(extract, period)
     timeliness,  # DfE 20-week timeliness
 )
 from sendlib.extract import Extract, Issue

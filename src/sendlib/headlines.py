@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import importlib
 import math
-import sys
-import types
 from collections.abc import Callable
 
 import numpy as np
@@ -221,17 +219,3 @@ def format_table(values: dict) -> str:
             text = "n/a" if value is None else str(value)
         lines.append(f"{key:<{width}}  {text:>18}  {unit}".rstrip())
     return "\n".join(lines)
-
-
-class _CallableModule(types.ModuleType):
-    """``sendlib.headlines`` is both this module and callable as :func:`headlines`.
-
-    ``sendlib/__init__.py`` exports ``headlines``; had it exported the function, it would shadow this
-    module (``import sendlib.headlines as h`` would give the function and ``h.SECTIONS`` would fail).
-    """
-
-    def __call__(self, extract: Extract, period=None) -> dict:
-        return headlines(extract, period)
-
-
-sys.modules[__name__].__class__ = _CallableModule
