@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -280,12 +281,15 @@ def test_benchmarking_is_skipped_without_public_data(tmp_path, example_dir, monk
     monkeypatch.setattr(config, "PUBLIC_DATA_DIR", tmp_path / "no_public_data")
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    _notebook(nbs / "00_first.ipynb", ["x = 1"])
+    # the kernel starts in the notebooks' folder; the refresh itself never changes the process's cwd
+    _notebook(nbs / "00_first.ipynb", [f"import os\nassert os.getcwd() == {str(nbs)!r}, os.getcwd()"])
+    cwd = os.getcwd()
     _notebook(nbs / "05_benchmarking.ipynb", ['raise RuntimeError("must not run")'], 'dfe_dir = ""')
     log = io.StringIO()
     result = refresh(data_dir=example_dir, out_dir=tmp_path / "r", notebooks_dir=nbs, stream=log)
     status = {r.name: r.status for r in result.runs}
-    assert status == {"00_first": "ok", "05_benchmarking": "skipped"}
+    assert status == {"00_first": "ok", "05_benchmarking": "skipped"}, result.summary()
+    assert os.getcwd() == cwd
     assert result.ok
     assert re.search(r"^05_benchmarking\s+skipped\s.*no public DfE data", log.getvalue(), flags=re.M)
     index = (tmp_path / "r" / "2024-11" / "index.html").read_text(encoding="utf-8")

@@ -209,7 +209,9 @@ def run_notebook(path: Path, out_path: Path, parameters: Mapping[str, object], c
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             log_output=False,
-            cwd=str(cwd),
+            # the kernel starts in ``cwd`` (nbclient's resources path). Not papermill's ``cwd=``: that
+            # os.chdir()s the whole process, which races between the worker threads.
+            resources={"metadata": {"path": str(cwd)}},
         )
     except PapermillExecutionError as exc:
         # papermill counts its injected-parameters cell; name the cell as the source notebook numbers it
