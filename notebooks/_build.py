@@ -216,7 +216,7 @@ show(table, counts=["Placements"], money=["Mean cost per place", "Committed cost
        "(plans moving between types of setting), a **rate** effect (cost within each type changing) and "
        "their interaction."),
     code('''
-dec = cost.average_cost_change_decomposition(extract, period_end, by="group")
+dec = cost.average_cost_change_decomposition(extract, period_end)  # by setting, as in the headlines
 prev_month = dec.previous.strftime("%B %Y")
 parts = {"Mix": dec.mix, "Rate": dec.rate, "Interaction": dec.interaction}
 main = max(parts, key=lambda k: abs(parts[k]))
@@ -233,19 +233,22 @@ plt.show()
 '''),
     code('''
 cat = dec.by_category
+top = cat.reindex(cat["total"].abs().sort_values(ascending=False).index).head(8)
 table = pd.DataFrame({
-    "Setting group": [plots.label(g) for g in cat.index],
-    "Placements before": cat["n0"].to_numpy(),
-    "Placements now": cat["n1"].to_numpy(),
-    "Cost per place now": cat["r1"].to_numpy(),
-    "Mix effect": cat["mix"].to_numpy(),
-    "Rate effect": cat["rate"].to_numpy(),
-}).set_index("Setting group")
+    "Setting": [plots.label(g) for g in top.index],
+    "Placements before": top["n0"].to_numpy(),
+    "Placements now": top["n1"].to_numpy(),
+    "Cost per place now": top["r1"].to_numpy(),
+    "Mix effect": top["mix"].to_numpy(),
+    "Rate effect": top["rate"].to_numpy(),
+    "Total effect": top["total"].to_numpy(),
+}).set_index("Setting")
+display(Markdown(f"The eight settings that moved the average most, of {len(cat)} (pounds per plan per year):"))
 show(
     table,
     counts=["Placements before", "Placements now"],
-    money=["Cost per place now", "Mix effect", "Rate effect"],
-    dependents={c: "Placements now" for c in ("Cost per place now", "Mix effect", "Rate effect")},
+    money=["Cost per place now", "Mix effect", "Rate effect", "Total effect"],
+    dependents={c: "Placements now" for c in ("Cost per place now", "Mix effect", "Rate effect", "Total effect")},
 )
 '''),
     md("""
@@ -494,6 +497,8 @@ series = sendlib.monthly_series(extract, start=start, end=period_end)
 now, prev = series.iloc[-1], series.iloc[-2]
 fc = forecast.forecast_caseload(extract, period_end)
 vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory)
+# one decimal place first, as in headlines.csv, so the rounded figures agree with headlines.md
+vs = {k: round(v, 1) if isinstance(v, float) else v for k, v in vs.items()}
 january = vs["date"].strftime("%B %Y")
 against_plan = "" if vs["plan"] is None else (
     f", {abs(vs['gap']):,.0f} {'above' if vs['gap'] > 0 else 'below'} the Safety Valve plan of {vs['plan']:,.0f}"

@@ -277,7 +277,7 @@ def _fmt_money(v) -> str:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return ""
     v = float(v)
-    sign = "-" if v < 0 else ""
+    sign = "-" if round(v) < 0 else ""  # -0.3 shows as £0, not -£0
     return f"{sign}£{abs(v):,.0f}"
 
 

@@ -78,8 +78,8 @@ def apply_theme() -> None:
 
 
 def format_pounds(value: float, decimals: int = 0) -> str:
-    """``16965.4`` -> ``"£16,965"``; negative as ``"-£80"``."""
-    sign = "-" if value < 0 else ""
+    """``16965.4`` -> ``"£16,965"``; negative as ``"-£80"`` (``-0.3`` -> ``"£0"``)."""
+    sign = "-" if round(value, decimals) < 0 else ""
     return f"{sign}£{abs(value):,.{decimals}f}"
 
 
@@ -262,8 +262,8 @@ def bar_chart(
         width=0.75,
         legend=hue is not None,
     )
-    if hue is not None:
-        ax.legend(title=None)
+    if hue is not None:  # beside the plot, clear of the bars
+        ax.legend(title=None, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if horizontal:
         ax.invert_yaxis()
         ax.set_title(title)
