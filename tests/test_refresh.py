@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -282,7 +283,14 @@ def test_benchmarking_is_skipped_without_public_data(tmp_path, example_dir, monk
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     # the kernel starts in the notebooks' folder; the refresh itself never changes the process's cwd
-    _notebook(nbs / "00_first.ipynb", [f"import os\nassert os.getcwd() == {str(nbs)!r}, os.getcwd()"])
+    # and the kernel is this environment's Python (the venv's kernelspec)
+    _notebook(
+        nbs / "00_first.ipynb",
+        [
+            f"import os\nassert os.getcwd() == {str(nbs)!r}, os.getcwd()",
+            f"import sys\nassert sys.executable == {sys.executable!r}, sys.executable",
+        ],
+    )
     cwd = os.getcwd()
     _notebook(nbs / "05_benchmarking.ipynb", ['raise RuntimeError("must not run")'], 'dfe_dir = ""')
     log = io.StringIO()

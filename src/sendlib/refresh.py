@@ -562,8 +562,12 @@ def refresh(
 ) -> RefreshResult:
     """Run the monthly refresh into ``<out_dir>/<period>/`` (default ``reports/``); see module doc.
 
-    ``period`` defaults to the extract's last full month. Raises :class:`DataError` for bad input
-    (before any notebook runs) and :class:`RefreshError` if a notebook fails (the previous report stays).
+    ``period`` defaults to the extract's last full month. ``notebooks_dir``: where the notebooks are
+    (default ``notebooks/``; tests pass a throwaway folder). ``stream``: where progress and the summary
+    go (default standard output; None for silence). ``on_progress(run, done, total)`` is called as each
+    notebook finishes. Raises :class:`DataError` for bad input (before any notebook runs),
+    :class:`~sendlib.errors.UsageError` for a bad period, folder or ``only``, and :class:`RefreshError`
+    if a notebook fails (the previous report stays).
     """
     t0 = time.perf_counter()
     data = config.resolve_path(data_dir, config.SAMPLE_DIR)
@@ -625,8 +629,12 @@ def refresh(
     cache = reports / f".{period}.extract-{os.getpid()}.pkl"
     with open(cache, "wb") as f:
         pickle.dump((_cache_key(data), extract), f, protocol=pickle.HIGHEST_PROTOCOL)
-    saved_env = os.environ.get(CACHE_ENV)
+    saved_env = {k: os.environ.get(k) for k in (CACHE_ENV, "JUPYTER_PATH")}
     os.environ[CACHE_ENV] = str(cache)
+    # this Python's own kernelspec first (ahead of a user-wide "python3"), so kernels run sendlib's venv
+    own = Path(sys.prefix) / "share" / "jupyter"
+    if (own / "kernels" / KERNEL_NAME).is_dir():
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(own), saved_env["JUPYTER_PATH"]) if p)
     try:
         with ThreadPoolExecutor(max_workers=min(jobs, max(1, len(todo)))) as pool:
             futures = {
@@ -684,10 +692,11 @@ def refresh(
         if failed_dir.exists():
             shutil.rmtree(failed_dir)
     finally:
-        if saved_env is None:
-            os.environ.pop(CACHE_ENV, None)
-        else:
-            os.environ[CACHE_ENV] = saved_env
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         cache.unlink(missing_ok=True)
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
