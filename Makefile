@@ -35,7 +35,7 @@ test: $(STAMP) lint ## Ruff plus the whole test suite (unit, property, notebooks
 	$(VENV)/bin/python -m pytest
 
 lab: $(STAMP) ## JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 validate: $(STAMP) ## Validate an extract (DATA=folder) and write the quarantine to reports/validation/
 	$(VENV)/bin/sendlib validate --data $(DATA)
