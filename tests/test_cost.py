@@ -9,6 +9,7 @@ import math
 
 import pandas as pd
 import pytest
+from engine_fixtures import four_plans
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,45 +19,6 @@ from sendlib.extract import from_frames
 MONTHS = pd.DatetimeIndex(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"])
 
 
-def four_plans():
-    """Plans A-D; D never has a placement; C ceases on 31 March; B is jointly funded.
-
-    A: issued 2023-09-01, ASD, born 2012-06-15
-       1. mainstream_academy     2023-09-01 .. 2024-03-31 (inclusive)  10,000
-       2. special_la_maintained  2024-04-01 .. open                    20,000
-    B: issued 2024-01-15, SEMH, born 2008-02-29 (16 on 29 Feb 2024)
-       3. special_independent    2024-01-15 .. open  50,000, health 10,000, social care 5,000 -> net 35,000
-    C: issued 2023-05-01, ceased 2024-03-31, ASD, born 2004-04-10
-       4. general_fe_tertiary_colleges 2023-05-01 .. open  9,000 (not current once C has ceased)
-    D: issued 2024-02-01, SLCN, born 2019-01-01, no placement
-    """
-    plans = pd.DataFrame(
-        {
-            "plan_id": ["A", "B", "C", "D"],
-            "child_id": ["1", "2", "3", "4"],
-            "date_of_birth": ["2012-06-15", "2008-02-29", "2004-04-10", "2019-01-01"],
-            "primary_need": ["ASD", "SEMH", "ASD", "SLCN"],
-            "issued_on": ["2023-09-01", "2024-01-15", "2023-05-01", "2024-02-01"],
-            "ceased_on": [None, None, "2024-03-31", None],
-        }
-    )
-    placements = pd.DataFrame(
-        {
-            "plan_id": ["A", "A", "B", "C"],
-            "setting": [
-                "mainstream_academy",
-                "special_la_maintained",
-                "special_independent",
-                "general_fe_tertiary_colleges",
-            ],
-            "start_on": ["2023-09-01", "2024-04-01", "2024-01-15", "2023-05-01"],
-            "end_on": ["2024-03-31", None, None, None],
-            "annual_cost": [10_000.0, 20_000.0, 50_000.0, 9_000.0],
-            "health_contribution": [0.0, 0.0, 10_000.0, 0.0],
-            "social_care_contribution": [0.0, 0.0, 5_000.0, 0.0],
-        }
-    )
-    return from_frames(plans, placements, as_of="2024-04-30")
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 import pytest
+from engine_fixtures import four_plans
 
 import sendlib
 from sendlib import headlines as headlines_module
 from sendlib.cli import main
-from sendlib.extract import from_frames
 from sendlib.headlines import cost_change_section, engine_section, headlines, period_section
 
 REQUIRED = [
@@ -27,34 +27,8 @@ REQUIRED = [
 
 @pytest.fixture
 def ex():
-    """The A-D fixture of tests/test_cost.py (arithmetic there), extract date 14 May 2024."""
-    plans = pd.DataFrame(
-        {
-            "plan_id": ["A", "B", "C", "D"],
-            "child_id": ["1", "2", "3", "4"],
-            "date_of_birth": ["2012-06-15", "2008-02-29", "2004-04-10", "2019-01-01"],
-            "primary_need": ["ASD", "SEMH", "ASD", "SLCN"],
-            "issued_on": ["2023-09-01", "2024-01-15", "2023-05-01", "2024-02-01"],
-            "ceased_on": [None, None, "2024-03-31", None],
-        }
-    )
-    placements = pd.DataFrame(
-        {
-            "plan_id": ["A", "A", "B", "C"],
-            "setting": [
-                "mainstream_academy",
-                "special_la_maintained",
-                "special_independent",
-                "general_fe_tertiary_colleges",
-            ],
-            "start_on": ["2023-09-01", "2024-04-01", "2024-01-15", "2023-05-01"],
-            "end_on": ["2024-03-31", None, None, None],
-            "annual_cost": [10_000.0, 20_000.0, 50_000.0, 9_000.0],
-            "health_contribution": [0.0, 0.0, 10_000.0, 0.0],
-            "social_care_contribution": [0.0, 0.0, 5_000.0, 0.0],
-        }
-    )
-    return from_frames(plans, placements, as_of="2024-05-14")
+    """The A-D extract of tests/engine_fixtures.py (arithmetic there), extract date 14 May 2024."""
+    return four_plans(as_of="2024-05-14")
 
 
 @pytest.fixture
