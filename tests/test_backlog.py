@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sendlib
 from sendlib import backlog, config
 from sendlib.extract import coerce_table
 
@@ -317,13 +316,6 @@ def test_clearance_lowers_rate():
 # ---------------------------------------------------------------------------------------------------
 # Sample
 # ---------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sample(request):
-    if not callable(getattr(sendlib, "load", None)) or not (config.SAMPLE_DIR / "assessments.csv").exists():
-        pytest.skip("the committed sample (data/sample) or sendlib.load is not available yet")
-    return request.getfixturevalue("sample_extract")
 
 
 def test_sample_overdue_about_620(sample):

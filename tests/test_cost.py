@@ -257,13 +257,6 @@ def test_category_map_rejects_unknown():
     assert labels[codes[schema.SETTING_CODES.index("special_independent")]] == "special"
 
 
-@pytest.fixture
-def sample(sample_dir, request):
-    if not (sample_dir / "plans.csv").exists():
-        pytest.skip(f"the sample extract is not in {sample_dir} yet (engineer 'sample' generates it)")
-    return request.getfixturevalue("sample_extract")
-
-
 def test_sample_against_plain_python_loop(sample):
     """Committed cost and MI average on the shipped sample, recomputed row by row in plain Python."""
     ex = sample

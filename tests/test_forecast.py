@@ -221,13 +221,6 @@ def test_forecast_vs_plan_at_next_january():
 
 
 @pytest.fixture(scope="module")
-def sample(request):
-    if not callable(getattr(sendlib, "load", None)) or not (config.SAMPLE_DIR / "plans.csv").exists():
-        pytest.skip("the committed sample (data/sample) or sendlib.load is not available yet")
-    return request.getfixturevalue("sample_extract")
-
-
-@pytest.fixture(scope="module")
 def sample_forecast(sample):
     return forecast.forecast_caseload(sample, "2024-11-30", seed=config.DEFAULT_SEED)
 

@@ -113,13 +113,6 @@ def test_cli_errors(monkeypatch, capsys, tmp_path):
     assert "does not exist" in capsys.readouterr().err
 
 
-@pytest.fixture
-def sample(sample_dir, request):
-    if not (sample_dir / "plans.csv").exists():
-        pytest.skip(f"the sample extract is not in {sample_dir} yet (engineer 'sample' generates it)")
-    return request.getfixturevalue("sample_extract")
-
-
 def test_sample_headlines_meet_the_issue_targets(sample):
     h = headlines(sample, "2024-11")
     assert h["ehcp_active"] == pytest.approx(9_754, rel=0.01)

@@ -107,13 +107,6 @@ def test_unknown_definition():
         sector.independent_settings("private")
 
 
-@pytest.fixture
-def sample(sample_dir, request):
-    if not (sample_dir / "plans.csv").exists():
-        pytest.skip(f"the sample extract is not in {sample_dir} yet (engineer 'sample' generates it)")
-    return request.getfixturevalue("sample_extract")
-
-
 def test_sample_inmss_count_against_plain_python_loop(sample):
     ex = sample
     plans = {r.plan_id: (r.issued_on, r.ceased_on) for r in ex.plans.itertuples()}

@@ -106,13 +106,6 @@ def test_no_as_of_latest_event_on_the_first_of_a_month(ex):
     assert monthly_series(ex).index[-1] == pd.Timestamp("2024-03-31")
 
 
-@pytest.fixture
-def sample(sample_dir, request):
-    if not (sample_dir / "plans.csv").exists():
-        pytest.skip(f"the sample extract is not in {sample_dir} yet (engineer 'sample' generates it)")
-    return request.getfixturevalue("sample_extract")
-
-
 def test_sample_against_plain_python_loop(sample):
     ex = sample
     s = monthly_series(ex)

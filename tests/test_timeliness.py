@@ -218,16 +218,6 @@ def test_reproduces_every_published_la_row(dfe_dir):
     assert checked == len(num)
 
 
-@pytest.fixture(scope="module")
-def sample(request):
-    import sendlib
-    from sendlib import config
-
-    if not callable(getattr(sendlib, "load", None)) or not (config.SAMPLE_DIR / "assessments.csv").exists():
-        pytest.skip("the committed sample (data/sample) or sendlib.load is not available yet")
-    return request.getfixturevalue("sample_extract")
-
-
 def test_sample_matches_duckdb(sample):
     """Independent method: the same definition written as SQL over the sample's assessments."""
     duckdb = pytest.importorskip("duckdb")
