@@ -335,12 +335,12 @@ def headlines_frame(headlines: Mapping, threshold: int = 5):
     return pd.DataFrame(rows, columns=["measure", "value", "unit"])
 
 
-def _num(h: Mapping, *keys):
-    for k in keys:
-        v = h.get(k)
-        if v is not None and not (isinstance(v, float) and v != v):
-            return _scalar(v)
-    return None
+def _num(h: Mapping, key: str):
+    """The headline ``key`` as a number, or None when it is absent or missing (NaN)."""
+    v = h.get(key)
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    return _scalar(v)
 
 
 def _count(v) -> str:
@@ -380,17 +380,17 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     h = _flatten(headlines)
     month = periods.parse_period(period).strftime("%B %Y")
     s: list[str] = []
-    n = _num(h, "ehcp_active", "active_plans")
+    n = _num(h, "ehcp_active")
     if n is not None:
-        change = _num(h, "ehcp_active_change", "active_plans_change")
+        change = _num(h, "ehcp_active_change")
         txt = f"There were {_people(n, threshold)} EHCPs at the end of {month}"
         if change is not None:
             txt += f" ({_signed(change, _count)} on the previous month)"
         s.append(txt + ".")
-    fc = _num(h, "ehcp_forecast_next_january", "forecast_january")
+    fc = _num(h, "ehcp_forecast_next_january")
     if fc is not None:
-        plan = _num(h, "ehcp_plan_next_january", "plan_january")
-        gap = _num(h, "ehcp_forecast_vs_plan", "forecast_vs_plan")
+        plan = _num(h, "ehcp_plan_next_january")
+        gap = _num(h, "ehcp_forecast_vs_plan")
         if gap is None and plan is not None:
             gap = fc - plan
         january = periods.next_january(periods.parse_period(period)).strftime("%B %Y")
@@ -405,12 +405,10 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
             if plan is not None:
                 txt += f" of {_count(plan)}"
         s.append(txt + ".")
-    od = _num(h, "overdue_assessments", "overdue")
+    od = _num(h, "overdue_assessments")
     if od is not None:
-        change = _num(h, "overdue_assessments_change", "overdue_change")
         before = _num(h, "overdue_assessments_prev_month")
-        if change is None and before is not None:
-            change = od - before
+        change = None if before is None else od - before
         txt = f"{_people(od, threshold)} assessments were overdue (open beyond the 20-week limit)"
         if change is not None:
             txt += f", {_signed(change, _count)} on the previous month"
@@ -422,18 +420,18 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
         if year_ago is not None:
             txt += f", against {_people(year_ago, threshold)} a year earlier"
         s.append(txt + ".")
-    cost = _num(h, "avg_cost_per_ehcp", "average_cost")
+    cost = _num(h, "avg_cost_per_ehcp")
     if cost is not None:
-        change = _num(h, "avg_cost_per_ehcp_change", "average_cost_change")
+        change = _num(h, "avg_cost_per_ehcp_change")
         txt = f"The average annual placement cost of an EHCP was {_pounds(cost)}"
         if change is not None:
             txt += f", {_signed(change, _pounds)} on the previous month"
             if change < 0 and h.get("avg_cost_per_ehcp_first_fall_in_financial_year") is True:
                 txt += ", the first fall this financial year"
         s.append(txt + ".")
-    ind = _num(h, "independent_placements", "independent_plans")
-    share = _num(h, "independent_share_count", "independent_share")
-    cshare = _num(h, "independent_share_cost", "independent_cost_share")
+    ind = _num(h, "independent_placements")
+    share = _num(h, "independent_share_count")
+    cshare = _num(h, "independent_share_cost")
     if ind is not None or share is not None:
         txt = "Independent and non-maintained special schools held "
         if ind is not None and share is not None:
