@@ -168,3 +168,70 @@ def test_release_zip_mirror(served, tmp_path):
     assert main(["fetch-dfe", "--out", str(out), "--base-url", f"{base}/release.zip", "--files",
                  ",".join(FILES), "--quiet"]) == 0
     assert RangeHandler.requests_seen == []
+
+
+# --- statistical-neighbour lists ---------------------------------------------------------------------
+@pytest.fixture()
+def served_lists(tmp_path, dfe_dir):
+    """A server holding a copy of DfE's May 2025 list and a hand-built April 2021 list."""
+    from sn_fixtures import write_sn_workbook
+
+    root = tmp_path / "lists"
+    root.mkdir()
+    shutil.copyfile(dfe_dir / "lait" / "sn_may_2025.xlsx", root / "sn_may_2025.xlsx")
+    codes = [str(c) for c in range(801, 812)]
+    write_sn_workbook(root / "sn_april_2021.xlsx",
+                      {c: (f"LA {c}", [x for x in codes if x != c]) for c in codes})
+    yield from _serve(root)
+
+
+def _serve(root):
+    def handler(*a, **k):
+        return RangeHandler(*a, directory=str(root), **k)
+
+    RangeHandler.requests_seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", root
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_fetch_neighbour_lists(served_lists, tmp_path, capsys):
+    from sendlib import dfe
+    from sendlib.dfe.neighbours import NEIGHBOUR_LISTS
+
+    base, root = served_lists
+    out = tmp_path / "public"
+    assert main(["fetch-dfe", "--neighbours", "--out", str(out), "--base-url", base, "--quiet"]) == 0
+    assert "statistical-neighbour lists 2025, 2021" in capsys.readouterr().out
+    manifest = json.loads((out / "lait" / "MANIFEST.json").read_text())
+    assert sorted(manifest) == ["sn_april_2021.xlsx", "sn_may_2025.xlsx"]
+    for name in manifest:
+        assert sha(out / "lait" / name) == sha(root / name) == manifest[name]["sha256"]
+    # DfE's published checksum of the May 2025 list (its .source.md) is what was recorded
+    assert manifest["sn_may_2025.xlsx"]["sha256"] == NEIGHBOUR_LISTS["2025"].sha256
+    # the downloaded folder is usable as a DfE folder for neighbours
+    assert dfe.neighbours("878", "2025", out)[0] == "845"
+    assert dfe.neighbours("801", "2021", out) == [str(c) for c in range(802, 812)]
+    RangeHandler.requests_seen = []  # up to date: nothing downloaded again
+    assert main(["fetch-dfe", "--neighbours", "2021", "--out", str(out), "--base-url", base, "--quiet"]) == 0
+    assert RangeHandler.requests_seen == []
+
+
+def test_fetch_refuses_a_list_that_is_not_dfes(tmp_path, capsys):
+    from sn_fixtures import write_sn_workbook
+
+    root = tmp_path / "fake"
+    codes = [str(c) for c in range(801, 812)]
+    write_sn_workbook(root / "sn_may_2025.xlsx", {c: (f"LA {c}", [x for x in codes if x != c]) for c in codes})
+    out = tmp_path / "public"
+    for base, _ in _serve(root):
+        rc = main(["fetch-dfe", "--neighbours", "2025", "--out", str(out), "--base-url", base, "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "is not that of DfE's May 2025 statistical-neighbour list" in err
+    assert not (out / "lait" / "sn_may_2025.xlsx").exists()
+    assert main(["fetch-dfe", "--neighbours", "2019", "--out", str(out), "--quiet"]) == 2
+    assert "unknown statistical-neighbour list" in capsys.readouterr().err

@@ -16,7 +16,8 @@ def register(subparsers) -> None:
         "fetch-dfe", help="download DfE's EHC plan statistics release into data/public/",
         description="Download the 'Education, health and care plans' release data files from DfE's "
         "statistics service (explore-education-statistics) with a progress bar, resuming partial files "
-        "and recording sha256 checksums in <out>/ehcp-<year>/MANIFEST.json.")
+        "and recording sha256 checksums in <out>/ehcp-<year>/MANIFEST.json. With --neighbours, DfE's "
+        "statistical-neighbour lists instead (from DfE's LAIT repository) into <out>/lait/.")
     f.add_argument("--out", default=None, help=f"destination folder (default: {config.PUBLIC_DATA_DIR})")
     f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2025 or 2022)")
     f.add_argument("--base-url", default=None,
@@ -24,6 +25,9 @@ def register(subparsers) -> None:
                    "URL ends in .zip (default: DfE's 'download all data' zip)")
     f.add_argument("--files", default=None,
                    help="comma-separated paths of the release to fetch or check, e.g. data/caseload.csv")
+    f.add_argument("--neighbours", nargs="?", const="2025,2021", default=None, metavar="VERSIONS",
+                   help="instead of a release, download DfE's statistical-neighbour lists (2025, 2021 or "
+                   "2025,2021, the default) into <out>/lait/; with --base-url, fetched as <base-url>/<file name>")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=run_fetch)
 
@@ -51,9 +55,17 @@ def register(subparsers) -> None:
 
 
 def run_fetch(args) -> int:
-    from sendlib.dfe.fetch import fetch_release
+    from sendlib.dfe.fetch import fetch_neighbour_lists, fetch_release
 
     out = config.resolve_path(args.out, config.PUBLIC_DATA_DIR)
+    if args.neighbours is not None:
+        versions = [v.strip() for v in args.neighbours.split(",") if v.strip()]
+        manifest = fetch_neighbour_lists(versions, out, base_url=args.base_url, progress=not args.quiet)
+        print(f"statistical-neighbour lists {', '.join(versions)}: {len(manifest)} file(s) up to date in "
+              f"{out / 'lait'} "
+              f"(checksums in MANIFEST.json)")
+        print(ATTRIBUTION)
+        return 0
     files = [f.strip() for f in args.files.split(",") if f.strip()] if args.files else None
     manifest = fetch_release(args.release, out, base_url=args.base_url, progress=not args.quiet, files=files)
     print(f"release {args.release}: {len(manifest)} files up to date in {out} "

@@ -1,4 +1,5 @@
-"""Download DfE's "Education, health and care plans" release files into ``data/public/``.
+"""Download DfE's "Education, health and care plans" release files, and DfE's statistical-neighbour
+lists, into ``data/public/``.
 
 Default source: DfE's statistics service (explore-education-statistics, EES). For each release the
 "download all data" zip is fetched from EES's content API (:data:`RELEASES`) and unzipped into
@@ -9,7 +10,11 @@ a test server), into the same layout.
 Every download: streamed in chunks with a tqdm progress bar; written to ``<name>.part`` and resumed with
 an HTTP ``Range`` request when a partial file exists (a server answering 200 instead of 206 restarts it);
 renamed into place when complete; its sha256 and size recorded in ``<out>/ehcp-<year>/MANIFEST.json``.
-A file whose sha256 matches the manifest is skipped. Network failures raise :class:`DataError` with a
+A file whose sha256 matches the manifest is skipped.
+
+:func:`fetch_neighbour_lists` downloads DfE's statistical-neighbour workbooks (published through its Local
+Authority Interactive Tool repository, pinned to a commit) into ``<out>/lait/`` the same way, with their
+own ``MANIFEST.json``; a download whose sha256 differs from DfE's known file is refused. Network failures raise :class:`DataError` with a
 one-line message (the CLI exits 1, no traceback). Standard library only (urllib).
 """
 
@@ -198,4 +203,41 @@ def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str
     missing = [f for f in wanted if not (folder / f).is_file()]
     if missing:
         raise DataError(f"the {year} release zip lacks {missing}; DfE may have changed the release")
+    return manifest
+
+
+def fetch_neighbour_lists(versions=("2025", "2021"), out: Path | str | None = None,
+                          base_url: str | None = None, progress: bool = True) -> dict:
+    """Download DfE's statistical-neighbour lists (versions "2025" and/or "2021", see
+    :data:`sendlib.dfe.neighbours.NEIGHBOUR_LISTS`) into ``<out>/lait/`` and return that folder's manifest
+    ``{file name: {"sha256", "bytes", "url"}}``. ``base_url``: a mirror serving ``<base_url>/<file name>``.
+    A list already present with the manifest's checksum is not downloaded again. Where DfE's file's
+    sha256 is known (the May 2025 list) a download that differs is deleted and refused."""
+    from sendlib.dfe.neighbours import NEIGHBOUR_LISTS
+
+    unknown = [v for v in versions if str(v) not in NEIGHBOUR_LISTS]
+    if unknown or not versions:
+        raise UsageError(f"unknown statistical-neighbour list {unknown or versions}; choose from "
+                         f"{', '.join(NEIGHBOUR_LISTS)}")
+    root = config.resolve_path(out, config.PUBLIC_DATA_DIR)
+    folder = root / "lait"
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = _load_manifest(folder)
+    for v in versions:
+        nl = NEIGHBOUR_LISTS[str(v)]
+        name = Path(nl.file).name
+        dest = folder / name
+        rec = manifest.get(name)
+        if rec and dest.is_file() and sha256_file(dest) == rec["sha256"]:
+            continue
+        url = base_url.rstrip("/") + "/" + name if base_url else nl.url
+        download(url, dest, progress)
+        got = sha256_file(dest)
+        if nl.sha256 and got != nl.sha256:
+            dest.unlink()
+            raise DataError(f"{url} returned a file whose sha256 ({got[:12]}...) is not that of DfE's "
+                            f"{nl.title} statistical-neighbour list ({nl.sha256[:12]}...); it was deleted. "
+                            "Check the address (--base-url) or download the list from DfE's LAIT page.")
+        manifest[name] = {"sha256": got, "bytes": dest.stat().st_size, "url": url}
+        _save_manifest(folder, manifest)
     return manifest
