@@ -622,11 +622,13 @@ NB05 = [
        "DfE's published statistics, and how its own monthly figures reconcile with the January census."),
     code(PARAMETERS + '''
 la_code = "878"  # DfE three-digit local-authority code: 878 is Devon
-dfe_dir = ""  # folder of DfE release files; empty means SENDLIB_DFE_DIR, else data/public''', tags=("parameters",)),
+dfe_dir = ""  # folder of DfE release files; empty means SENDLIB_DFE_DIR, else data/public
+neighbours = "2025"  # DfE statistical-neighbour list: "2025" (May 2025) or "2021" (April 2021)''', tags=("parameters",)),
     code(SETUP + '''
 from sendlib import backtest, benchmark
 
 la_code = str(la_code)  # papermill -p la_code 878 passes a number
+neighbours = str(neighbours)
 dfe = config.dfe_dir(dfe_dir or None)
 if dfe is None:
     display(Markdown(
@@ -636,7 +638,7 @@ if dfe is None:
     md("## Headline"),
     code('''
 if dfe is not None:
-    table = benchmark.benchmark_table(la_code, dfe)
+    table = benchmark.benchmark_table(la_code, dfe, neighbours=neighbours)
     la_name = table.attrs["la_name"]
     worst = table[table["band"] == "D"]
     best = table[table["band"] == "A"]
@@ -655,7 +657,7 @@ if dfe is not None:
     code('''
 if dfe is not None:
     measures = ["ehc_plans_growth_pc", "timeliness_20wk_pc", "independent_special_share_pc", "request_refusal_rate_pc"]
-    panels = benchmark.neighbour_panels(la_code, measures=measures, dfe_dir=dfe)
+    panels = benchmark.neighbour_panels(la_code, measures=measures, dfe_dir=dfe, neighbours=neighbours)
     panels = panels[panels["series"].isin(["LA", "neighbour"])].dropna(subset=["value"])
     panels = panels.assign(label=panels["label"].str.replace(r" \\(%\\)$", "", regex=True))
     fig = plots.small_multiples(
@@ -713,8 +715,8 @@ if dfe is not None:
 - **Source**: DfE, *Education, health and care plans* (SEN2), the school census and Section 251
   outturn, as published; the local extract (MI) for the reconciliation. **Period types** differ by
   measure (January census, calendar year, financial year) and are given in the table.
-- **Statistical neighbours**: DfE's children's services statistical neighbours (2025 list), ten per
-  local authority. **Denominators**: as in each measure's label (e.g. % of plans, % of requests).
+- **Statistical neighbours**: DfE's children's services statistical neighbours, ten per local
+  authority, from the list named by the `neighbours` parameter (May 2025 unless another is chosen). **Denominators**: as in each measure's label (e.g. % of plans, % of requests).
 - The MI count differs from the census by counting rules and timing; the difference is shown, not
   corrected. DfE suppresses small numbers at source.
 """),
