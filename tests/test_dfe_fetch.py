@@ -53,6 +53,20 @@ class RangeHandler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def _serve(root):
+    def handler(*a, **k):
+        return RangeHandler(*a, directory=str(root), **k)
+
+    RangeHandler.requests_seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", root
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture()
 def served(tmp_path, dfe_dir):
     """A server whose root holds copies of FILES in the release layout; yields (base_url, root)."""
@@ -60,19 +74,7 @@ def served(tmp_path, dfe_dir):
     for f in FILES:
         (root / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(dfe_dir / "ehcp-2025" / f, root / f)
-
-    def handler(*a, **k):
-        return RangeHandler(*a, directory=str(root), **k)
-
-    RangeHandler.requests_seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", root
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    yield from _serve(root)
 
 
 def sha(p: Path) -> str:
@@ -183,20 +185,6 @@ def served_lists(tmp_path, dfe_dir):
     write_sn_workbook(root / "sn_april_2021.xlsx",
                       {c: (f"LA {c}", [x for x in codes if x != c]) for c in codes})
     yield from _serve(root)
-
-
-def _serve(root):
-    def handler(*a, **k):
-        return RangeHandler(*a, directory=str(root), **k)
-
-    RangeHandler.requests_seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", root
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_fetch_neighbour_lists(served_lists, tmp_path, capsys):
