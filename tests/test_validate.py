@@ -133,7 +133,9 @@ def test_negative_contribution(tmp_path):
 
 
 def test_blank_cost_is_kept_with_a_warning(tmp_path):
-    e = _load(tmp_path, placements=["P1,mainstream_academy,,,2019-01-01,2019-06-30,,,"])
+    e = _load(
+        tmp_path, plans=["P2,C2,2012-01-01,ASD,2018-06-01,"], placements=["P2,mainstream_academy,,,2019-01-01,2019-06-30,,,"]
+    )
     i = _only(e, "missing_cost")
     assert i.severity == "warning"
     _assert_counts(e, "placements", 2, 0)
@@ -175,7 +177,7 @@ def test_synonyms_are_mapped_with_one_note(tmp_path):
 
 
 def test_blank_setting_becomes_placement_unknown(tmp_path):
-    e = _load(tmp_path, placements=["P1,,,,2019-01-01,2019-06-30,1,0,0"])
+    e = _load(tmp_path, plans=["P2,C2,2012-01-01,ASD,2018-06-01,"], placements=["P2,,,,2019-01-01,2019-06-30,1,0,0"])
     assert _only(e, "blank_setting").severity == "warning"
     assert "placement_unknown" in e.placements["setting"].tolist()
 

@@ -32,6 +32,7 @@ from sendlib.validate import (
     check_money,
     check_order,
     check_orphans,
+    check_placements_within_plans,
     finding_issues,
     quarantine_frame,
     trim_overlapping_placements,
@@ -101,10 +102,15 @@ def load(
                                 f"{stamp:%d/%m/%Y}. Set it in {EXTRACT_TOML} (as_of = \"YYYY-MM-DD\")."))
     for t in present:
         _row_rules(t, stamp)
-    if tables.get(schema.PLACEMENTS) is not None and tables.get(schema.PLANS) is not None:
-        check_orphans(tables[schema.PLACEMENTS], tables[schema.PLANS])
-    if tables.get(schema.PLACEMENTS) is not None:
-        trim_overlapping_placements(tables[schema.PLACEMENTS])
+    placements, plans = tables.get(schema.PLACEMENTS), tables.get(schema.PLANS)
+    if placements is not None and plans is not None:
+        check_orphans(placements, plans)
+    if placements is not None:
+        trim_overlapping_placements(placements)
+    if placements is not None and plans is not None:
+        # after the overlap trim: kept spells are disjoint, so moving a start or trimming an end to the
+        # plan's dates creates no new overlap
+        check_placements_within_plans(placements, plans)
     return _finish(data_dir, tables, stamp, issues, errors)
 
 

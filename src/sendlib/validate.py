@@ -50,7 +50,38 @@ orphan_placement           placement whose plan_id is not in plans (or whose pla
 overlapping_placements     two spells of one plan overlap: the earlier spell's end_on    warning
                            is trimmed to the day before the later spell starts (the      (fixed)
                            later-starting spell is taken as current from its start)
+placement_outside_plan     no day of the placement falls within its plan's life: it      quarantine
+                           ended before the plan was issued (end_on < issued_on) or
+                           starts on or after the day the plan ceased (start_on >=
+                           ceased_on)
+placement_before_plan      the placement starts before its plan was issued (start_on <   warning
+                           issued_on) and runs on into the plan: start_on is set to      (fixed)
+                           issued_on
+placement_after_plan       the placement runs past the day its plan ceased (end_on >     warning
+                           ceased_on, or end_on blank on a ceased plan): end_on is       (fixed)
+                           trimmed to ceased_on
 =========================  ============================================================  ==========
+
+Placements and their plan's dates (``check_placements_within_plans``, run after the overlap trim).
+The plan is active on the days ``[issued_on, ceased_on)`` and a placement is current on ``start_on ..
+end_on`` inclusive (:mod:`sendlib.caseload`); the cost engine already counts a placement's cost only
+on days its plan is active, so the two fixes below change no cost or caseload figure. They make the
+kept rows agree with that reading, which matters for flows counted from raw dates (new placements per
+month by ``start_on`` in :mod:`sendlib.series` and :mod:`sendlib.sector`, recent placements in
+:mod:`sendlib.forecast`). Decisions, as an LA analyst would expect them:
+
+- Starting before the plan was issued is common and usually real (a child already at the school the
+  plan names, an interim or assessment placement, top-up agreed before the final plan, a plan
+  transferred in from another LA), so whatever the gap the row is **kept**: quarantining it would drop
+  the placement's cost inside the plan's life and leave the plan counted at £0 in the MI average cost.
+  ``start_on`` becomes ``issued_on`` (the High Needs Block commitment starts with the plan), so the
+  placement counts as new in the month the plan was issued; the warning says by how many days.
+- Ending on the day the plan ceased (``end_on == ceased_on``) is how many systems close both records
+  and is accepted silently (the plan is not active on its ceased_on, so the day costs nothing). Running
+  past it, or an end left blank when the plan ceased, is trimmed to ``ceased_on`` (warning), so no cost
+  continues after the plan ceases. A planned (future) ceased_on is treated the same way.
+- A placement with no day inside the plan's life cannot be a spell of that plan (usually a wrong
+  plan_id, a placement history row from before the plan, or a wrong plan date): it is quarantined.
 
 Also: ``negative_number`` (planned_ehcps below zero, quarantine), ``ambiguous_file`` (two files for
 one table, warning), ``duplicate_column`` (two headers mean the same column: the first is used,
@@ -73,7 +104,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sendlib import schema
+from sendlib import caseload, schema
 from sendlib.extract import Issue
 
 P, PL, A = schema.PLANS, schema.PLACEMENTS, schema.ASSESSMENTS
@@ -355,6 +386,108 @@ def trim_overlapping_placements(t: TableData) -> None:
     t.data.loc[idx, "end_on"] = new_end
     t.add(mask, "end_on", "overlapping_placements", "warning", what,
           "Record the end date of a placement when the child moves.", quarantine=False)
+
+
+def _plan_dates_of_placements(placements: TableData, plans: TableData) -> pd.DataFrame:
+    """For each placement row: its kept plan's ``issued_on``, ``ceased_on`` and analyst ``plan_row``.
+
+    The join on plan_id is the cost engine's own (:func:`sendlib.caseload.plan_row_of_placements`, one
+    vectorised lookup), so this check reads plans exactly as the figures do. ``has_plan`` is False for
+    placements quarantined already or without a kept plan (orphans: quarantined by check_orphans).
+    """
+    kept = ~plans.quarantined
+    plan_data = plans.data.loc[kept, ["plan_id", "issued_on", "ceased_on"]]
+    row = caseload.plan_row_of_placements(plan_data, placements.data)
+    has_plan = ~placements.quarantined & (row >= 0)
+    at = np.where(has_plan, row, 0)
+    index = placements.data.index
+
+    def pick(values: np.ndarray, empty):
+        if len(values) == 0:
+            return np.full(len(index), empty)
+        return np.where(has_plan, values[at], empty)
+
+    nat = np.datetime64("NaT", "ns")
+    return pd.DataFrame(
+        {
+            "has_plan": has_plan,
+            "issued_on": pick(plan_data["issued_on"].to_numpy(dtype="datetime64[ns]"), nat),
+            "ceased_on": pick(plan_data["ceased_on"].to_numpy(dtype="datetime64[ns]"), nat),
+            "plan_row": pick(plans.rows[kept], -1),
+        },
+        index=index,
+    )
+
+
+def check_placements_within_plans(placements: TableData, plans: TableData) -> None:
+    """placement_outside_plan (quarantine), placement_before_plan and placement_after_plan (fixed).
+
+    Compares each kept placement's ``start_on``/``end_on`` (inclusive days) with its plan's active days
+    ``[issued_on, ceased_on)``; the decisions are in the module docstring. Run after
+    :func:`trim_overlapping_placements`: kept spells of a plan are then disjoint, so at most one spell
+    per plan contains the issue day (moved start) or the cease day (trimmed end), and the fixes create
+    no new overlap or duplicate key.
+    """
+    d = placements.data
+    if len(d) == 0 or len(plans) == 0:
+        return
+    plan = _plan_dates_of_placements(placements, plans)
+    live = plan["has_plan"].to_numpy()
+    if not live.any():
+        return
+    start, end = d["start_on"], d["end_on"]
+    issued, ceased = plan["issued_on"], plan["ceased_on"]
+
+    def where(m):
+        return f" ({plans.file} row " + plan["plan_row"][m].astype("string") + ")"
+
+    ended_before = live & _mask(end < issued)
+    placements.add(
+        ended_before, "end_on", "placement_outside_plan", "error",
+        lambda m: "placement ended on " + _fmt_date(end[m]) + ", before its plan was issued on "
+        + _fmt_date(issued[m]) + where(m) + "; no day of it falls within the plan",
+        "Correct the placement's dates or plan_id, or the plan's issued_on; a placement that ended before "
+        "the plan was issued belongs to no plan and can be left out of the extract.",
+    )
+    starts_after = live & _mask(start >= ceased)
+    placements.add(
+        starts_after, "start_on", "placement_outside_plan", "error",
+        lambda m: "placement starts on " + _fmt_date(start[m]) + ", on or after the day its plan ceased, "
+        + _fmt_date(ceased[m]) + where(m) + "; no day of it falls within the plan",
+        "Correct the placement's start_on or plan_id (a new plan needs its own plan_id), or the plan's "
+        "ceased_on if the plan did not cease then.",
+    )
+    inside = live & ~ended_before & ~starts_after
+
+    early = inside & _mask(start < issued)
+    if early.any():
+        days = (issued[early] - start[early]).dt.days.astype("int64").astype("string")
+        what = (
+            "start_on " + _fmt_date(start[early]) + " is " + days + " day(s) before its plan was issued on "
+            + _fmt_date(issued[early]) + where(early) + "; start_on set to the issue date"
+        )
+        d.loc[early, "start_on"] = issued[early]
+        placements.add(
+            early, "start_on", "placement_before_plan", "warning", what.to_numpy(),
+            "Costs count from the plan's issue date. Expected when the placement began before the plan "
+            "(interim arrangement, child already on roll); otherwise correct start_on or the plan's issued_on.",
+            quarantine=False,
+        )
+
+    late = inside & ceased.notna().to_numpy() & (end.isna() | (end > ceased)).to_numpy()
+    if late.any():
+        open_end = end[late].isna()
+        head = ("end_on " + _fmt_date(end[late]) + " runs past").where(~open_end, "end_on is blank (still open) after")
+        what = (
+            head + " the day its plan ceased, " + _fmt_date(ceased[late]) + where(late)
+            + "; end_on set to " + _fmt_date(ceased[late])
+        )
+        d.loc[late, "end_on"] = ceased[late]
+        placements.add(
+            late, "end_on", "placement_after_plan", "warning", what.to_numpy(),
+            "Record the placement's end date when its plan ceases (no cost is counted after the plan ceases).",
+            quarantine=False,
+        )
 
 
 # -------------------------------------------------------------------------------------------------
