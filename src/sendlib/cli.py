@@ -11,18 +11,97 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
-from sendlib.errors import SendlibError
+from sendlib.errors import DataError, SendlibError, UsageError
 
 #: Subcommand modules, in the order ``sendlib --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     # each feature adds its line here, e.g. "sendlib.commands.validate",
     "sendlib.commands.validate",
     "sendlib.commands.headlines",
+    "sendlib.commands.backlog",
     "sendlib.commands.refresh",
     "sendlib.commands.sample",
     "sendlib.commands.dfe",
 )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers shared by the subcommands that read an extract (backlog, forecast): one message per problem
+# ---------------------------------------------------------------------------------------------------
+
+
+def data_folder(value: str | None) -> Path:
+    """The extract folder named by ``--data`` (default :data:`sendlib.config.SAMPLE_DIR`).
+
+    A relative path is read from the current folder, else from the project root. A ``--data`` folder
+    that does not exist (or is a file) is a usage error (exit 2); a missing default folder is a data
+    problem (exit 1).
+    """
+    from sendlib import config
+
+    if value is None or str(value) == "":
+        if not config.SAMPLE_DIR.is_dir():
+            raise DataError(f"the default data folder {config.SAMPLE_DIR} does not exist; give --data DIR")
+        return config.SAMPLE_DIR
+    p = Path(value).expanduser()
+    if not p.exists() and not p.is_absolute():
+        p = config.resolve_path(value) or p
+    if not p.exists():
+        raise UsageError(
+            f"--data {value}: folder {p} does not exist; give the folder holding the extract files"
+        )
+    if not p.is_dir():
+        raise UsageError(f"--data {value}: {p} is a file; give the folder holding the extract files")
+    return p.resolve()
+
+
+def load_usable_extract(data_dir: Path):
+    """:func:`sendlib.load` the folder; :class:`DataError` (exit 1) naming the blocking issues if unusable."""
+    from sendlib import load
+
+    extract = load(data_dir, errors="return")
+    if not extract.usable:
+        blocking = "; ".join(str(i) for i in extract.issues if i.severity == "blocking")
+        raise DataError(
+            f"the extract in {data_dir} cannot be used: {blocking} (run `sendlib validate --data {data_dir}`)"
+        )
+    return extract
+
+
+def month_option(value: str | None, option: str):
+    """``--period``/``--to`` ``YYYY-MM`` -> its month end (None passes through); :class:`UsageError` if bad."""
+    from sendlib import periods
+
+    try:
+        return periods.parse_period(value)
+    except ValueError as exc:
+        raise UsageError(f"{option} {value}: {exc}") from None
+
+
+def report_period(extract, period):
+    """The month end to report: ``period`` (from :func:`month_option`) or the extract's last full month.
+
+    :class:`UsageError` when the extract has no ``as_of`` and no period was given, or when the period is
+    after the extract's last full month (its figures would describe months the extract has not seen).
+    """
+    import pandas as pd
+
+    from sendlib import periods
+
+    last = None if extract.as_of is None else periods.last_full_month(extract.as_of)
+    if period is None:
+        if last is None:
+            raise UsageError("the extract has no as_of date: give --period YYYY-MM")
+        return last
+    if last is not None and period > last:
+        raise UsageError(
+            f"--period {periods.period_label(period)} is after the extract's last full month "
+            f"{periods.period_label(last)} (as_of {pd.Timestamp(extract.as_of):%Y-%m-%d}); "
+            f"give --period {periods.period_label(last)} or earlier"
+        )
+    return period
 
 
 def build_parser() -> argparse.ArgumentParser:
