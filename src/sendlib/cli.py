@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sendlib.commands.validate",
     "sendlib.commands.headlines",
     "sendlib.commands.backlog",
+    "sendlib.commands.forecast",
     "sendlib.commands.refresh",
     "sendlib.commands.sample",
     "sendlib.commands.dfe",

@@ -1,0 +1,260 @@
+"""``sendlib forecast [--data DIR] [--period YYYY-MM] [--to YYYY-MM] [--json]``: the caseload forecast.
+
+A thin wrapper over :mod:`sendlib.forecast`, called as :func:`sendlib.forecast.headline_section` calls
+it (same data cut-off, default horizon and seed), so the figures equal ``sendlib headlines``'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from sendlib import config, disclosure
+from sendlib.errors import UsageError
+
+DESCRIPTION = f"""\
+The EHCP caseload forecast from an extract folder, using only data dated on or before the period.
+
+Months: from the month after --period (default: the extract's last full month) to --to (default:
+the next January, the month the headline ehcp_forecast_next_january reports).
+
+Caseload (sendlib.forecast.forecast_caseload, a cohort-flow model: requests x conversion - ceasing):
+active EHCPs at each month end (plans, management-information count), the central forecast and
+its 80% (10th-90th percentile) and 95% (2.5th-97.5th) intervals over the simulated paths, with
+new and ceased plans in the month (plans per month). The Safety Valve plan for the same month comes
+from the extract's plan_trajectory (blank when absent) and "forecast - plan" is plans above the
+plan (positive is worse; "above plan" in the table).
+
+Spend (sendlib.forecast.forecast_fy_spend): the outturn of High Needs placement spend in the
+financial year containing the period (pounds, net of health and social-care contributions: actual
+to the period, forecast to March) with its 80% and 95% intervals, against budget.csv's HNB budget
+and Safety Valve overspend cap when the extract has a budget.
+
+Reproducible: random draws use sendlib's fixed seed ({config.DEFAULT_SEED}), so every run prints the
+same numbers, equal to `sendlib headlines` for the same period. The simulation runs to the end of
+the next financial year, as the headline's does; months after that (a later --to) come from a
+longer run with the same seed, spliced on (the central forecast is the same either way).
+
+Disclosure control (decision): forecasts are model estimates, not counts of children, so they are
+not suppressed (as in headlines.csv). The one actual count shown, active plans at the period end, is
+shown as {disclosure.SUPPRESSED} (null in --json) when it is from 1 to {disclosure.DEFAULT_THRESHOLD - 1}.
+
+Exit codes: 0 done; 1 data problem (the default folder is missing, the extract cannot be used);
+2 usage error (a bad option value, a --data folder that does not exist).
+"""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "forecast",
+        help="EHCP caseload forecast with 80%%/95%% intervals, Safety Valve plan, and FY spend vs budget",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--data", metavar="DIR", default=None, help=f"extract folder (default: {config.SAMPLE_DIR})"
+    )
+    p.add_argument(
+        "--period",
+        metavar="YYYY-MM",
+        default=None,
+        help="last month of data used (default: the extract's last full month)",
+    )
+    p.add_argument(
+        "--to",
+        metavar="YYYY-MM",
+        default=None,
+        help="last month forecast (default: the next January after the period)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (sorted keys, numbers as numbers)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from sendlib import cli, periods
+
+    period = cli.month_option(args.period, "--period")
+    to = cli.month_option(args.to, "--to")
+    if period is not None and to is not None and to <= period:
+        raise UsageError(
+            f"--to {args.to} is not after --period {args.period}: the forecast starts the month after the "
+            "period; give a later --to"
+        )
+    data_dir = cli.data_folder(args.data)
+    extract = cli.load_usable_extract(data_dir)
+    period_end = cli.report_period(extract, period)
+    if to is None:
+        to = periods.next_january(period_end)
+    elif to <= period_end:
+        raise UsageError(
+            f"--to {args.to} is not after the period {periods.period_label(period_end)} (the extract's last "
+            "full month): the forecast starts the month after it; give a later --to"
+        )
+    report = forecast_report(extract, period_end, to)
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        print(format_report(report, data_dir))
+    return 0
+
+
+def _round(x, digits: int):
+    """``round(float(x), digits)`` as the headlines round; None (and NaN) stay None."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if x != x else round(x, digits)
+
+
+def forecast_report(extract, period_end, to) -> dict:
+    """The command's figures as a JSON-ready dict: plans rounded to 0.1, pounds to 0.01 (as the headlines).
+
+    ``months``: one row per month end after ``period_end`` up to ``to``: ``forecast``, ``low80``,
+    ``high80``, ``low95``, ``high95`` (active plans at month end), ``new_plans`` and ``ceased_plans``
+    (plans in the month), ``plan`` (Safety Valve trajectory, None if absent) and ``forecast_vs_plan``.
+    ``spend``: :func:`sendlib.forecast.forecast_fy_spend` of the headline forecast (pounds).
+    """
+    import pandas as pd
+
+    from sendlib import forecast, periods
+
+    pe = periods.month_end(period_end)
+    to = periods.month_end(to)
+    headline_fc = forecast.forecast_caseload(extract, pe)  # exactly as forecast.headline_section
+    longer_fc = None
+    if to > headline_fc.frame.index[-1]:
+        longer_fc = forecast.forecast_caseload(extract, pe, end=to)
+    months = []
+    for d in periods.month_ends(pe + pd.offsets.MonthEnd(1), to):
+        fc = headline_fc if d <= headline_fc.frame.index[-1] else longer_fc
+        vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory, d)
+        row = fc.frame.loc[d]
+        months.append(
+            {
+                "month": periods.period_label(d),
+                "forecast": _round(vs["forecast"], 1),
+                "low80": _round(vs["low80"], 1),
+                "high80": _round(vs["high80"], 1),
+                "low95": _round(vs["low95"], 1),
+                "high95": _round(vs["high95"], 1),
+                "new_plans": _round(row["new"], 1),
+                "ceased_plans": _round(row["ceased"], 1),
+                "plan": _round(vs["plan"], 1),
+                "forecast_vs_plan": _round(vs["gap"], 1),
+            }
+        )
+    spend = forecast.forecast_fy_spend(extract, forecast=headline_fc)
+    active = int(headline_fc.model.active)
+    hide = 1 <= active < disclosure.DEFAULT_THRESHOLD
+    return {
+        "period": periods.period_label(pe),
+        "period_end": pe.strftime("%Y-%m-%d"),
+        "to": periods.period_label(to),
+        "seed": config.DEFAULT_SEED,
+        "simulations": int(headline_fc.paths_active.shape[0] - 1),
+        "active_plans_at_period_end": None if hide else active,
+        "suppressed": ["active_plans_at_period_end"] if hide else [],
+        "months": months,
+        "spend": {
+            "financial_year": spend.financial_year,
+            "outturn": _round(spend.outturn, 2),
+            "outturn_low80": _round(spend.outturn_low80, 2),
+            "outturn_high80": _round(spend.outturn_high80, 2),
+            "outturn_low95": _round(spend.outturn_low95, 2),
+            "outturn_high95": _round(spend.outturn_high95, 2),
+            "budget": _round(spend.budget, 2),
+            "overspend": _round(spend.overspend, 2),
+            "safety_valve_overspend_cap": _round(spend.cap, 2),
+            "overspend_vs_cap": _round(spend.overspend_vs_cap, 2),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Table output
+# ---------------------------------------------------------------------------------------------------
+
+
+def _plans(v) -> str:
+    return "" if v is None else f"{v:,.1f}"
+
+
+def _pounds(v) -> str:
+    if v is None:
+        return "n/a"
+    return f"{'-' if round(v) < 0 else ''}£{abs(v):,.0f}"
+
+
+def _table(header, rows) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    out = []
+    for r in [header, *rows]:
+        cells = [f"{r[0]:<{widths[0]}}", *(f"{c:>{w}}" for c, w in zip(r[1:], widths[1:], strict=True))]
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)
+
+
+def format_report(report: dict, data_dir=None) -> str:
+    """The report as text: the monthly caseload table and the financial-year spend, units in headers."""
+    active = report["active_plans_at_period_end"]
+    s = report["spend"]
+    has_plan = any(m["plan"] is not None for m in report["months"])
+    lines = [
+        f"EHCP caseload forecast from {report['period_end']} to {report['to']}"
+        + (f", data: {data_dir}" if data_dir is not None else ""),
+        f"Active plans at {report['period_end']} (actual, count): "
+        + (disclosure.SUPPRESSED if active is None else f"{active:,}"),
+        f"Intervals from {report['simulations']:,} simulated paths, seed {report['seed']} "
+        "(the same numbers every run).",
+        "",
+        _table(
+            [
+                "Month end",
+                "Forecast (plans)",
+                "80% interval (plans)",
+                "95% interval (plans)",
+                "New (plans)",
+                "Ceased (plans)",
+                "Plan (plans)",
+                "Above plan (plans)",
+            ],
+            [
+                [
+                    m["month"],
+                    _plans(m["forecast"]),
+                    f"{_plans(m['low80'])} to {_plans(m['high80'])}",
+                    f"{_plans(m['low95'])} to {_plans(m['high95'])}",
+                    _plans(m["new_plans"]),
+                    _plans(m["ceased_plans"]),
+                    _plans(m["plan"]) or "not in plan",
+                    _plans(m["forecast_vs_plan"]) or "n/a",
+                ]
+                for m in report["months"]
+            ],
+        ),
+    ]
+    lines.append(
+        "Forecast and plan: active plans at month end; new and ceased: plans in the month; plan: the Safety "
+        "Valve trajectory; above plan = forecast - plan."
+        if has_plan
+        else "The extract has no Safety Valve plan (plan_trajectory) for these months."
+    )
+    lines += [
+        "",
+        f"Financial year {s['financial_year']}: placement spend outturn, pounds, net of partner contributions",
+        _table(
+            ["Measure", "Pounds (£)"],
+            [
+                ["Forecast outturn", _pounds(s["outturn"])],
+                ["  80% interval", f"{_pounds(s['outturn_low80'])} to {_pounds(s['outturn_high80'])}"],
+                ["  95% interval", f"{_pounds(s['outturn_low95'])} to {_pounds(s['outturn_high95'])}"],
+                ["HNB budget", _pounds(s["budget"])],
+                ["Forecast overspend (outturn - budget)", _pounds(s["overspend"])],
+                ["Safety Valve overspend cap", _pounds(s["safety_valve_overspend_cap"])],
+                ["Overspend beyond the cap", _pounds(s["overspend_vs_cap"])],
+            ],
+        ),
+    ]
+    if s["budget"] is None:
+        lines.append("The extract has no budget for this financial year (budget.csv): no comparison.")
+    return "\n".join(lines)
