@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sendlib import cli, config, disclosure
-from sendlib.commands.backlog import linked_suppression
+from sendlib.disclosure import linked_suppression
 
 
 def _run(capsys, *argv):

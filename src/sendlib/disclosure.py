@@ -113,6 +113,34 @@ def _numeric_columns(table: pd.DataFrame) -> list:
     ]
 
 
+def linked_suppression(values: Mapping, lines: Sequence[tuple[Sequence, object]],
+                       threshold: int = DEFAULT_THRESHOLD) -> set:
+    """The keys of the counts to show as ``[c]``, for counts linked by sums (one rule for every output).
+
+    ``values``: count by key (NaN = no count). ``lines``: (component keys, total key) pairs, each saying
+    the components sum to the total; a count may sit in several lines (a total of one line and a
+    component of another). Primary suppression: counts with ``1 <= n < threshold``. Secondary, repeated
+    until stable: a line holding exactly one suppressed count has its smallest unsuppressed positive
+    component suppressed too (ties: the first in the line), else its total, else a zero component, so no
+    suppressed count can be worked back by subtraction.
+    """
+    masked = {k for k, v in values.items() if v == v and 1 <= v < threshold}
+    changed = True
+    while changed:
+        changed = False
+        for comps, total in lines:
+            if sum(k in masked for k in [*comps, total]) != 1:
+                continue
+            free = [c for c in comps if c not in masked and values[c] == values[c]]
+            positive = sorted((c for c in free if values[c] > 0), key=lambda c: values[c])  # stable
+            zeros = [c for c in free if values[c] == 0]
+            pick = positive[0] if positive else total if total not in masked else zeros[0] if zeros else None
+            if pick is not None:  # None: nothing else in the line to hide
+                masked.add(pick)
+                changed = True
+    return masked
+
+
 def suppression_mask(
     table: pd.DataFrame,
     threshold: int = DEFAULT_THRESHOLD,
@@ -136,7 +164,6 @@ def suppression_mask(
     if col_total is not None and col_total not in table.index:
         raise ValueError(f"col_total {col_total!r} is not a row label of the table")
     values = table[cols].to_numpy(dtype="float64", na_value=np.nan)
-    mask = (values >= 1) & (values < threshold)
 
     # Lines: (component cell positions, total cell position).
     lines: list[tuple[list[tuple[int, int]], tuple[int, int]]] = []
@@ -152,27 +179,10 @@ def suppression_mask(
         comps_i = [i for i in range(len(rows)) if i != ti]
         for j in range(len(cols)):
             lines.append(([(i, j) for i in comps_i], (ti, j)))
-
-    changed = True
-    while changed:
-        changed = False
-        for comps, total in lines:
-            members = [*comps, total]
-            if sum(mask[p] for p in members) != 1:
-                continue
-            open_comps = [p for p in comps if not mask[p] and not np.isnan(values[p])]
-            positive = sorted((p for p in open_comps if values[p] > 0), key=lambda p: (values[p], p))
-            zeros = [p for p in open_comps if values[p] == 0]
-            if positive:
-                pick = positive[0]
-            elif not mask[total]:
-                pick = total
-            elif zeros:
-                pick = zeros[0]
-            else:  # nothing else in the line to hide: hide the whole line
-                continue
-            mask[pick] = True
-            changed = True
+    cells = {(i, j): values[i, j] for i in range(values.shape[0]) for j in range(values.shape[1])}
+    mask = np.zeros(values.shape, dtype=bool)
+    for p in linked_suppression(cells, lines, threshold):
+        mask[p] = True
     return pd.DataFrame(mask, index=table.index, columns=cols)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from sendlib import config, disclosure
 from sendlib.errors import UsageError
@@ -118,39 +118,6 @@ def run(args) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Disclosure control over linked counts
-# ---------------------------------------------------------------------------------------------------
-
-
-def linked_suppression(
-    values: Mapping[str, int], lines: Sequence[tuple[Sequence[str], str]], threshold: int
-) -> set[str]:
-    """Names of the counts to suppress: :func:`sendlib.disclosure.suppression_mask`'s rule over lines
-    that share cells (a count can be the total of one line and a component of another).
-
-    ``values``: count by name. ``lines``: (component names, total name), each meaning the components
-    sum to the total. Primary: counts from 1 to ``threshold - 1``. Secondary, repeated until stable: a
-    line holding exactly one suppressed cell has its smallest unsuppressed positive component
-    suppressed too (ties: the first in the line), else its total, else a zero component.
-    """
-    masked = {k for k, v in values.items() if 1 <= v < threshold}
-    changed = True
-    while changed:
-        changed = False
-        for comps, total in lines:
-            if sum(name in masked for name in [*comps, total]) != 1:
-                continue
-            free = [c for c in comps if c not in masked]
-            positive = sorted((c for c in free if values[c] > 0), key=lambda c: values[c])
-            zeros = [c for c in free if values[c] == 0]
-            pick = positive[0] if positive else total if total not in masked else zeros[0] if zeros else None
-            if pick is not None:
-                masked.add(pick)
-                changed = True
-    return masked
-
-
-# ---------------------------------------------------------------------------------------------------
 # The report
 # ---------------------------------------------------------------------------------------------------
 
@@ -195,7 +162,7 @@ def backlog_report(extract, period_end, months: int = HISTORY_MONTHS, threshold:
         (stages, "overdue_requests"),
         ([f"due_to_breach_next_{BREACH_WEEKS}_weeks", "_not_due_to_breach"], "not_yet_overdue"),
     ]
-    masked = linked_suppression(cells, lines, threshold)
+    masked = disclosure.linked_suppression(cells, lines, threshold)
 
     # Counts in no total line: primary suppression, except copies of a snapshot count, which follow it.
     def count(path: str, value, same_as: str | None = None):
