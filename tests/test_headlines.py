@@ -97,7 +97,7 @@ def test_headlines_reachable_from_the_package(ex, engine_only):
 
 
 def test_cli_json_and_table(ex, engine_only, monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(sendlib, "load", lambda path: ex, raising=False)
+    monkeypatch.setattr(sendlib, "load", lambda path, **kw: ex, raising=False)
     assert main(["headlines", "--data", str(tmp_path), "--period", "2024-04", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ehcp_active"] == 3 and out["period"] == "2024-04"
@@ -106,11 +106,14 @@ def test_cli_json_and_table(ex, engine_only, monkeypatch, capsys, tmp_path):
     assert "Headlines for 2024-04" in text and "avg_cost_per_ehcp" in text and "23,333.33" in text
 
 
-def test_cli_errors(monkeypatch, capsys, tmp_path):
+def test_cli_errors(ex, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sendlib, "load", lambda path, **kw: ex, raising=False)
     assert main(["headlines", "--data", str(tmp_path), "--period", "2024-13"]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
-    assert main(["headlines", "--data", str(tmp_path / "missing")]) == 1
+    assert main(["headlines", "--data", str(tmp_path / "missing")]) == 2  # a usage error, as in every command
     assert "does not exist" in capsys.readouterr().err
+    assert main(["headlines", "--data", str(tmp_path), "--period", "2024-05"]) == 2  # after the extract
+    assert "after the extract's last full month" in capsys.readouterr().err
 
 
 def test_sample_headlines_meet_the_issue_targets(sample):

@@ -127,13 +127,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe is reported here, inside the handler below
+        return code
     except SendlibError as exc:
         print(f"sendlib {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `sendlib headlines | head -3`: the reader stopped early; not an error
+        _silence_stdout()
+        return 1
     except Exception as exc:  # noqa: BLE001 - last resort: never a bare traceback for the analyst
         if args.debug:
             raise
@@ -143,6 +148,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush does not fail again (Python's documented
+    recipe for SIGPIPE: https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

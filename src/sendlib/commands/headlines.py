@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from sendlib import config
-from sendlib.errors import DataError, UsageError
 
 
 def register(subparsers) -> None:
@@ -22,24 +21,13 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from sendlib import periods
+    from sendlib import cli
     from sendlib.headlines import format_table, headlines
 
-    try:
-        period = periods.parse_period(args.period)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    data_dir = config.resolve_path(args.data, config.SAMPLE_DIR)
-    if data_dir is None or not data_dir.is_dir():
-        raise DataError(f"data folder {data_dir} does not exist; give --data DIR with the extract files")
-    from sendlib import load
-
-    extract = load(data_dir)
-    if not extract.usable:
-        blocking = "; ".join(str(i) for i in extract.issues if i.severity == "blocking")
-        raise DataError(f"the extract in {data_dir} cannot be used: {blocking}")
-    if period is None and extract.as_of is None:
-        raise UsageError("the extract has no as_of date: give --period YYYY-MM")
+    period = cli.month_option(args.period, "--period")
+    data_dir = cli.data_folder(args.data)
+    extract = cli.load_usable_extract(data_dir)
+    period = cli.report_period(extract, period)
     values = headlines(extract, period)
     if args.json:
         print(json.dumps(values, indent=2))
