@@ -195,3 +195,14 @@ def test_usage_errors_exit_2(capsys, example_dir, argv, match):
 def test_registered_in_cli():
     assert "sendlib.commands.forecast" in cli.COMMAND_MODULES
     assert "forecast" in cli.build_parser().format_help()
+
+
+def test_table_gives_whole_plans(capsys, sample_dir, headline_json):
+    code, out, _ = _run(capsys, "--data", str(sample_dir), "--period", "2024-11")
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("2025-01"))
+    h = headline_json
+    expected = [f"{h['ehcp_forecast_next_january']:,.0f}", f"{h['ehcp_plan_next_january']:,.0f}",
+                f"{h['ehcp_forecast_vs_plan']:,.0f}"]
+    assert [c for c in expected if c in row.split()] == expected, row
+    assert ".5" not in row and ".0 " not in row

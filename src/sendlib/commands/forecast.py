@@ -176,7 +176,8 @@ def forecast_report(extract, period_end, to) -> dict:
 
 
 def _plans(v) -> str:
-    return "" if v is None else f"{v:,.1f}"
+    """Whole plans in the table, as a committee paper gives them (--json keeps one decimal)."""
+    return "" if v is None else f"{v:,.0f}"
 
 
 def _pounds(v) -> str:
@@ -251,7 +252,7 @@ def format_report(report: dict, data_dir=None) -> str:
                 ["HNB budget", _pounds(s["budget"])],
                 ["Forecast overspend (outturn - budget)", _pounds(s["overspend"])],
                 ["Safety Valve overspend cap", _pounds(s["safety_valve_overspend_cap"])],
-                ["Overspend beyond the cap", _pounds(s["overspend_vs_cap"])],
+                ["Overspend beyond the cap (negative: within it)", _pounds(s["overspend_vs_cap"])],
             ],
         ),
     ]
