@@ -227,3 +227,179 @@ def test_semicolons_inside_comma_separated_values_are_data(tmp_path):
     text = HEADER + "\nP1,C1,2012-01-01,ASD; SLCN,2020-01-01,\n"
     raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
     assert raw.frame["primary_need"].tolist() == ["ASD; SLCN"] and not raw.notes
+
+
+# -------------------------------------------------------------------------------------------------
+# Row numbers after a quoted value that spans several lines: the line where each record starts
+# -------------------------------------------------------------------------------------------------
+
+MULTILINE = [
+    HEADER,  # line 1
+    "P1,C1,2012-01-01,ASD,2020-01-01,",  # line 2
+    'P2,"C2',  # line 3: the record starts here ...
+    'second line",2012-01-01,ASD,2020-01-01,',  # line 4: ... and ends here
+    "P3,C3,2012-01-01,ASD,2020-01-01,",  # line 5
+    'P4,C4,2012-01-01,"ASD',  # line 6: a value over three lines
+    "(three",  # line 7
+    'lines)",2020-01-01,',  # line 8
+    "P5,C5,2012-01-01,ASD,2020-01-01,",  # line 9
+]
+TITLE = ["Devon County Council - EHCP extract", "Run on 30/11/2024"]
+
+
+def _parser(monkeypatch, which: str) -> list:
+    """Force the pandas parser, or check that the pyarrow fast path was the one used."""
+    used = []
+    fast = read._fast_csv
+    if which == "pandas":
+        monkeypatch.setattr(read, "_fast_csv", lambda *a, **k: None)
+    else:
+        monkeypatch.setattr(read, "_fast_csv", lambda *a, **k: used.append(1) or fast(*a, **k))
+    return used
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("parser", ["fast", "pandas"])
+def test_rows_after_a_multiline_value_keep_their_line(tmp_path, monkeypatch, ending, parser):
+    used = _parser(monkeypatch, parser)
+    raw = read.read_table(_write(tmp_path / "plans.csv", ending.join(MULTILINE) + ending), EXPECTED)
+    assert raw.frame["plan_id"].tolist() == ["P1", "P2", "P3", "P4", "P5"]
+    assert raw.frame["child_id"].iloc[1] == f"C2{ending}second line"
+    assert raw.rows.tolist() == [2, 3, 5, 6, 9]  # the lines in MULTILINE's comments
+    if parser == "fast":
+        assert used and raw.frame["primary_need"].dtype == "string"
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_multiline_rows_below_title_rows(tmp_path, ending):
+    # two title lines push everything down by two: data rows start on lines 4, 5, 7, 8, 11
+    raw = read.read_table(_write(tmp_path / "plans.csv", ending.join(TITLE + MULTILINE) + ending), EXPECTED)
+    assert raw.rows.tolist() == [4, 5, 7, 8, 11]
+    assert ("title_rows", "info", "plans.csv: skipped 2 line(s) above the header row.") in raw.notes
+
+
+def test_multiline_title_row_and_blank_lines(tmp_path):
+    text = "\n".join(
+        [
+            '"EHCP extract',  # line 1: a title cell over two lines
+            'Devon County Council"',  # line 2
+            "",  # line 3: blank
+            HEADER,  # line 4
+            'P1,"C1',  # line 5: record starts
+            "",  # line 6: a blank line inside the quoted value
+            'x",2012-01-01,ASD,2020-01-01,',  # line 7
+            "",  # line 8: blank line between rows (skipped, numbering kept)
+            "P2,C2,2012-01-01,ASD,2020-01-01,",  # line 9
+            "Total,2,,,,",  # line 10: total row
+        ]
+    ) + "\n"
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
+    assert raw.frame["plan_id"].tolist() == ["P1", "P2"]
+    assert raw.rows.tolist() == [5, 9]
+    assert ("title_rows", "info", "plans.csv: skipped 3 line(s) above the header row.") in raw.notes
+    assert any(rule == "total_row" and "(row 10)" in msg for rule, _, msg in raw.notes)
+
+
+def test_windows_1252_multiline_value_keeps_lines(tmp_path):
+    # not UTF-8: decoded, then parsed by the fast path again; the numbers come from the decoded text
+    lines = [*MULTILINE[:3], 'Café",2012-01-01,ASD,2020-01-01,', *MULTILINE[4:]]
+    raw = read.read_table(_write(tmp_path / "plans.csv", "\r\n".join(lines) + "\r\n", "cp1252"), EXPECTED)
+    assert raw.frame["child_id"].iloc[1] == "C2\r\nCafé"
+    assert raw.rows.tolist() == [2, 3, 5, 6, 9]
+
+
+def test_quotes_without_multiline_values_keep_the_simple_numbers(tmp_path):
+    text = HEADER + '\nP1,C1,2012-01-01,"Autistic, spectrum",2020-01-01,\n"P2",C2,2012-01-01,ASD,2020-01-01,\n'
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
+    assert raw.rows.tolist() == [2, 3] and raw.notes == []
+
+
+@pytest.mark.parametrize("parser", ["fast", "pandas"])
+def test_many_multiline_values_in_a_big_file_match_a_line_count(tmp_path, monkeypatch, parser):
+    """About 2.5 MB (pyarrow reads it in several blocks): every row's line, counted while writing."""
+    _parser(monkeypatch, parser)
+    lines, expected_rows, expected_ids = [HEADER], [], []
+    for k in range(40_000):
+        expected_rows.append(len(lines) + 1)  # the line this record starts on
+        expected_ids.append(f"P{k}")
+        breaks = k % 7 == 3 and (k % 3) + 1 or 0  # some values hold 1 to 3 line breaks
+        child = '"' + "\n".join([f"C{k}"] + ["more"] * breaks) + '"' if breaks else f"C{k}"
+        lines.extend(f"P{k},{child},2012-01-01,ASD,2020-01-01,".split("\n"))
+    raw = read.read_table(_write(tmp_path / "plans.csv", "\n".join(lines) + "\n"), EXPECTED)
+    assert raw.frame["plan_id"].tolist() == expected_ids
+    assert raw.rows.tolist() == expected_rows
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("title", [False, True])
+def test_issue_after_a_multiline_value_names_its_line(tmp_path, ending, title):
+    from messy_fixtures import write_tables
+
+    from sendlib import load
+
+    folder = write_tables(
+        tmp_path / "x",
+        ["P1,C1,2012-01-01,ASD,2020-01-10,", "P2,C2,2012-01-01,ASD,2020-01-10,", "P3,C3,2012-01-01,ASD,2020-01-10,"],
+        ["P1,special_la_maintained,,,2020-01-10,,25000,0,0"],
+        ["R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"],
+    )
+    lines = (["Placements at 30/11/2024"] if title else []) + [
+        "plan_id,setting,provider_urn,provider_name,start_on,end_on,annual_cost,health_contribution,social_care_contribution",
+        "P1,special_la_maintained,,,2020-01-10,,25000,0,0",  # line 2 (3 with the title)
+        'P2,special_independent,100001,"Example School',  # line 3: record starts
+        'Upper Campus",2020-02-01,,60000,0,0',  # line 4
+        "P3,mainstream_academy,,,2020-03-01,,abc,0,0",  # line 5: bad money (6 with the title)
+    ]
+    (folder / "placements.csv").write_bytes((ending.join(lines) + ending).encode())
+    e = load(folder)
+    bad = 6 if title else 5
+    (i,) = [i for i in e.issues if i.rule == "bad_money"]
+    assert (i.row, i.column) == (bad, "annual_cost")
+    assert i.message.startswith(f"placements.csv row {bad}, column annual_cost, 'abc' is not an amount of money")
+    q = e.quarantine
+    assert q.loc[q["table"] == "placements", "row"].tolist() == [bad]
+    c = e.row_counts["placements"]
+    assert (c["rows_in"], c["rows_kept"], c["rows_quarantined"]) == (3, 2, 1)
+    kept = e.placements.set_index("plan_id")["provider_name"]
+    assert kept["P2"] == f"Example School{ending}Upper Campus"
+
+
+@pytest.mark.parametrize("offset", [-40, -4, 0, 4])
+def test_multiline_value_across_a_pyarrow_block_boundary(tmp_path, offset):
+    """pyarrow reads 1 MiB blocks; told nothing, it split a quoted value at a boundary into two rows."""
+    row = "P{},C,2012-01-01,ASD,2020-01-01,\n"
+    lines, size, k = [HEADER + "\n"], len(HEADER) + 1, 0
+    while size < (1 << 20) + offset:
+        lines.append(row.format(k))
+        size += len(lines[-1])
+        k += 1
+    # the second line of this value has as many commas as a row, so a split would parse without error
+    lines.insert(len(lines) - 1, 'X1,"first\nC,2012-01-01,ASD,2020-01-01,",2012-01-01,ASD,2020-01-01,\n')
+    raw = read.read_table(_write(tmp_path / "plans.csv", "".join(lines)), EXPECTED)
+    assert len(raw.frame) == k + 1
+    x = raw.frame.index[raw.frame["plan_id"] == "X1"][0]
+    assert raw.frame["child_id"].iloc[x] == "first\nC,2012-01-01,ASD,2020-01-01,"
+    assert raw.rows[x] == x + 2 and raw.rows[x + 1] == x + 4  # the value takes two lines
+    assert raw.rows[-1] == k + 3  # header, k + 1 records, one of them over two lines
+
+
+def test_blank_line_in_a_file_with_carriage_return_line_breaks(tmp_path):
+    # "\r\r" is a blank line; pyarrow would skip it silently, so the pandas parser reads the file
+    text = "\r".join([HEADER, "P1,C1,2012-01-01,ASD,2020-01-01,", "", "P2,C2,2012-01-01,ASD,2020-01-01,"]) + "\r"
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
+    assert raw.frame["plan_id"].tolist() == ["P1", "P2"]
+    assert raw.rows.tolist() == [2, 4]
+
+
+def test_unmatched_multiline_rows_keep_simple_numbers_with_a_warning(tmp_path):
+    # a value over the csv module's field size limit (131,072 characters): its reader cannot count the
+    # lines, so the rows keep the record-count numbers and a note says they may be off after it
+    # (below the top 30 lines, which are read for the header)
+    big = "x" * 200_000
+    rows = [f"P{k},C{k},2012-01-01,ASD,2020-01-01," for k in range(40)]
+    rows[35] = f'P35,"a\n{big}",2012-01-01,ASD,2020-01-01,'  # lines 37-38
+    raw = read.read_table(_write(tmp_path / "plans.csv", "\n".join([HEADER, *rows]) + "\n"), EXPECTED)
+    assert len(raw.frame) == 40 and raw.frame["child_id"].iloc[35] == f"a\n{big}"
+    assert raw.rows.tolist() == list(range(2, 42))
+    (note,) = [n for n in raw.notes if n[0] == "row_numbers"]
+    assert note[1] == "warning" and "may be off" in note[2] and note[2].startswith("plans.csv:")

@@ -9,10 +9,13 @@ above it are skipped), drops blank rows and trailing "Total" rows, and returns e
 Row numbers
 -----------
 ``RawTable.rows`` holds, for each data row, its number as the analyst sees it: for CSV the line
-number (header = line 1 when there is no title row, so the first data row is 2); for xlsx the
-spreadsheet row; for parquet the 1-based record number. Quoted CSV fields spanning several lines
-shift the numbering of later rows (rare in extracts; the row's values are shown in the quarantine
-so it can still be found).
+number where the row's record starts, as a text editor shows it (header = line 1 when there is no
+title row, so the first data row is 2; title rows and blank lines keep their lines); for xlsx the
+spreadsheet row; for parquet the 1-based record number. A quoted CSV value may span several lines
+(an address typed with line breaks): the rows after it keep their true line numbers. Line breaks are
+``\n``, ``\r\n`` or a lone ``\r``, each one line. A file without a quote character costs nothing
+extra; with one, its lines are counted (C speed), and only when it has more lines than records are
+the line numbers worked out record by record (:func:`data_row_lines`).
 
 Failures are raised as :class:`ReadFailure` with a rule name and a message saying what to do.
 """
@@ -201,7 +204,8 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     if hidx == 0 and top:
         frame = _fast_csv(body, top[0], sep)
     if frame is not None:
-        return _drop_blank_and_total(frame, np.arange(len(frame), dtype="int64") + 2, path.name, notes)
+        rows, _ = data_row_lines(body, sep, 0, len(frame), path.name, notes)
+        return _drop_blank_and_total(frame, rows, path.name, notes)
     text, encoding = decode_text(data)
     if encoding in ("windows-1252", "latin-1"):
         notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
@@ -210,7 +214,8 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     if hidx == 0 and top and encoding != "utf-8":  # re-encoded, the fast parser applies again
         frame = _fast_csv(text.encode("utf-8"), top[0], sep)
         if frame is not None:
-            return _drop_blank_and_total(frame, np.arange(len(frame), dtype="int64") + 2, path.name, notes)
+            rows, _ = data_row_lines(text, sep, 0, len(frame), path.name, notes)
+            return _drop_blank_and_total(frame, rows, path.name, notes)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -235,10 +240,56 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
             "row has extra cells; fix that row (or re-export with quoting) and try again.",
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    rows = np.arange(len(frame), dtype="int64") + hidx + 2
+    rows, above = data_row_lines(text, sep, hidx, len(frame), path.name, notes)
     if hidx:
-        notes.append(("title_rows", "info", f"{path.name}: skipped {hidx} line(s) above the header row."))
+        notes.append(("title_rows", "info", f"{path.name}: skipped {above} line(s) above the header row."))
     return _drop_blank_and_total(frame, rows, path.name, notes)
+
+
+def physical_lines(data: bytes | str) -> int:
+    """Number of lines a text editor shows: line breaks ``\n``, ``\r\n`` or a lone ``\r``, plus a last
+    line without a break (nothing after a final break). C-speed counts, no copy."""
+    nl, cr = ("\n", "\r") if isinstance(data, str) else (b"\n", b"\r")
+    n = data.count(nl)
+    if cr in data:
+        n += data.count(cr) - data.count(cr + nl)
+    if data and not data.endswith((nl, cr)):
+        n += 1
+    return n
+
+
+def data_row_lines(
+    data: bytes | str, sep: str, hidx: int, n_rows: int, name: str = "", notes: list | None = None
+) -> tuple[np.ndarray, int]:
+    """Line number (1-based, as a text editor shows it) where each of the ``n_rows`` data records of a
+    CSV starts, and the number of lines above the header.
+
+    ``hidx``: records above the header (title rows, blank lines); ``n_rows``: records parsed after the
+    header (blank lines included). When every record is one line (no quote character in the file, or
+    the file has as many lines as records) the numbers are ``hidx + 2, hidx + 3, ...``. Otherwise a quoted
+    value spans lines: the stdlib csv reader (same quoting rules as the parsers) gives the line each
+    record ends on, and the next record starts on the line after. That loop over records runs only in
+    this rare case. If the reader's records do not match the parser's, the simple numbers are kept and
+    a note says the row numbers after a multi-line value may be off.
+    """
+    simple = np.arange(n_rows, dtype="int64") + hidx + 2
+    quote = '"' if isinstance(data, str) else b'"'
+    if quote not in data or physical_lines(data) == hidx + 1 + n_rows:
+        return simple, hidx
+    text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        ends = np.fromiter((reader.line_num for _ in reader), dtype="int64")
+    except csv.Error:
+        ends = np.zeros(0, dtype="int64")
+    if len(ends) != hidx + 1 + n_rows:
+        if notes is not None:
+            notes.append(("row_numbers", "warning", f"{name}: a quoted value spans several lines and the rows "
+                          "could not be matched to lines; row numbers after it may be off (the quarantine "
+                          "shows each row's values)."))
+        return simple, hidx
+    starts = np.concatenate([np.ones(1, dtype="int64"), ends[:-1] + 1])
+    return starts[hidx + 1 :], int(starts[hidx]) - 1
 
 
 _SEP_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -267,11 +318,11 @@ def _header_index(top: list[list[str]], expected: set[str]) -> int:
 
 
 def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | None:
-    """Multi-threaded pyarrow parse for the common case: UTF-8, header on line 1, no blank lines,
-    unique headers, so row numbers stay exact. None means "use the pandas parser", which also handles
-    other encodings and explains errors with line numbers.
+    """Multi-threaded pyarrow parse for the common case: UTF-8, header on line 1, no blank lines
+    (pyarrow skips them, which would shift row numbers), unique headers. None means "use the pandas
+    parser", which also handles other encodings and explains errors with line numbers.
     """
-    if len(set(header)) != len(header) or b"\n\n" in body or b"\n\r\n" in body:
+    if len(set(header)) != len(header) or b"\n\n" in body or b"\n\r\n" in body or b"\r\r" in body:
         return None
     try:
         import pyarrow as pa
@@ -279,7 +330,8 @@ def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | 
 
         table = pacsv.read_csv(
             io.BytesIO(body),
-            parse_options=pacsv.ParseOptions(delimiter=sep),
+            # a quoted value may hold line breaks: tell pyarrow, or a block boundary could split it
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in body),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header}, strings_can_be_null=False
             ),

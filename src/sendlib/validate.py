@@ -91,10 +91,14 @@ Notes at ``info`` severity (one per table and column, not per row): ``code_mappe
 codes through synonyms or the mapping), ``outcome_inferred`` (blank outcome read from issued_on /
 decision / closed_on), ``title_rows``, ``total_row``, ``blank_rows`` (skipped), ``encoding`` (not
 UTF-8), ``ignored_columns``, ``as_of`` (extract date inferred), ``open_end_date`` (31/12/9999 in an end
-date read as blank). A blank ``exception`` reads as false.
+date read as blank). A blank ``exception`` reads as false. ``row_numbers`` (warning, one per file): a
+quoted CSV value spans lines and the rows could not be matched to lines (a value over 131,072
+characters), so row numbers after it may be off.
 
-Where a row is reported, ``row`` is the row number as the analyst sees it in the file (CSV header = row
-1; the spreadsheet row for xlsx; the record number for parquet).
+Where a row is reported, ``row`` is the row number as the analyst sees it in the file: for CSV the line
+where the row's record starts, as a text editor shows it (header = line 1 without title rows; a quoted
+value over several lines does not shift later rows); the spreadsheet row for xlsx; the record number
+for parquet.
 """
 
 from __future__ import annotations
