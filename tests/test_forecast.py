@@ -203,6 +203,32 @@ def test_deficit_path_by_hand():
     assert path.loc["2024-25", "gap"] == pytest.approx(35_000)
 
 
+def test_other_high_needs_spend_is_added_by_hand():
+    """budget.csv's other_high_needs_spend joins placement spend in the outturn and the deficit path."""
+    budget = BUDGET.assign(other_high_needs_spend=[5_000.0, 30_000.0])
+    ex = spend_extract(budget)
+    fc = forecast.project_caseload(spend_model(), n_sims=0)
+    sp = forecast.forecast_fy_spend(ex, forecast=fc)
+    # placements as in test_fy_spend_by_hand: 133,333.33 + 100,000 = 233,333.33; other 30,000
+    assert sp.placement_outturn == pytest.approx(233_333.333, abs=0.01)
+    assert sp.other_spend == 30_000
+    assert sp.outturn == pytest.approx(263_333.333, abs=0.01)
+    assert sp.overspend == pytest.approx(263_333.333 - 150_000, abs=0.01)
+    assert sp.overspend_vs_cap == pytest.approx(263_333.333 - 150_000 - 20_000, abs=0.01)
+    # without the column (or blank) the outturn is placements only
+    assert forecast.forecast_fy_spend(spend_extract(BUDGET), forecast=fc).other_spend == 0.0
+    blank = forecast.forecast_fy_spend(spend_extract(BUDGET.assign(other_high_needs_spend=None)), forecast=fc)
+    assert blank.outturn == pytest.approx(233_333.333, abs=0.01)
+    # deficit path (nothing flows, as test_deficit_path_by_hand): placements 50,000 and 200,000
+    # 2023-24: 50,000 + 5,000 - 40,000 = 15,000 in year, less DfE 2,000 -> 13,000
+    # 2024-25: 200,000 + 30,000 - 150,000 = 80,000, less 2,000 -> cumulative 91,000; plan 21,000
+    path = forecast.deficit_path(ex, AS_OF)
+    assert path["placement_spend"].tolist() == pytest.approx([50_000, 200_000])
+    assert path["spend"].tolist() == pytest.approx([55_000, 230_000])
+    assert path["cumulative_deficit"].tolist() == pytest.approx([13_000, 91_000])
+    assert path.loc["2024-25", "gap"] == pytest.approx(70_000)
+
+
 def test_forecast_vs_plan_at_next_january():
     traj = pd.DataFrame({"month": ["2024-12-31", "2025-01-31"], "planned_ehcps": [1030, 1050]})
     from sendlib.extract import coerce_table

@@ -43,6 +43,12 @@ contributions at that month end / 12 (:func:`sendlib.cost.committed_cost_at`). F
 committed cost at ``as_of`` minus ceased plans x the average cost per plan at ``as_of`` plus new plans x
 the cost of a new placement (independent-sector share x mean cost of recent INMSS placements + the
 rest x mean cost of other recent placements), all x (1 + annual unit-cost inflation) ^ (months / 12).
+
+The extract holds placements only, but the High Needs Block also pays for things no placement carries
+(SEN support services, alternative provision, hospital education, therapies...). Where ``budget.csv``
+gives ``other_high_needs_spend`` for a year (the finance team's forecast, pounds), it is added to the
+placement spend, so the outturn, the overspend and the deficit are for the whole block, as the Safety
+Valve monitors it; without it they are for placements only (and say so).
 """
 
 from __future__ import annotations
@@ -490,12 +496,17 @@ def new_placement_costs(extract: Extract, as_of, window_months: int = WINDOW_MON
 
 @dataclass
 class SpendForecast:
-    """Financial-year placement spend: ``monthly`` (April-March: ``actual`` / ``forecast`` pounds, with
-    ``low80``/``high80``/``low95``/``high95`` for forecast months and ``is_actual``), ``outturn`` and
-    its interval, the budget, the overspend and the overspend beyond the Safety Valve cap (pounds)."""
+    """Financial-year high-needs spend (pounds). ``monthly``: placement spend April-March (``spend``:
+    actual to ``as_of`` then forecast, ``low80``/``high80``/``low95``/``high95`` for forecast months,
+    ``is_actual``). ``placement_outturn``: the year's placement spend; ``other_spend``: budget.csv's
+    ``other_high_needs_spend`` for the year (0.0 when not given); ``outturn`` = placement_outturn +
+    other_spend, with its intervals (the other spend is a fixed input, so it shifts them); the budget,
+    the overspend (outturn - budget) and the overspend beyond the Safety Valve cap."""
 
     financial_year: str
     monthly: pd.DataFrame
+    placement_outturn: float
+    other_spend: float
     outturn: float
     outturn_low80: float
     outturn_high80: float
@@ -506,6 +517,13 @@ class SpendForecast:
     overspend: float | None
     overspend_vs_cap: float | None
     unit_costs: dict
+
+
+def _other_spend(row: pd.Series | None) -> float:
+    """budget.csv's ``other_high_needs_spend`` for the year (pounds); 0.0 when absent or blank."""
+    if row is None or "other_high_needs_spend" not in row.index or pd.isna(row["other_high_needs_spend"]):
+        return 0.0
+    return float(row["other_high_needs_spend"])
 
 
 def _budget_row(budget: pd.DataFrame | None, fy: str) -> pd.Series | None:
@@ -546,8 +564,9 @@ def spend_paths(extract: Extract, forecast: CaseloadForecast) -> tuple[np.ndarra
 def forecast_fy_spend(
     extract: Extract, as_of=None, forecast: CaseloadForecast | None = None, scenario: Scenario | None = None
 ) -> SpendForecast:
-    """Forecast outturn of the financial year containing ``as_of``: actual monthly placement spend
-    April to ``as_of`` plus forecast spend to March (pounds), against ``budget.csv``.
+    """Forecast outturn of the financial year containing ``as_of`` (pounds), against ``budget.csv``:
+    actual monthly placement spend April to ``as_of`` plus forecast placement spend to March, plus the
+    year's ``other_high_needs_spend`` from budget.csv when given (see the module docstring).
 
     ``overspend`` = outturn - hnb_budget; ``overspend_vs_cap`` = overspend - safety_valve_overspend_cap
     (positive: beyond what the Safety Valve allows). Polarity: lower is better.
@@ -562,7 +581,10 @@ def forecast_fy_spend(
     paths, units = spend_paths(extract, forecast)
     ahead = forecast.frame.index.isin(fy_months)
     future = paths[:, ahead]
-    totals = actual.sum() + future.sum(axis=1)
+    row = _budget_row(extract.budget, fy)
+    other = _other_spend(row)
+    placement_totals = actual.sum() + future.sum(axis=1)
+    totals = placement_totals + other
     sims = totals[1:] if len(totals) > 1 else totals
     monthly = pd.DataFrame(index=pd.DatetimeIndex(fy_months, name="month_end"))
     monthly["is_actual"] = monthly.index <= as_of
@@ -573,7 +595,6 @@ def forecast_fy_spend(
             if len(future) > 1
             else monthly["spend"]
         )
-    row = _budget_row(extract.budget, fy)
     budget_value = None if row is None else float(row["hnb_budget"])
     cap = None if row is None else float(row["safety_valve_overspend_cap"])
     outturn = float(totals[0])
@@ -581,6 +602,8 @@ def forecast_fy_spend(
     return SpendForecast(
         financial_year=fy,
         monthly=monthly,
+        placement_outturn=float(placement_totals[0]),
+        other_spend=other,
         outturn=outturn,
         outturn_low80=float(np.quantile(sims, 0.10)),
         outturn_high80=float(np.quantile(sims, 0.90)),
@@ -599,9 +622,10 @@ def deficit_path(
 ) -> pd.DataFrame:
     """Cumulative High Needs deficit by financial year, forecast vs the Safety Valve plan (pounds).
 
-    For every financial year in ``budget.csv`` from the first to the last: ``spend`` (actual placement
-    spend for past years, actual + forecast for the current one, forecast for later ones, with the
-    caseload projected to the last budget year), ``hnb_budget``, ``in_year_deficit`` = spend - budget,
+    For every financial year in ``budget.csv`` from the first to the last: ``placement_spend`` (actual
+    for past years, actual + forecast for the current one, forecast for later ones, with the caseload
+    projected to the last budget year), ``other_high_needs_spend`` (budget.csv's, 0 when not given),
+    ``spend`` = their sum, ``hnb_budget``, ``in_year_deficit`` = spend - budget,
     ``safety_valve_contribution``, ``cumulative_deficit`` = running sum of (in-year deficit - DfE
     contribution); the plan: ``planned_deficit`` (in-year, as budget.csv gives it) and
     ``planned_cumulative_deficit`` = running sum of (planned deficit - contribution); and
@@ -627,8 +651,11 @@ def deficit_path(
         past = months[months <= as_of]
         spend = float(monthly_placement_spend(extract, past).sum()) if len(past) else 0.0
         spend += float(future[(future.index >= start) & (future.index <= stop)].sum())
-        rows.append({"financial_year": fy, "spend": spend})
+        rows.append({"financial_year": fy, "placement_spend": spend})
     out = b.merge(pd.DataFrame(rows), on="financial_year")
+    other = out["other_high_needs_spend"] if "other_high_needs_spend" in out else pd.Series(0.0, index=out.index)
+    out["other_high_needs_spend"] = other.astype("float64").fillna(0.0)
+    out["spend"] = out["placement_spend"] + out["other_high_needs_spend"]
     out["in_year_deficit"] = out["spend"] - out["hnb_budget"]
     contribution = out["safety_valve_contribution"].fillna(0.0)
     out["cumulative_deficit"] = (out["in_year_deficit"] - contribution).cumsum()
@@ -636,6 +663,8 @@ def deficit_path(
     out["gap"] = out["cumulative_deficit"] - out["planned_cumulative_deficit"]
     cols = [
         "financial_year",
+        "placement_spend",
+        "other_high_needs_spend",
         "spend",
         "hnb_budget",
         "in_year_deficit",
@@ -730,8 +759,10 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     Percent: ``timeliness_20wk_excl_exceptions_ytd`` (DfE definition, calendar year to the month end).
     Plans at month end: ``ehcp_forecast_next_january`` with ``_low80`` / ``_high80``,
     ``ehcp_plan_next_january`` (Safety Valve plan) and ``ehcp_forecast_vs_plan`` (forecast - plan).
-    Pounds, financial year containing the month: ``fy_forecast_spend`` (placement spend outturn, net
-    of partner contributions), ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap``.
+    Pounds, financial year containing the month: ``fy_forecast_spend`` (high-needs outturn: placement
+    spend net of partner contributions plus budget.csv's other high-needs spend), split into
+    ``fy_forecast_placement_spend`` and ``fy_other_high_needs_spend`` (0 when budget.csv has none);
+    ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap``.
     The forecast uses only data dated on or before ``period_end``.
     """
     pe = periods.month_end(period_end)
@@ -761,6 +792,8 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     spend = forecast_fy_spend(extract, forecast=fc)
     out |= {
         "fy_forecast_spend": _round(spend.outturn, 2),
+        "fy_forecast_placement_spend": _round(spend.placement_outturn, 2),
+        "fy_other_high_needs_spend": _round(spend.other_spend, 2),
         "fy_budget": _round(spend.budget, 2),
         "fy_forecast_overspend": _round(spend.overspend, 2),
         "fy_overspend_vs_cap": _round(spend.overspend_vs_cap, 2),
@@ -787,6 +820,8 @@ UNITS = {
     "ehcp_plan_next_january": "plans",
     "ehcp_forecast_vs_plan": "plans",
     "fy_forecast_spend": "£",
+    "fy_forecast_placement_spend": "£",
+    "fy_other_high_needs_spend": "£",
     "fy_budget": "£",
     "fy_forecast_overspend": "£",
     "fy_overspend_vs_cap": "£",

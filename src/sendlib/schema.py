@@ -151,7 +151,7 @@ CONTRACT: dict[str, Table] = {
         BUDGET,
         (
             Column("financial_year", "fy", description="e.g. 2024-25"),
-            Column("hnb_budget", "money", description="High Needs Block placement budget, pounds"),
+            Column("hnb_budget", "money", description="High Needs Block budget for the year, pounds"),
             Column("safety_valve_overspend_cap", "money", description="allowed in-year overspend, pounds"),
             Column("planned_deficit", "money", required=False, description="planned in-year deficit"),
             Column(
@@ -159,6 +159,14 @@ CONTRACT: dict[str, Table] = {
                 "money",
                 required=False,
                 description="DfE Safety Valve payments in the year, pounds",
+            ),
+            Column(
+                "other_high_needs_spend",
+                "money",
+                required=False,
+                description="forecast high-needs spend in the year that no placement in the extract carries "
+                "(SEN support services, alternative provision, hospital education...), pounds; added to "
+                "placement spend for the outturn (blank: placements only)",
             ),
         ),
         key=("financial_year",),
