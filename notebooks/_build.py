@@ -488,7 +488,7 @@ if len(effect):
 NB04 = header(
     "EHCP caseload and the high-needs budget",
     "Plans active at each month end, the forecast to the next January census with its uncertainty, "
-    "against the Safety Valve plan agreed with DfE; then placement spend against the budget and cap.",
+    "against the Safety Valve plan agreed with DfE; then high-needs spend against the budget and cap.",
 ) + [
     md("## Headline"),
     code('''
@@ -548,7 +548,7 @@ table = table[(table.sum(axis=1) > 0)].sort_values(month, ascending=False)
 table = disclosure.add_totals(table, ["A year earlier", month], row_total=None, col_total="Total")
 show(table, counts=["A year earlier", month], col_total="Total")
 '''),
-    md("## Placement spend against the budget and the Safety Valve cap"),
+    md("## High-needs spend against the budget and the Safety Valve cap"),
     code('''
 spend = forecast.forecast_fy_spend(extract, forecast=fc)
 m = spend.monthly
@@ -563,8 +563,13 @@ cap_text = "" if spend.overspend_vs_cap is None else (
     if spend.overspend_vs_cap > 0
     else f", within the Safety Valve cap of {plots.format_pounds_short(spend.cap)}"
 )
+parts = "" if not spend.other_spend else (
+    f" (placements {plots.format_pounds_short(spend.placement_outturn)}, other high-needs spend "
+    f"{plots.format_pounds_short(spend.other_spend)})"
+)
+what = "High-needs spend" if spend.other_spend else "Placement spend"
 display(Markdown(
-    f"**Placement spend for {spend.financial_year} is forecast at {plots.format_pounds_short(spend.outturn)}"
+    f"**{what} for {spend.financial_year} is forecast at {plots.format_pounds_short(spend.outturn)}{parts}"
     f"{verdict}{cap_text}.** 80% interval {plots.format_pounds_short(spend.outturn_low80)} to "
     f"{plots.format_pounds_short(spend.outturn_high80)}."
 ))
@@ -574,8 +579,8 @@ fig = plots.trend_chart(
     actual,
     forecast=ahead["spend"].rename("Forecast"),
     interval=ahead[["low80", "high80"]].rename(columns={"low80": "lower", "high80": "upper"}),
-    plan=None if spend.budget is None else pd.Series(spend.budget / 12, index=m.index),
-    plan_label="Budget (monthly share)",
+    plan=None if spend.budget is None else pd.Series((spend.budget - spend.other_spend) / 12, index=m.index),
+    plan_label="Budget left for placements (monthly share)" if spend.other_spend else "Budget (monthly share)",
     title=f"Monthly placement spend, {spend.financial_year}: actual to {month}, then forecast",
     ylabel="Pounds per month",
     source=SOURCE + "; high-needs budget",
@@ -585,9 +590,10 @@ fig = plots.trend_chart(
 )
 plt.show()
 table = pd.DataFrame(
-    {"Pounds": [spend.outturn, spend.outturn_low80, spend.outturn_high80, spend.budget, spend.cap,
-                spend.overspend, spend.overspend_vs_cap]},
-    index=["Forecast outturn", "80% interval, low", "80% interval, high", "Budget",
+    {"Pounds": [spend.placement_outturn, spend.other_spend, spend.outturn, spend.outturn_low80,
+                spend.outturn_high80, spend.budget, spend.cap, spend.overspend, spend.overspend_vs_cap]},
+    index=["Placements (forecast outturn)", "Other high-needs spend (budget.csv)", "Forecast outturn",
+           "80% interval, low", "80% interval, high", "Budget",
            "Safety Valve overspend cap", "Overspend (outturn minus budget)",
            "Overspend beyond the cap (negative: within it)"],
 )
@@ -605,8 +611,10 @@ show(table, money=["Pounds"])
 - The forecast uses only data up to the month reported on: requests for assessment converted to plans
   after the usual lag, and ceasing at each calendar month's rate over the last three years. The band
   is an 80% interval from 2,000 simulated paths (`sendlib.forecast`).
-- Spend is placement spend only (committed annual cost net of partner contributions / 12), not the
-  whole High Needs Block. Counts from 1 to 4 are shown as [c].
+- Placement spend is committed annual cost net of partner contributions / 12 each month. The outturn
+  adds `budget.csv`'s other high-needs spend (services no placement carries, from the finance
+  forecast, a fixed figure) so that it covers the whole High Needs Block; without that column it is
+  placements only. Counts from 1 to 4 are shown as [c].
 """),
 ]
 

@@ -137,6 +137,11 @@ def test_sample_equals_headlines_and_is_reproducible(capsys, sample_dir, sample_
     s = r["spend"]
     assert s["outturn"] == h["fy_forecast_spend"] and s["budget"] == h["fy_budget"]
     assert s["overspend"] == h["fy_forecast_overspend"] and s["overspend_vs_cap"] == h["fy_overspend_vs_cap"]
+    assert s["placement_outturn"] == h["fy_forecast_placement_spend"]
+    # other high-needs spend read straight from the sample's budget.csv (not through sendlib)
+    raw = pd.read_csv(sample_dir / "budget.csv").set_index("financial_year")
+    assert s["other_high_needs_spend"] == h["fy_other_high_needs_spend"] == raw.loc["2024-25", "other_high_needs_spend"]
+    assert s["outturn"] == pytest.approx(s["placement_outturn"] + s["other_high_needs_spend"], abs=0.02)
     # independent: DOMAIN.md's 9,754 plans in November 2024 and a plan of 9,372 for January 2025,
     # counted / read here without sendlib's measures
     assert r["active_plans_at_period_end"] == plain_active(sample_extract.plans, "2024-11-30") == 9754

@@ -214,6 +214,15 @@ def test_headline_counts_are_suppressed_and_paragraph_only_uses_present_keys():
         "£3.9m, within the Safety Valve cap by £27.3m." in text
     )
     assert "fewer than 5 assessments were overdue" in text
+    # with other high-needs spend: the whole block, its parts named; 159.2 + 47.4 = 206.6;
+    # 206.6 - 155.4 = 51.2; 51.2 - 31.2 = 20.0 beyond the cap
+    whole = draft_paragraph({"fy_forecast_spend": 206_618_835.6, "fy_forecast_placement_spend": 159_218_835.6,
+                             "fy_other_high_needs_spend": 47_400_000.0, "fy_budget": 155_400_000.0,
+                             "fy_forecast_overspend": 51_218_835.6, "fy_overspend_vs_cap": 20_018_835.6},
+                            "2024-11")
+    assert whole == ("High-needs spend for 2024-25 is forecast at £206.6m (placements £159.2m, other "
+                     "high-needs spend £47.4m) against a budget of £155.4m, an overspend of £51.2m, £20.0m "
+                     "beyond the Safety Valve cap.")
     assert "£16,965, down £80 on the previous month, the first fall this financial year." in text
     assert draft_paragraph({}, "2024-11") == "No headline figures are available for November 2024."
 

@@ -40,6 +40,11 @@ def test_november_2024_headlines(sample):
     assert abs(h["ehcp_forecast_next_january"] - 9833) / 9833 <= 0.01
     assert h["ehcp_plan_next_january"] == 9372
     assert 400 <= h["ehcp_forecast_vs_plan"] <= 520
+    # "the HNB will exceed its Safety Valve deficit position by about £20m this financial year"
+    assert h["fy_budget"] == 155_400_000
+    assert 18_000_000 <= h["fy_overspend_vs_cap"] <= 22_000_000
+    assert h["fy_forecast_spend"] == pytest.approx(
+        h["fy_forecast_placement_spend"] + h["fy_other_high_needs_spend"], abs=0.02)
 
 
 def test_average_cost_rises_every_month_from_may_to_october_2024(sample):

@@ -373,7 +373,8 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     ``_change``; ``ehcp_forecast_next_january``, ``ehcp_plan_next_january``, ``ehcp_forecast_vs_plan``;
     ``overdue_assessments`` and ``_prev_month``; ``assessments_completed_month`` and
     ``_same_month_last_year``; ``avg_cost_per_ehcp`` and ``_change``; ``independent_placements``,
-    ``independent_share_count`` and ``independent_share_cost`` (per cent); ``fy_forecast_spend``,
+    ``independent_share_count`` and ``independent_share_cost`` (per cent); ``fy_forecast_spend``
+    (with ``fy_forecast_placement_spend`` and ``fy_other_high_needs_spend`` when other spend is given),
     ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap`` (pounds). Counts from 1 to
     ``threshold - 1`` read "fewer than 5".
     """
@@ -446,7 +447,13 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     spend = _num(h, "fy_forecast_spend")
     if spend is not None:
         fy = h.get("financial_year") or periods.financial_year(periods.parse_period(period))
-        txt = f"Placement spend for {fy} is forecast at {_pounds_m(spend)}"
+        other = _num(h, "fy_other_high_needs_spend")
+        placements = _num(h, "fy_forecast_placement_spend")
+        if other and placements is not None:  # the whole block: say what it is made of
+            txt = (f"High-needs spend for {fy} is forecast at {_pounds_m(spend)} (placements "
+                   f"{_pounds_m(placements)}, other high-needs spend {_pounds_m(other)})")
+        else:
+            txt = f"Placement spend for {fy} is forecast at {_pounds_m(spend)}"
         budget = _num(h, "fy_budget")
         over = _num(h, "fy_forecast_overspend")
         beyond = _num(h, "fy_overspend_vs_cap")

@@ -901,6 +901,10 @@ def _budget(k: float) -> pd.DataFrame:
             "safety_valve_overspend_cap": np.array([34_600_000.0, 31_200_000.0, 24_700_000.0]) * k,
             "planned_deficit": np.array([34_600_000.0, 31_200_000.0, 24_700_000.0]) * k,
             "safety_valve_contribution": np.array([19_000_000.0, 19_000_000.0, 19_000_000.0]) * k,
+            # high-needs spend no placement carries (support services, AP, hospital education...): set so
+            # that 2023-24 ends near its planned deficit and 2024-25 about £20m beyond the Safety Valve
+            # cap, as the trigger report says (DOMAIN.md section 1)
+            "other_high_needs_spend": np.array([40_000_000.0, 47_400_000.0, 50_000_000.0]) * k,
         }
     )
 
@@ -1250,7 +1254,9 @@ agreement and high-needs budget), as listed in DOMAIN.md section 4 and the table
 - The MI average steps up each September, when the new academic year's placements start at new prices.
 - `plan_trajectory.csv` (Safety Valve plan, April 2023 to March 2027) and `budget.csv` (2023-24 to
   2025-26) are illustrative planning inputs: only the January 2025 planned EHCPs (9,372), the 2024-25
-  budget (£155.4m) and overspend cap (£31.2m) are targets.
+  budget (£155.4m) and overspend cap (£31.2m) are targets. `budget.csv`'s `other_high_needs_spend`
+  (high-needs spend no placement carries: £40.0m, £47.4m, £50.0m) is set so that the 2024-25 outturn
+  ends about £20m beyond the Safety Valve cap, as the report that prompted sendlib says.
 
 ## Targets and what the sample achieves
 

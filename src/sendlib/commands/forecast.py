@@ -25,10 +25,11 @@ new and ceased plans in the month (plans per month). The Safety Valve plan for t
 from the extract's plan_trajectory (blank when absent) and "forecast - plan" is plans above the
 plan (positive is worse; "above plan" in the table).
 
-Spend (sendlib.forecast.forecast_fy_spend): the outturn of High Needs placement spend in the
-financial year containing the period (pounds, net of health and social-care contributions: actual
-to the period, forecast to March) with its 80% and 95% intervals, against budget.csv's HNB budget
-and Safety Valve overspend cap when the extract has a budget.
+Spend (sendlib.forecast.forecast_fy_spend): the outturn of High Needs spend in the financial year
+containing the period (pounds): placement spend net of health and social-care contributions (actual
+to the period, forecast to March) plus budget.csv's other_high_needs_spend for the year when given,
+with 80% and 95% intervals, against budget.csv's HNB budget and Safety Valve overspend cap when the
+extract has a budget.
 
 Reproducible: random draws use sendlib's fixed seed ({config.DEFAULT_SEED}), so every run prints the
 same numbers, equal to `sendlib headlines` for the same period. The simulation runs to the end of
@@ -158,6 +159,8 @@ def forecast_report(extract, period_end, to) -> dict:
         "spend": {
             "financial_year": spend.financial_year,
             "outturn": _round(spend.outturn, 2),
+            "placement_outturn": _round(spend.placement_outturn, 2),
+            "other_high_needs_spend": _round(spend.other_spend, 2),
             "outturn_low80": _round(spend.outturn_low80, 2),
             "outturn_high80": _round(spend.outturn_high80, 2),
             "outturn_low95": _round(spend.outturn_low95, 2),
@@ -242,10 +245,15 @@ def format_report(report: dict, data_dir=None) -> str:
     )
     lines += [
         "",
-        f"Financial year {s['financial_year']}: placement spend outturn, pounds, net of partner contributions",
+        f"Financial year {s['financial_year']}: high-needs outturn, pounds (placements net of partner "
+        "contributions" + (", plus other high-needs spend from budget.csv)" if s["other_high_needs_spend"] else
+                           "; budget.csv gives no other high-needs spend)"),
         _table(
             ["Measure", "Pounds (£)"],
             [
+                *([["Placements", _pounds(s["placement_outturn"])],
+                   ["Other high-needs spend", _pounds(s["other_high_needs_spend"])]]
+                  if s["other_high_needs_spend"] else []),
                 ["Forecast outturn", _pounds(s["outturn"])],
                 ["  80% interval", f"{_pounds(s['outturn_low80'])} to {_pounds(s['outturn_high80'])}"],
                 ["  95% interval", f"{_pounds(s['outturn_low95'])} to {_pounds(s['outturn_high95'])}"],
