@@ -3,30 +3,22 @@ control, and one clear error line (with the right exit code) for each kind of ba
 
 from __future__ import annotations
 
-import json
 import shutil
 
 import pandas as pd
 import pytest
+from cli_helpers import run_command, run_json
 
 from sendlib import cli, config, disclosure
 from sendlib.disclosure import linked_suppression
 
 
 def _run(capsys, *argv):
-    code = cli.main(["backlog", *argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    assert "unexpected error" not in err, err
-    return code, out, err
+    return run_command(capsys, "backlog", *argv)
 
 
 def _json(capsys, *argv) -> dict:
-    code, out, err = _run(capsys, *argv, "--json")
-    assert code == 0, err
-    report = json.loads(out)
-    assert out.strip() == json.dumps(report, indent=2, sort_keys=True)  # sorted keys, numbers as numbers
-    return report
+    return run_json(capsys, "backlog", *argv)
 
 
 def plain_overdue(assessments: pd.DataFrame, d) -> tuple[int, int]:

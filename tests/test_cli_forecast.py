@@ -8,24 +8,17 @@ import shutil
 
 import pandas as pd
 import pytest
+from cli_helpers import run_command, run_json
 
 from sendlib import cli, config
 
 
 def _run(capsys, *argv):
-    code = cli.main(["forecast", *argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    assert "unexpected error" not in err, err
-    return code, out, err
+    return run_command(capsys, "forecast", *argv)
 
 
 def _json(capsys, *argv) -> dict:
-    code, out, err = _run(capsys, *argv, "--json")
-    assert code == 0, err
-    report = json.loads(out)
-    assert out.strip() == json.dumps(report, indent=2, sort_keys=True)  # sorted keys, numbers as numbers
-    return report
+    return run_json(capsys, "forecast", *argv)
 
 
 def plain_active(plans: pd.DataFrame, d) -> int:

@@ -33,6 +33,15 @@ COMMAND_MODULES: tuple[str, ...] = (
 # ---------------------------------------------------------------------------------------------------
 
 
+def add_extract_arguments(parser, period_help: str = "month (default: the extract's last full month)") -> None:
+    """``--data DIR`` and ``--period YYYY-MM``, as every command that reads an extract takes them."""
+    from sendlib import config
+
+    parser.add_argument("--data", metavar="DIR", default=None,
+                        help=f"extract folder (default: {config.SAMPLE_DIR})")
+    parser.add_argument("--period", metavar="YYYY-MM", default=None, help=period_help)
+
+
 def data_folder(value: str | None) -> Path:
     """The extract folder named by ``--data`` (default :data:`sendlib.config.SAMPLE_DIR`).
 

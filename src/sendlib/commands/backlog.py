@@ -10,7 +10,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from sendlib import config, disclosure
+from sendlib import disclosure
 from sendlib.errors import UsageError
 
 HISTORY_MONTHS = 12
@@ -65,18 +65,15 @@ Exit codes: 0 done; 1 data problem (the default folder is missing, the extract c
 
 
 def register(subparsers) -> None:
+    from sendlib import cli
+
     p = subparsers.add_parser(
         "backlog",
         help="overdue assessments at a month end: age bands, stages, trend and clearance projection",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--data", metavar="DIR", default=None, help=f"extract folder (default: {config.SAMPLE_DIR})"
-    )
-    p.add_argument(
-        "--period", metavar="YYYY-MM", default=None, help="month (default: the extract's last full month)"
-    )
+    cli.add_extract_arguments(p)
     p.add_argument(
         "--months",
         metavar="N",

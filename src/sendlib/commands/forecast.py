@@ -46,21 +46,15 @@ Exit codes: 0 done; 1 data problem (the default folder is missing, the extract c
 
 
 def register(subparsers) -> None:
+    from sendlib import cli
+
     p = subparsers.add_parser(
         "forecast",
         help="EHCP caseload forecast with 80%%/95%% intervals, Safety Valve plan, and FY spend vs budget",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--data", metavar="DIR", default=None, help=f"extract folder (default: {config.SAMPLE_DIR})"
-    )
-    p.add_argument(
-        "--period",
-        metavar="YYYY-MM",
-        default=None,
-        help="last month of data used (default: the extract's last full month)",
-    )
+    cli.add_extract_arguments(p, "last month of data used (default: the extract's last full month)")
     p.add_argument(
         "--to",
         metavar="YYYY-MM",

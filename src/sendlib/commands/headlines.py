@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 
-from sendlib import config
-
 
 def register(subparsers) -> None:
+    from sendlib import cli
+
     p = subparsers.add_parser(
         "headlines",
         help="the month's headline figures (caseload, average cost, independent sector)",
         description="Print the month's headline figures from an extract folder. Shares are %, money is "
         "pounds (annualised); see `help(sendlib.headlines)` for every key.",
     )
-    p.add_argument("--data", default=None, help=f"extract folder (default: {config.SAMPLE_DIR})")
-    p.add_argument("--period", default=None, help="month YYYY-MM (default: the extract's last full month)")
+    cli.add_extract_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
 
