@@ -49,3 +49,48 @@ def four_plans(as_of: str = "2024-04-30"):
         }
     )
     return from_frames(plans, placements, as_of=as_of)
+
+
+def four_plans_one_uncosted(as_of: str = "2024-04-30"):
+    """Plans A-D of :func:`four_plans` plus E, whose only placement has a blank annual_cost.
+
+    E: issued 2024-02-01, MLD, born 2010-05-05
+       5. special_independent    2024-02-01 .. open    annual_cost blank (no contributions)
+    E counts as an active plan (from 1 Feb) and its placement as a current independent placement, at
+    £0 in sums; it is left out of every mean cost per placement.
+    """
+    base = four_plans(as_of)
+    plans = pd.concat(
+        [
+            base.plans,
+            pd.DataFrame(
+                {
+                    "plan_id": ["E"],
+                    "child_id": ["5"],
+                    "date_of_birth": ["2010-05-05"],
+                    "primary_need": ["MLD"],
+                    "issued_on": ["2024-02-01"],
+                    "ceased_on": [None],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    placements = pd.concat(
+        [
+            base.placements,
+            pd.DataFrame(
+                {
+                    "plan_id": ["E"],
+                    "setting": ["special_independent"],
+                    "start_on": ["2024-02-01"],
+                    "end_on": [None],
+                    "annual_cost": [float("nan")],
+                    "health_contribution": [0.0],
+                    "social_care_contribution": [0.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    return from_frames(plans, placements, as_of=as_of)

@@ -6,13 +6,16 @@ Every expected value is worked out by hand in the comments from the fixture belo
 from __future__ import annotations
 
 import math
+import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import four_plans
+from engine_fixtures import four_plans, four_plans_one_uncosted
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sendlib
 from sendlib import cost, schema
 from sendlib.extract import from_frames
 
@@ -92,6 +95,116 @@ def test_cost_per_place_by_setting_and_sector():
     assert cost.cost_per_place_by_setting(ex, "2024-02-29", net=True).loc["mainstream_academy", "mean_cost"] == 13_000
     # by sector: both settings are academies: 54,000 / 3 = 18,000
     assert cost.cost_per_place_by_sector(ex, "2024-02-29").loc["academy", "mean_cost"] == 18_000
+
+
+# ---------------------------------------------------------------------------------------------------
+# A blank annual_cost: £0 in sums and in the MI average, left out of cost-per-place means
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def uncosted():
+    return four_plans_one_uncosted()
+
+
+def test_blank_cost_is_left_out_of_cost_per_place(uncosted):
+    # 29 Feb: A mainstream_academy 10,000; B special_independent 50,000 (net 35,000); C FE 9,000;
+    # E special_independent, cost blank. special_independent: 2 placements, 1 costed, total 50,000:
+    # mean 50,000 / 1 = 50,000 (counting E as £0 would give 50,000 / 2 = 25,000)
+    got = cost.cost_per_place_by_setting(uncosted, "2024-02-29")
+    row = got.loc["special_independent"]
+    assert row[["placements", "costed_placements", "total_cost", "mean_cost"]].tolist() == [2, 1, 50_000, 50_000]
+    assert got.loc["mainstream_academy", ["placements", "costed_placements", "mean_cost"]].tolist() == [1, 1, 10_000]
+    # net: B 50,000 - 10,000 - 5,000 = 35,000 over 1 costed place
+    assert cost.cost_per_place_by_setting(uncosted, "2024-02-29", net=True).loc["special_independent", "mean_cost"] == 35_000
+    # by sector (special_independent is the independent sector): the same 50,000 / 1
+    by_sector = cost.cost_per_place_by_sector(uncosted, "2024-02-29")
+    assert by_sector.loc["independent", ["placements", "costed_placements", "mean_cost"]].tolist() == [2, 1, 50_000]
+    # by group: special = B and E (A's LA special place starts 1 Apr): 50,000 / 1
+    assert cost.cost_per_place_at(uncosted, "2024-02-29", by="group").loc["special", "mean_cost"] == 50_000
+
+
+def test_setting_with_only_blank_costs_has_no_mean(uncosted):
+    # move B out of special_independent: E's blank-cost place is then the only one, so no mean (NaN)
+    uncosted.placements.loc[uncosted.placements["plan_id"] == "B", "setting"] = "special_non_maintained"
+    got = cost.cost_per_place_by_setting(uncosted, "2024-02-29")
+    assert got.loc["special_independent", ["placements", "costed_placements", "total_cost"]].tolist() == [1, 0, 0]
+    assert math.isnan(got.loc["special_independent", "mean_cost"])
+
+
+def test_mi_average_keeps_a_blank_cost_at_zero(uncosted):
+    # DOMAIN.md definition 1: denominator = every active plan; a plan with no costed placement counts
+    # with cost 0. Feb: A, B, C, D, E active = 5; cost 10,000 + 50,000 + 9,000 (+ E 0) = 69,000
+    # -> 69,000 / 5 = 13,800. Apr: A, B, D, E = 4; 20,000 + 50,000 = 70,000 -> 17,500
+    assert cost.committed_cost_at(uncosted, MONTHS[1:]).tolist() == [69_000, 60_000, 70_000]
+    assert cost.average_cost_per_ehcp(uncosted, MONTHS[1:]).tolist() == pytest.approx([13_800, 15_000, 17_500])
+
+
+def test_decomposition_puts_blank_costs_in_their_own_category(uncosted):
+    # Feb: N = 5: mainstream 1 (10,000), independent 1 costed (50,000), FE 1 (9,000), cost_not_recorded
+    #      1 (E, 0), no_placement 1 (D) -> A0 = 69,000 / 5 = 13,800
+    # Mar: N = 4 (C ceased): mainstream 10,000, independent 50,000, E, D -> A1 = 60,000 / 4 = 15,000
+    # independent rate r = 50,000 / 1 costed place in both months (not 25,000): no rate effect;
+    # mix = (1/4 - 1/5)(10,000 + 50,000) + (0 - 1/5) 9,000 = 3,000 - 1,800 = 1,200 = change
+    dec = cost.average_cost_change_decomposition(uncosted, "2024-03-31")
+    assert (dec.average_previous, dec.average_current) == pytest.approx((13_800, 15_000))
+    assert (dec.change, dec.mix, dec.rate, dec.interaction) == pytest.approx((1_200, 1_200, 0, 0))
+    rows = dec.by_category
+    assert rows.loc["special_independent", ["n0", "r0", "r1"]].tolist() == pytest.approx([1, 50_000, 50_000])
+    assert rows.loc[cost.COST_NOT_RECORDED, ["n0", "n1", "w1", "r1"]].tolist() == pytest.approx([1, 1, 0.25, 0])
+
+
+def test_cost_filled_in_reads_as_mix_not_rate():
+    # Jan: P1 mainstream 10,000, P2 mainstream cost blank -> A0 = 10,000 / 2 = 5,000
+    # Feb: P1 mainstream 10,000, P2 mainstream 20,000 -> A1 = 30,000 / 2 = 15,000; change 10,000
+    # w0: mainstream 1/2, cost_not_recorded 1/2; w1: mainstream 1; r mainstream 10,000 -> 15,000
+    # mix = 0.5 x 10,000 + (-0.5) x 0 = 5,000; rate = 0.5 x 5,000 = 2,500; interaction 0.5 x 5,000 = 2,500
+    # (counting P2 as a £0 mainstream place would call the whole 10,000 a rate rise)
+    ex = _two_month_extract(
+        [("P1", "mainstream_academy", 10_000.0), ("P2", "mainstream_academy", np.nan)],
+        [("P1", "mainstream_academy", 10_000.0), ("P2", "mainstream_academy", 20_000.0)],
+    )
+    dec = cost.average_cost_change_decomposition(ex, "2024-02-29")
+    assert (dec.change, dec.mix, dec.rate, dec.interaction) == pytest.approx((10_000, 5_000, 2_500, 2_500))
+
+
+def test_example_with_a_blank_cost_through_the_loader(example_dir, tmp_path):
+    # data/example at 30 Nov: special_independent P001 62,500 and P008 65,000 -> (62,500 + 65,000) / 2
+    # = 63,750. With P008's cost blank: 62,500 / 1 = 62,500 (the bug gave 62,500 / 2 = 31,250)
+    folder = tmp_path / "example"
+    shutil.copytree(example_dir, folder)
+    path = folder / "placements.csv"
+    text = path.read_text()
+    assert "P008,special_independent,900002,Example Independent Special School,2024-10-15,,65000" in text
+    path.write_text(text.replace("2024-10-15,,65000,", "2024-10-15,,,"))
+    ex = sendlib.load(folder)
+    assert len(ex.placements) == 13 and ex.placements["annual_cost"].isna().sum() == 1
+    assert "missing_cost" in set(ex.issues_frame()["rule"])
+    row = cost.cost_per_place_by_setting(ex, "2024-11-30").loc["special_independent"]
+    assert row[["placements", "costed_placements", "mean_cost"]].tolist() == [2, 1, 62_500]
+    # the MI average keeps P008 at £0: (248,800 - 65,000) / 9 = 183,800 / 9 = 20,422.22
+    assert cost.average_cost_per_ehcp(ex, ["2024-11-30"]).iloc[0] == pytest.approx(183_800 / 9)
+
+
+def test_cost_per_place_with_blank_costs_against_plain_pandas(sample):
+    """Sample with every 40th placement's cost blanked; cost per place recomputed with plain pandas."""
+    ex = sendlib.Extract(plans=sample.plans, placements=sample.placements.copy(), assessments=sample.assessments)
+    ex.placements.loc[ex.placements.index[::40], "annual_cost"] = np.nan
+    d = pd.Timestamp("2024-11-30")
+    plans = ex.plans.set_index("plan_id")
+    pl = ex.placements.join(plans[["issued_on", "ceased_on"]], on="plan_id")
+    active = (pl["issued_on"] <= d) & (pl["ceased_on"].isna() | (pl["ceased_on"] > d))
+    current = (pl["start_on"] <= d) & (pl["end_on"].isna() | (pl["end_on"] >= d))
+    now = pl[active & current]
+    assert now["annual_cost"].isna().any()  # the check covers blank costs
+    expected = now.groupby("setting")["annual_cost"].agg(["size", "count", "sum", "mean"])  # mean skips NaN
+    got = cost.cost_per_place_by_setting(ex, d)
+    assert sorted(got.index) == sorted(expected.index)
+    got = got.loc[expected.index]
+    assert got["placements"].tolist() == expected["size"].tolist()
+    assert got["costed_placements"].tolist() == expected["count"].tolist()
+    assert got["total_cost"].to_numpy() == pytest.approx(expected["sum"].to_numpy(), rel=1e-9)
+    assert got["mean_cost"].to_numpy() == pytest.approx(expected["mean"].to_numpy(), rel=1e-9)
 
 
 def test_cost_and_average_by_need(ex):
@@ -215,7 +328,7 @@ def small_extracts(draw):
                 draw(st.sampled_from(SETTINGS_SMALL)),
                 base + pd.Timedelta(days=start),
                 None if length is None else base + pd.Timedelta(days=start + length),
-                float(draw(st.integers(0, 80_000))),
+                draw(st.one_of(st.none(), st.integers(0, 80_000).map(float))),  # None: blank cost
                 float(draw(st.integers(0, 5_000))),
             )
         )

@@ -11,7 +11,7 @@ Definitions (DOMAIN.md section 2); always say which one a figure uses:
    outturn divided by the January census count inside that year (FY 2023-24 with January 2024).
    Includes non-placement spend, so it overstates the cost per plan.
 3. **Cost per place by setting** (:func:`cost_per_place_by_setting`): mean annual cost of the current
-   placements in each setting type at a date; pounds per placement per year.
+   *costed* placements in each setting type at a date; pounds per placement per year.
 
 **Committed cost** at d (:func:`committed_cost_at`): sum of ``annual_cost`` (annual pounds: placement and
 top-up, no transport) of the current placements of active plans at d (see :mod:`sendlib.caseload` for
@@ -19,6 +19,13 @@ top-up, no transport) of the current placements of active plans at d (see :mod:`
 ``annual_cost - health_contribution - social_care_contribution``, the part that falls on the High Needs
 Block; the **partner-funded share** is (gross - net) / gross in %. A plan with two overlapping current
 placements carries both costs.
+
+**Blank annual_cost** (the loader keeps the row with a ``missing_cost`` warning): the placement is
+*uncosted*. It adds £0 to every sum (committed cost, the MI average, whose denominator is all active
+plans as DOMAIN.md defines it, cost shares), but it is left out of every mean cost per placement
+(definition 3, the shift-share rates, the forecast's unit costs): their denominators count only
+*costed* placements, so a missing cost never reads as a £0 place. A blank health or social-care
+contribution is read as £0 by the loader (nothing paid).
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from sendlib.extract import Extract
 HEALTH = "health_contribution"
 SOCIAL_CARE = "social_care_contribution"
 NO_PLACEMENT = "no_placement"
+#: Shift-share category for current placements with a blank annual_cost (£0 in the MI average).
+COST_NOT_RECORDED = "cost_not_recorded"
 #: Ways to group settings: contract setting code, sector (who runs it) or group (DfE total).
 CATEGORIES = ("setting", "sector", "group")
 
@@ -48,7 +57,9 @@ class PlacementArrays:
     """Placements as arrays: the days each is a current placement of an active plan, and its costs.
 
     ``start``/``end``: int64 ns, half-open ``[start, end)``; ``setting``: index into
-    ``schema.SETTING_CODES``; ``gross``/``net``: annual pounds; ``start_on``: the raw start date (ns).
+    ``schema.SETTING_CODES``; ``gross``/``net``: annual pounds, 0.0 where ``annual_cost`` is blank;
+    ``costed``: True where ``annual_cost`` is recorded (the rows that count in a mean cost per
+    placement); ``start_on``: the raw start date (ns). Aligned with ``extract.placements`` rows.
     """
 
     start: np.ndarray
@@ -56,6 +67,7 @@ class PlacementArrays:
     setting: np.ndarray
     gross: np.ndarray
     net: np.ndarray
+    costed: np.ndarray
     start_on: np.ndarray
     plan_row: np.ndarray
 
@@ -64,12 +76,17 @@ class PlacementArrays:
 
 
 def placement_arrays(extract: Extract) -> PlacementArrays:
-    """The placements of ``extract`` as :class:`PlacementArrays` (computed once, O(N))."""
+    """The placements of ``extract`` as :class:`PlacementArrays` (computed once, O(N)).
+
+    Net = annual_cost - health_contribution - social_care_contribution (a missing contribution column
+    or blank value is 0). A blank annual_cost gives gross = net = 0.0 and ``costed`` False.
+    """
     pl = extract.placements
     row = caseload.plan_row_of_placements(extract.plans, pl)
     start, end = caseload.current_placement_intervals(extract.plans, pl, row)
-    gross = pl["annual_cost"].to_numpy(dtype="float64", na_value=np.nan)
-    gross = np.nan_to_num(gross, nan=0.0)
+    raw = pl["annual_cost"].to_numpy(dtype="float64", na_value=np.nan)
+    costed = ~np.isnan(raw)
+    gross = np.where(costed, raw, 0.0)
     contrib = np.zeros(len(pl))
     for col in (HEALTH, SOCIAL_CARE):
         if col in pl.columns:
@@ -80,6 +97,7 @@ def placement_arrays(extract: Extract) -> PlacementArrays:
         setting=caseload.setting_codes(pl),
         gross=gross,
         net=gross - contrib,
+        costed=costed,
         start_on=caseload._ns(pl["start_on"]),
         plan_row=row,
     )
@@ -195,19 +213,30 @@ def cost_per_ehcp_funding_formula(outturn_pounds: float, january_census_count: i
 def cost_per_place_at(extract: Extract, date, by: str = "setting", net: bool = False) -> pd.DataFrame:
     """Placements, total and mean annual cost (pounds per place per year) of current placements at a date.
 
-    Grouped by ``setting`` (with its sector and group), ``sector`` or ``group``. Denominator: current
-    placements of active plans in the category. Only categories with at least one placement are listed.
+    Grouped by ``setting`` (with its sector and group), ``sector`` or ``group``. Snapshot at ``date``.
+    Columns: ``placements`` (current placements of active plans in the category, costed or not),
+    ``costed_placements`` (those with a recorded annual_cost), ``total_cost`` (pounds per year, gross
+    unless ``net``; a blank cost adds 0) and ``mean_cost`` = total_cost / costed_placements. The
+    denominator is **costed placements only**: a blank annual_cost is a missing value, not a £0 place
+    (unlike the MI average cost per EHCP, whose denominator is every active plan). ``mean_cost`` is
+    NaN where no placement in the category has a cost. Only categories with at least one placement
+    are listed.
     """
     d = caseload.as_dates([date])
     arr = placement_arrays(extract)
     cat, labels = category_map(by)
-    counts, cost = (
+    counts, costed, cost = (
         grid[0]
-        for grid in caseload.interval_grids(arr.start, arr.end, d, cat[arr.setting], len(labels), [None, arr.cost(net)])
+        for grid in caseload.interval_grids(
+            arr.start, arr.end, d, cat[arr.setting], len(labels), [None, arr.costed.astype("float64"), arr.cost(net)]
+        )
     )
-    out = pd.DataFrame({"placements": counts, "total_cost": cost}, index=pd.Index(labels, name=by))
+    out = pd.DataFrame(
+        {"placements": counts, "costed_placements": np.rint(costed).astype("int64"), "total_cost": cost},
+        index=pd.Index(labels, name=by),
+    )
     out = out[out["placements"] > 0].copy()
-    out["mean_cost"] = out["total_cost"] / out["placements"]
+    out["mean_cost"] = out["total_cost"] / out["costed_placements"].where(out["costed_placements"] > 0)
     if by == "setting":
         out.insert(0, "sector", [schema.SETTING_SECTOR[s] for s in out.index])
         out.insert(1, "group", [schema.SETTING_GROUP[s] for s in out.index])
@@ -215,15 +244,19 @@ def cost_per_place_at(extract: Extract, date, by: str = "setting", net: bool = F
 
 
 def cost_per_place_by_setting(extract: Extract, date, net: bool = False) -> pd.DataFrame:
-    """Definition 3: mean annual cost per current placement by setting at ``date`` (pounds per place).
+    """Definition 3: mean annual cost per current costed placement by setting at ``date`` (pounds per place).
 
-    Columns: sector, group, placements, total_cost, mean_cost. Snapshot at ``date``.
+    Columns: sector, group, placements, costed_placements, total_cost, mean_cost (= total_cost /
+    costed_placements: placements with a blank annual_cost are not in the denominator). Snapshot at
+    ``date``; see :func:`cost_per_place_at`.
     """
     return cost_per_place_at(extract, date, by="setting", net=net)
 
 
 def cost_per_place_by_sector(extract: Extract, date, net: bool = False) -> pd.DataFrame:
-    """Mean annual cost per current placement by sector at ``date`` (pounds per place per year)."""
+    """Mean annual cost per current costed placement by sector at ``date`` (pounds per place per year).
+
+    Denominator: costed placements only (see :func:`cost_per_place_at`)."""
     return cost_per_place_at(extract, date, by="sector", net=net)
 
 
@@ -282,9 +315,10 @@ def average_cost_by_age_band(extract: Extract, dates, net: bool = False, bands=c
 class CostChangeDecomposition:
     """Shift-share split of the change in the MI average cost between two month ends.
 
-    With categories s (settings, sectors or groups, plus ``no_placement`` at cost 0):
-    ``A = sum_s w_s * r_s`` where ``w_s`` = placements in s per active plan and ``r_s`` = mean annual cost
-    per placement in s. Then ``A1 - A0 = mix + rate + interaction`` with
+    With categories s (settings, sectors or groups, plus ``cost_not_recorded`` for current placements
+    with a blank annual_cost and ``no_placement`` for active plans with no current placement, both at
+    cost 0): ``A = sum_s w_s * r_s`` where ``w_s`` = placements in s per active plan and ``r_s`` = mean
+    annual cost per costed placement in s (the denominator of ``A`` stays all active plans). Then ``A1 - A0 = mix + rate + interaction`` with
     ``mix = sum (w1 - w0) * r0``, ``rate = sum w0 * (r1 - r0)``, ``interaction = sum (w1 - w0)(r1 - r0)``.
     The identity is exact algebra; the float sums agree to rounding (about 1e-9 pounds). A category
     empty in one month takes the other month's rate, so its appearance or disappearance is pure mix.
@@ -368,7 +402,8 @@ def average_cost_change_decomposition(
     d = caseload.as_dates([prev, me])
     arr = placement_arrays(extract)
     cat, labels = category_map(by)
-    g = cat[arr.setting]
+    labels = labels + [COST_NOT_RECORDED]
+    g = np.where(arr.costed, cat[arr.setting], len(labels) - 1)
     counts, costs = caseload.interval_grids(arr.start, arr.end, d, g, len(labels), [None, arr.cost(net)])
     active = caseload.active_plans_at(extract.plans, d).to_numpy()
     placed = caseload.covered_plan_counts(arr.start, arr.end, arr.plan_row, d)
