@@ -3,6 +3,9 @@ on tiny synthetic files written at test time."""
 
 from __future__ import annotations
 
+import os
+
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -186,6 +189,15 @@ def test_missing_folder_is_a_clear_error(tmp_path):
         dread.resolve_dfe_dir(tmp_path / "nope")
 
 
+def test_hypothesis_ci_profile():
+    """tests/conftest.py registers a derandomized "ci" profile and loads it under CI=true, so a property
+    test's examples are the same on every CI run."""
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.database is None and ci.deadline is None
+    if os.environ.get("CI", "").lower() == "true":
+        assert settings().derandomize and settings().database is None
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.integers(-10**9, 10**9).map(str),
                           st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: f"{x:.3f}"),
@@ -216,7 +228,6 @@ def test_measure_catalogue(dfe_dir):
 
 def test_headline_caseload_against_duckdb(dfe_dir, tidy):
     """Independent read of caseload.csv with duckdb SQL: every LA's headline count in every year."""
-    duckdb = pytest.importorskip("duckdb")
     path = str(dfe_dir / "ehcp-2025" / "data" / "caseload.csv")
     sql = f"""
         SELECT old_la_code AS la_code, CAST(substr(time_period, 1, 4) AS INTEGER) + 1 AS year,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -166,12 +167,11 @@ def test_reproduces_published_dfe_rows(label, year, counts, published):
 
 
 @pytest.mark.dfe
-def test_reproduces_every_published_la_row(dfe_dir):
-    """Every LA row of DfE's timeliness_20_week.csv with published counts: our % rounds to theirs."""
-    files = sorted(dfe_dir.rglob("timeliness_20_week.csv"))
-    if not files:
-        pytest.skip(f"no timeliness_20_week.csv under {dfe_dir}")
-    pub = pd.read_csv(files[-1], dtype=str, encoding="utf-8-sig")
+def test_reproduces_every_published_la_row(dfe_file):
+    """Every LA row of DfE's timeliness_20_week.csv with published counts: our % rounds to theirs.
+
+    A missing file skips locally and fails under CI (the ``dfe_file`` fixture)."""
+    pub = pd.read_csv(dfe_file("timeliness_20_week.csv"), dtype=str, encoding="utf-8-sig")
     pub = pub[(pub["geographic_level"] == "Local authority") & (pub["breakdown"] == "All EHC plans issued")]
     cols = [
         "plans_issued_den",
@@ -220,7 +220,6 @@ def test_reproduces_every_published_la_row(dfe_dir):
 
 def test_sample_matches_duckdb(sample):
     """Independent method: the same definition written as SQL over the sample's assessments."""
-    duckdb = pytest.importorskip("duckdb")
     con = duckdb.connect()
     con.register("a", sample.assessments[["received_on", "issued_on", "exception"]].copy())
     sql = """
