@@ -93,6 +93,166 @@ def test_tiny_fixture_by_hand():
     assert f["b"] == pytest.approx(322.102)
 
 
+# Three LAs whose January counts each year are a reshuffle of 100, 200 and 400 (times 1.1^(year-2010)
+# for every LA), plus LA "d", new in 2015. log2 of the count / (100 * 1.1^(year-2010)):
+#            2010 2011 2012 2013 2014 2015
+#   a          0    0    0    0    1    0
+#   b          1    1    2    2    2    2
+#   c          2    2    1    1    0    1
+# a + b + c = 700 * 1.1^(year-2010) every year, so national growth g_nat = log(1.1) every year (d has no
+# 2014 count, so it is left out of g_nat(2015)), and each deviation d_i(t) = log(N_i,t / N_i,t-1) - g_nat
+# is the change in the table's row times L = log 2:
+#            d2011 d2012 d2013 d2014 d2015
+#   a          0     0     0    +1    -1
+#   b          0    +1     0     0     0
+#   c          0    -1     0    -1    +1
+SHUFFLE_LOG2 = {"a": [0, 0, 0, 0, 1, 0], "b": [1, 1, 2, 2, 2, 2], "c": [2, 2, 1, 1, 0, 1]}
+L = math.log(2)
+
+
+def shuffle_hist() -> pd.DataFrame:
+    years = list(range(2010, 2016))
+    rows = {la: [100 * 2.0 ** k * 1.1 ** (y - 2010) for k, y in zip(ks, years, strict=True)]
+            for la, ks in SHUFFLE_LOG2.items()}
+    rows["d"] = [np.nan] * 5 + [50 * 1.1 ** 5]  # new LA: first count in January 2015
+    return pd.DataFrame.from_dict(rows, orient="index", columns=years).rename_axis("la_code")
+
+
+def test_national_growth_and_deviations_by_hand():
+    h = shuffle_hist()
+    nat = backtest.national_growth(h)
+    assert list(nat.index) == [2011, 2012, 2013, 2014, 2015]  # indexed by the later year
+    assert np.allclose(nat.to_numpy(), math.log(1.1))  # d (2015 only) does not enter g_nat(2015)
+    dev = backtest._deviations(h, nat)
+    assert np.allclose(dev.loc[["a", "b", "c"], 2014] / L, [1, 0, -1])
+    assert np.allclose(dev.loc[["a", "b", "c"], 2015] / L, [-1, 0, 1])
+    assert dev.loc["d"].isna().all()  # no earlier count: no deviation
+
+
+def test_fit_shrinkage_by_hand():
+    """Pooled least squares without intercept, y = d(t), x = (d(t-1), d(t-2)), in units of L.
+
+    Target 2016: training targets t = 2011..2015, of which only t >= 2013 have both lags (t - 3 >= 2010).
+        t = 2013: x = (d2012, d2011), y = d2013:  a (0, 0) -> 0,  b (+1, 0) -> 0,  c (-1, 0) -> 0
+        t = 2014: x = (d2013, d2012), y = d2014:  a (0, 0) -> +1, b (0, +1) -> 0,  c (0, -1) -> -1
+        t = 2015: x = (d2014, d2013), y = d2015:  a (+1, 0) -> -1, b (0, 0) -> 0,  c (-1, 0) -> +1
+        (d has no deviations: its rows are left out.)
+    X'X: sum x1^2 = 1 + 1 (2013 b, c) + 1 + 1 (2015 a, c) = 4; sum x2^2 = 1 + 1 (2014 b, c) = 2;
+         sum x1*x2 = 0 (no row has both lags non-zero).
+    X'y: sum x1*y = 0 (2013) + (+1)(-1) + (-1)(+1) (2015) = -2; sum x2*y = (+1)(0) + (-1)(-1) (2014) = +1.
+    b1 = -2 / 4 = -0.5, b2 = 1 / 2 = +0.5 (L cancels: x and y are both in units of L).
+
+    Target 2015 (counts up to 2014 only; training t = 2013, 2014):
+    X'X = [[2, 0], [0, 2]] (x1: 2013 b, c; x2: 2014 b, c); X'y = [0, +1]; b = (0, 0.5).
+    """
+    h = shuffle_hist()
+    assert backtest.fit_shrinkage(h, 2016) == pytest.approx([-0.5, 0.5])
+    assert backtest.fit_shrinkage(h, 2015) == pytest.approx([0.0, 0.5])
+    # only counts before the target year enter: a fictitious 2016 column changes nothing
+    with_2016 = h.copy()
+    with_2016[2016] = 1.0
+    assert backtest.fit_shrinkage(with_2016, 2016) == pytest.approx([-0.5, 0.5])
+
+
+def test_point_forecast_with_shrinkage_by_hand():
+    """N_i(2016) = N_i(2015) * exp(g_nat + b1 * d_i(2015) + b2 * d_i(2014)), g_nat = mean(g2015, g2014)
+    = log 1.1, b = (-0.5, +0.5) (previous test); with N_i(2015) = 100 * 2^k * 1.1^5:
+        a: -0.5 * (-L) + 0.5 * (+L) = +L  -> 100 * 1.1^5 * 1.1 * 2   = 200 * 1.1^6 = 354.3122
+        b: -0.5 * 0    + 0.5 * 0    = 0   -> 400 * 1.1^5 * 1.1       = 400 * 1.1^6 = 708.6244
+        c: -0.5 * (+L) + 0.5 * (-L) = -L  -> 200 * 1.1^5 * 1.1 / 2   = 100 * 1.1^6 = 177.1561
+        d: new LA, deviations count as 0  ->  50 * 1.1^5 * 1.1       =  50 * 1.1^6 =  88.5781
+    With the lags swapped (b1 on d(2014)) a would get -L and be forecast at 50 * 1.1^6 instead.
+    """
+    f = backtest.point_forecast(shuffle_hist(), 2016)
+    assert list(f.index) == ["a", "b", "c", "d"]
+    assert f.to_numpy() == pytest.approx([354.3122, 708.6244, 177.1561, 88.57805], abs=1e-4)
+
+
+def test_log_errors_by_hand():
+    """Target 2015 from counts up to 2014: b = (0, 0.5) (see test_fit_shrinkage_by_hand), so
+    d_i(2015) = 0 * d_i(2014) + 0.5 * d_i(2013) = 0 for every LA (d2013 = 0), and each forecast is
+    N_i(2014) * 1.1:  a 200 * 1.1^5, b 400 * 1.1^5, c 100 * 1.1^5. Actual 2015: a 100, b 400, c 200 (x 1.1^5).
+    log(actual / forecast): a log(1/2) = -L, b 0, c log 2 = +L. d has no 2014 count: not evaluated."""
+    errs = backtest._log_errors(shuffle_hist(), 2015)
+    assert errs == pytest.approx([-L, 0.0, L])
+
+
+# Eleven past log errors, by target year, for a target of 2020 (calibration years 2015..2019), and one
+# year outside the window (2014) that must not be used.
+FAKE_ERRORS = {2014: [-5.0, 5.0], 2015: [-0.30, 0.05, 0.00], 2016: [-0.10, 0.20], 2017: [0.10, -0.05],
+               2018: [0.40, -0.20], 2019: [0.30, 0.15]}
+
+
+def test_interval_quantiles_by_hand(monkeypatch):
+    """Sorted errors e0..e10 = -0.30 -0.20 -0.10 -0.05 0.00 0.05 0.10 0.15 0.20 0.30 0.40 (n = 11).
+    numpy's default ("linear", type 7) quantile p sits at position h = (n - 1) * p = 10p:
+        2.5%:  h = 0.25 -> e0 + 0.25 * (e1 - e0) = -0.30 + 0.25 * 0.10 = -0.275
+        10%:   h = 1    -> e1 = -0.20
+        90%:   h = 9    -> e9 = +0.30
+        97.5%: h = 9.75 -> e9 + 0.75 * (e10 - e9) = 0.30 + 0.75 * 0.10 = +0.375
+    """
+    asked = []
+
+    def fake(hist, year):
+        asked.append(year)
+        return np.array(FAKE_ERRORS[year])
+
+    monkeypatch.setattr(backtest, "_log_errors", fake)
+    q = backtest.interval_quantiles(pd.DataFrame(), 2020)
+    assert sorted(asked) == [2015, 2016, 2017, 2018, 2019]  # the 5 target years before 2020, no more
+    assert q["lo95"] == pytest.approx(-0.275)
+    assert q["lo80"] == pytest.approx(-0.20)
+    assert q["hi80"] == pytest.approx(0.30)
+    assert q["hi95"] == pytest.approx(0.375)
+
+
+def test_forecast_year_intervals_by_hand(monkeypatch):
+    """Interval = forecast * exp(quantile): with the errors above shifted to target 2016 (2011..2015),
+    a's forecast 200 * 1.1^6 = 354.3122 gets
+        80%: [354.3122 * e^-0.2   = 354.3122 * 0.818731, 354.3122 * e^0.3   = 354.3122 * 1.349859]
+           = [290.0863, 478.2714]
+        95%: [354.3122 * e^-0.275 = 354.3122 * 0.759572, 354.3122 * e^0.375 = 354.3122 * 1.454991]
+           = [269.1257, 515.5212]."""
+    shifted = {y - 4: v for y, v in FAKE_ERRORS.items()}
+    monkeypatch.setattr(backtest, "_log_errors", lambda hist, year: np.array(shifted[year]))
+    fc = backtest.forecast_year(shuffle_hist(), 2016).set_index("la_code")
+    assert fc.loc["a", ["forecast", "lo80", "hi80", "lo95", "hi95"]].to_numpy(dtype=float) == pytest.approx(
+        [354.3122, 290.0863, 478.2714, 269.1257, 515.5212], abs=1e-3)
+    assert list(fc.index) == ["a", "b", "c", "d"] and (fc["year"] == 2016).all()
+
+
+def test_model_scores_with_a_plain_loop(frame, summary):
+    """MAPE, median APE and 80% / 95% coverage recomputed from the per-forecast table row by row, without
+    the module's scoring code: APE = |forecast - actual| / actual * 100; median = middle of the sorted APEs
+    (mean of the two middle ones for an even count); covered when lo <= actual <= hi."""
+
+    def scores(rows):
+        apes, in80, in95 = [], 0, 0
+        for r in rows:
+            apes.append(abs(r["forecast"] - r["actual"]) / r["actual"] * 100)
+            in80 += r["lo80"] <= r["actual"] <= r["hi80"]
+            in95 += r["lo95"] <= r["actual"] <= r["hi95"]
+        srt, n = sorted(apes), len(apes)
+        median = srt[n // 2] if n % 2 else (srt[n // 2 - 1] + srt[n // 2]) / 2
+        return {"mape": sum(apes) / n, "median_ape": median, "coverage_80": in80 / n * 100,
+                "coverage_95": in95 / n * 100, "n": n}
+
+    rows = frame.to_dict("records")
+    ours = scores(rows)
+    assert summary["n"] == ours["n"] == len(frame)
+    for k in ("mape", "median_ape"):
+        assert summary[k] == pytest.approx(ours[k], abs=5e-4)  # summary rounds to 3 decimals
+    for k in ("coverage_80", "coverage_95"):
+        assert summary[k] == pytest.approx(ours[k], abs=5e-3)  # 2 decimals
+    for y in (2023, 2024, 2025):
+        part = scores([r for r in rows if r["year"] == y])
+        got = summary["by_year"][str(y)]
+        assert got["n"] == part["n"]
+        assert got["mape"] == pytest.approx(part["mape"], abs=5e-4)
+        assert got["median_ape"] == pytest.approx(part["median_ape"], abs=5e-4)
+        assert got["coverage_80"] == pytest.approx(part["coverage_80"], abs=5e-3)
+
+
 def test_forecast_next_january(dfe_dir):
     r = backtest.forecast_next_january("Devon", dfe_dir)
     assert r["year"] == 2026 and r["last"] == 9848
