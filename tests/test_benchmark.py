@@ -72,7 +72,6 @@ def test_devon_values_and_polarity(tables, dfe_dir):
     assert t.loc["ehc_plans", "trend"] == "Increase"
     # growth: 9,848 / 8,873 - 1 = 10.99%
     assert t.loc["ehc_plans_growth_pc", "la_value"] == pytest.approx((9848 / 8873 - 1) * 100)
-    # independent + non-maintained special share Jan 2025: (863 + NMSS) / 9,848
     assert t.loc["timeliness_20wk_pc", "la_value"] == pytest.approx(3.2)
     assert t.loc["timeliness_20wk_pc", "england_value"] == pytest.approx(46.4)
     # Devon has about the worst timeliness in England: high is good, so band D and a rank near the bottom
@@ -89,6 +88,91 @@ def test_devon_values_and_polarity(tables, dfe_dir):
     n = len(vals)
     med = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
     assert t.loc["timeliness_20wk_pc", "neighbours_median"] == pytest.approx(med)
+
+
+def _raw(path):
+    """A DfE CSV as text, read with plain pandas (independent of sendlib's reader)."""
+    return pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+
+
+def _num(col):
+    return pd.to_numeric(col, errors="coerce")  # DfE codes ("x", "c", "z") become NaN
+
+
+def test_devon_independent_special_share_from_raw_csv(tables, dfe_dir):
+    """(special_independent + special_non_maintained) / ehcplans * 100, read from caseload.csv.
+
+    The latest period is January 2025 (time_period 202425, an academic-year label for the January census).
+    Devon (878), All EHC plans: (863 + 34) / 9,848 = 9.11%; January 2024: (754 + 33) / 8,873 = 8.87%.
+    England and the region are sums over the LAs that publish all three figures: in January 2025 two LAs
+    (Cambridgeshire, North East Lincolnshire) have "x" placements, so rank_of is 151, not 153, and
+    England (5.41%) is not DfE's national row (5.33%), which includes those LAs' placements."""
+    c = _raw(dfe_dir / "ehcp-2025" / "data" / "caseload.csv")
+    c = c[(c["geographic_level"] == "Local authority") & (c["breakdown_topic"] == "All EHC plans")]
+    c = c.assign(num=_num(c["special_independent"]) + _num(c["special_non_maintained"]),
+                 den=_num(c["ehcplans"]))
+
+    def devon(period):
+        r = c[(c["old_la_code"] == "878") & (c["time_period"] == period)]
+        assert len(r) == 1
+        return r["num"].iloc[0] / r["den"].iloc[0] * 100
+
+    t = tables["878"].set_index("measure").loc["independent_special_share_pc"]
+    assert t["period"] == "Jan 2025"
+    assert devon("202425") == pytest.approx((863 + 34) / 9848 * 100)  # the CSV holds the figures above
+    assert t["la_value"] == pytest.approx(devon("202425"))
+    assert t["previous_value"] == pytest.approx(devon("202324"))
+    y25 = c[(c["time_period"] == "202425") & c["num"].notna() & c["den"].notna()]
+    assert t["rank_of"] == len(y25) == 151
+    assert t["england_value"] == pytest.approx(y25["num"].sum() / y25["den"].sum() * 100)
+    sw = y25[y25["region_name"] == "South West"]
+    assert t["region_value"] == pytest.approx(sw["num"].sum() / sw["den"].sum() * 100)
+    # low is good: rank 1 = lowest share; ties share the best rank
+    share = y25["num"] / y25["den"] * 100
+    assert t["rank"] == 1 + sum(v < devon("202425") for v in share)
+
+
+def test_devon_request_refusal_rate_from_raw_csv(tables, dfe_dir):
+    """requests_decided_not_to_assess / requests_received_in_year * 100, read from requests.csv.
+
+    The latest period is calendar year 2024. Devon: 819 / 2,265 = 36.16%; 2023: 753 / 2,148 = 35.06%.
+    Neutral measure (polarity 0): no band, rank ascending."""
+    r = _raw(dfe_dir / "ehcp-2025" / "data" / "requests.csv")
+    r = r[(r["geographic_level"] == "Local authority")
+          & (r["breakdown_topic"] == "All requests for EHC needs assessments")]
+    r = r.assign(num=_num(r["requests_decided_not_to_assess"]), den=_num(r["requests_received_in_year"]))
+
+    def devon(period):
+        row = r[(r["old_la_code"] == "878") & (r["time_period"] == period)]
+        assert len(row) == 1
+        return row["num"].iloc[0] / row["den"].iloc[0] * 100
+
+    t = tables["878"].set_index("measure").loc["request_refusal_rate_pc"]
+    assert t["period"] == "2024"
+    assert devon("2024") == pytest.approx(819 / 2265 * 100)
+    assert t["la_value"] == pytest.approx(devon("2024"))
+    assert t["previous_value"] == pytest.approx(devon("2023"))
+    y24 = r[(r["time_period"] == "2024") & r["num"].notna() & r["den"].notna()]
+    assert t["england_value"] == pytest.approx(y24["num"].sum() / y24["den"].sum() * 100)
+    assert t["band"] == "-" and t["rank_of"] == len(y24)
+
+
+def test_devon_pupils_with_ehc_plan_from_raw_csv(tables, dfe_dir):
+    """ehc_plan / total_pupils * 100 from the January 2024 school census LA totals (the file's only year;
+    it carries LA names, not codes). Devon: 6,421 / 107,924 = 5.95%; no previous year, so no change."""
+    o = _raw(dfe_dir / "other" / "ehcp_vs_sen_support_by_la_2023-24.csv")
+    o = o.assign(num=_num(o["ehc_plan"]), den=_num(o["total_pupils"]))
+    row = o[o["la_name"] == "Devon"]
+    assert len(row) == 1
+    expect = row["num"].iloc[0] / row["den"].iloc[0] * 100
+    assert expect == pytest.approx(6421 / 107_924 * 100)
+    t = tables["878"].set_index("measure").loc["pupils_with_ehc_plan_pc"]
+    assert t["period"] == "Jan 2024"
+    assert t["la_value"] == pytest.approx(expect)
+    assert np.isnan(t["previous_value"]) and t["trend"] == ""
+    both = o[o["num"].notna() & o["den"].notna()]
+    assert t["england_value"] == pytest.approx(both["num"].sum() / both["den"].sum() * 100)
+    assert t["band"] == "-" and t["rank_of"] == len(both) == 153
 
 
 def test_band_matches_polarity_on_real_data(tables, dfe_dir):
