@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from engine_fixtures import four_plans_one_uncosted
 
 from sendlib import sector
 from sendlib.extract import from_frames
@@ -100,6 +101,25 @@ def test_cost_per_place_by_setting_and_sector(ex):
     assert not bool(got.loc["specialist_post_16_institutions", "independent_inmss"])
     assert bool(got.loc["specialist_post_16_institutions", "independent_broad"])
     assert got.loc["specialist_post_16_institutions", "sector"] == "independent"
+
+
+def test_blank_cost_counts_but_is_not_a_zero_place():
+    """Fixture A-D plus E (special_independent from 1 Feb, annual_cost blank); see engine_fixtures."""
+    ex = four_plans_one_uncosted()
+    d = ["2024-02-29"]
+    # INMSS placements at 29 Feb: B and E = 2 of 5 active plans (40%); cost 50,000 (E adds £0)
+    assert sector.independent_placements_at(ex, d).tolist() == [2]
+    assert sector.independent_share_count_at(ex, d).tolist() == pytest.approx([40])
+    assert sector.independent_cost_at(ex, d).tolist() == [50_000]
+    # cost share: 50,000 / (10,000 + 50,000 + 9,000) = 72.46%
+    assert sector.independent_share_cost_at(ex, d).tolist() == pytest.approx([100 * 50_000 / 69_000])
+    got = sector.cost_per_place_by_setting_and_sector(ex, "2024-02-29")
+    # cost per place: 50,000 / 1 costed place (not 50,000 / 2 = 25,000)
+    assert got.loc["special_independent", ["placements", "costed_placements", "mean_cost"]].tolist() == [2, 1, 50_000]
+    assert bool(got.loc["special_independent", "independent_inmss"])
+    # independent vs maintained special (A's LA special place from 1 Apr 20,000): 50,000 / 20,000 = 2.5
+    apr = sector.cost_per_place_by_setting_and_sector(ex, "2024-04-30")["mean_cost"]
+    assert apr["special_independent"] / apr["special_la_maintained"] == pytest.approx(2.5)
 
 
 def test_unknown_definition():

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import four_plans
+from engine_fixtures import four_plans, four_plans_one_uncosted
 
 from sendlib import monthly_series, series
 
@@ -75,6 +75,7 @@ def test_long_frame_adds_up_to_the_wide_frame(ex):
         "sector",
         "group",
         "active",
+        "costed",
         "cost",
         "cost_net",
         "new_placements",
@@ -86,8 +87,36 @@ def test_long_frame_adds_up_to_the_wide_frame(ex):
     # only settings that appear are listed: 4 settings x 12 months
     assert len(long) == 4 * 12
     apr = long[(long["month_end"] == "2024-04-30") & (long["setting"] == "special_la_maintained")]
-    assert apr[["active", "cost", "avg_cost_per_place"]].iloc[0].tolist() == [1, 20_000, 20_000]
+    assert apr[["active", "costed", "cost", "avg_cost_per_place"]].iloc[0].tolist() == [1, 1, 20_000, 20_000]
     assert len(series.monthly_by_setting(ex, all_settings=True)) == 12 * 33
+
+
+def test_blank_cost_in_the_series():
+    """Fixture A-D plus E (special_independent from 1 Feb, annual_cost blank); see engine_fixtures."""
+    ex = four_plans_one_uncosted(as_of="2024-05-14")
+    s = monthly_series(ex, start="2024-01", end="2024-04-30")
+    # E is an active plan from Feb and its placement a current INMSS placement, at £0 in every sum
+    assert s["ehcp_active"].tolist() == [3, 5, 4, 4]
+    assert s["plans_without_placement"].tolist() == [0, 1, 1, 1]  # D only: E has a placement
+    assert s["committed_cost"].tolist() == [69_000, 69_000, 60_000, 70_000]
+    # MI average (DOMAIN.md definition 1, denominator all active plans, E at £0):
+    # 69,000 / 3 = 23,000; 69,000 / 5 = 13,800; 60,000 / 4 = 15,000; 70,000 / 4 = 17,500
+    assert s["avg_cost_per_ehcp"].tolist() == pytest.approx([23_000, 13_800, 15_000, 17_500])
+    assert s["independent_placements"].tolist() == [1, 2, 2, 2]  # B, and E from Feb
+    assert s["independent_cost"].tolist() == [50_000] * 4
+    assert np.isfinite(s.to_numpy(dtype=float)).all()
+    long = series.monthly_by_setting(ex, start="2024-01", end="2024-04-30").set_index(["month_end", "setting"])
+    # special_independent: Jan B alone (50,000 / 1); Feb-Apr B and E, 1 costed: 50,000 / 1 = 50,000
+    # (E counted as a £0 place would give 25,000)
+    ind = long.xs("special_independent", level="setting")
+    assert ind["active"].tolist() == [1, 2, 2, 2]
+    assert ind["costed"].tolist() == [1, 1, 1, 1]
+    assert ind["avg_cost_per_place"].tolist() == [50_000] * 4
+    # a setting whose only current placement is uncosted has no mean: E alone in Feb if B moves sector
+    ex.placements.loc[ex.placements["plan_id"] == "B", "setting"] = "special_non_maintained"
+    long = series.monthly_by_setting(ex, start="2024-02", end="2024-02-29").set_index("setting")
+    assert long.loc["special_independent", ["active", "costed", "cost"]].tolist() == [1, 0, 0]
+    assert np.isnan(long.loc["special_independent", "avg_cost_per_place"])
 
 
 def test_end_before_start_is_an_error(ex):

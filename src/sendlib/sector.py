@@ -17,6 +17,8 @@ Every figure says whether it is by count or by cost:
 - **share of cost**: independent cost / committed cost of all current placements, %.
 
 All are snapshots at the given dates (month ends for MI). New placements are a calendar-month flow.
+A placement with a blank annual_cost counts in every count and adds £0 to the cost sums and cost
+shares; it is left out of the cost-per-place means (:func:`cost_per_place_by_setting_and_sector`).
 """
 
 from __future__ import annotations
@@ -132,8 +134,11 @@ def independent_new_placements_by_month(
 
 
 def cost_per_place_by_setting_and_sector(extract: Extract, date, net: bool = False) -> pd.DataFrame:
-    """Mean annual cost per current placement (pounds per place) by setting, with sector, group and
-    whether the setting is independent under each definition. Snapshot at ``date``."""
+    """Mean annual cost per current costed placement (pounds per place per year) by setting, with
+    sector, group and whether the setting is independent under each definition. Snapshot at ``date``.
+
+    Denominator: ``costed_placements`` (current placements of active plans with a recorded
+    annual_cost); ``placements`` still counts them all. See :func:`sendlib.cost.cost_per_place_at`."""
     out = cost.cost_per_place_by_setting(extract, date, net=net)
     for name, settings in schema.INDEPENDENT_DEFINITIONS.items():
         out[f"independent_{name}"] = [s in settings for s in out.index]

@@ -5,11 +5,14 @@ Two frames, both sorted by month end:
 - :func:`monthly_series` -> **wide headline frame**: one row per month end (index ``month_end``, a
   ``DatetimeIndex``), one column per measure (listed in :data:`SERIES_COLUMNS` with units);
 - :func:`monthly_by_setting` -> **long breakdown frame**: one row per (month end, setting), with the
-  setting's sector and group, current placements, committed cost (gross and net), new placements and
-  mean cost per place. Sum it by ``sector`` or ``group`` for those breakdowns.
+  setting's sector and group, current placements (all, and those with a recorded cost), committed
+  cost (gross and net), new placements and mean cost per costed place. Sum it by ``sector`` or
+  ``group`` for those breakdowns (recompute the mean as cost / costed, not as a mean of means).
 
 Snapshot measures are at the month end (MI, see :mod:`sendlib.caseload`); flows (issued, ceased, new
 placements) are the calendar month ending on that date. Money is annualised pounds; shares are % (0-100).
+A placement with a blank annual_cost adds £0 to the cost sums and the MI average (whose denominator is
+all active plans) but is left out of the mean cost per place (:mod:`sendlib.cost`).
 The independent-sector columns use the INMSS definition; the ``_broad`` columns the broad one
 (:mod:`sendlib.sector`).
 
@@ -160,17 +163,19 @@ def monthly_by_setting(extract: Extract, start=None, end=None, all_settings: boo
     """The long breakdown frame: one row per (month end, setting), sorted by month end then setting.
 
     Columns: ``month_end``, ``setting``, ``sector``, ``group``, ``active`` (current placements of active
-    plans at the month end), ``cost`` and ``cost_net`` (committed annual pounds, gross and net),
-    ``new_placements`` (starting in the calendar month), ``avg_cost_per_place`` (cost / active, pounds
-    per place per year). Settings with no placement in the whole range are left out unless
-    ``all_settings``.
+    plans at the month end), ``costed`` (those of them with a recorded annual_cost), ``cost`` and
+    ``cost_net`` (committed annual pounds, gross and net; a blank cost adds 0), ``new_placements``
+    (starting in the calendar month), ``avg_cost_per_place`` (cost / costed: pounds per costed place
+    per year, gross; NaN where no current placement has a cost). Settings with no placement in the
+    whole range are left out unless ``all_settings``.
     """
     me = series_months(extract, start, end)
     arr = cost.placement_arrays(extract)
     n_set = len(schema.SETTING_CODES)
-    counts, gross, net = caseload.interval_grids(
-        arr.start, arr.end, me, arr.setting, n_set, [None, arr.gross, arr.net]
+    counts, costed, gross, net = caseload.interval_grids(
+        arr.start, arr.end, me, arr.setting, n_set, [None, arr.costed.astype("float64"), arr.gross, arr.net]
     )
+    costed = np.rint(costed).astype("int64")
     new = caseload.events_in_months(caseload._ns(extract.placements["start_on"]), me, arr.setting, n_set)
     keep = np.ones(n_set, dtype=bool) if all_settings else (counts.any(axis=0) | new.any(axis=0))
     settings = np.array(schema.SETTING_CODES)[keep]
@@ -182,13 +187,13 @@ def monthly_by_setting(extract: Extract, start=None, end=None, all_settings: boo
             "sector": np.tile([schema.SETTING_SECTOR[s] for s in settings], m),
             "group": np.tile([schema.SETTING_GROUP[s] for s in settings], m),
             "active": counts[:, keep].ravel(),
+            "costed": costed[:, keep].ravel(),
             "cost": gross[:, keep].ravel(),
             "cost_net": net[:, keep].ravel(),
             "new_placements": new[:, keep].ravel(),
         }
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["avg_cost_per_place"] = np.where(out["active"] > 0, out["cost"] / out["active"].where(out["active"] > 0), np.nan)
+    out["avg_cost_per_place"] = out["cost"] / out["costed"].where(out["costed"] > 0)
     for col in ("setting", "sector", "group"):
         out[col] = out[col].astype("string")
     return out
