@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from engine_fixtures import four_plans_one_uncosted
 
 import sendlib
 from sendlib import config, forecast
@@ -155,6 +156,48 @@ def test_unit_costs_from_recent_placements():
     assert units["cost_other"] == pytest.approx(10_000)
 
 
+def test_unit_costs_leave_blank_costs_out_of_the_means():
+    """Fixture A-D plus E (special_independent from 1 Feb, annual_cost blank); see engine_fixtures."""
+    ex = four_plans_one_uncosted()
+    # started in the 12 months to 30 Apr 2024 (after 30 Apr 2023): A1 mainstream 2023-09-01 10,000;
+    # A2 LA special 2024-04-01 20,000; B INMSS 2024-01-15 net 50,000 - 10,000 - 5,000 = 35,000;
+    # C FE 2023-05-01 9,000; E INMSS 2024-02-01 blank
+    units = forecast.new_placement_costs(ex, "2024-04-30")
+    # share by count, every placement: INMSS B and E = 2 of 5 = 0.4
+    assert units["independent_share"] == pytest.approx(0.4)
+    # INMSS mean over costed places: B alone = 35,000 (a plain mean was NaN; £0 for E would give 17,500)
+    assert units["cost_independent"] == pytest.approx(35_000)
+    # other: (10,000 + 20,000 + 9,000) / 3 = 13,000
+    assert units["cost_other"] == pytest.approx(13_000)
+
+
+def test_unit_costs_fall_back_when_a_sector_has_only_blank_costs():
+    ex = four_plans_one_uncosted()
+    # 3-month window (after 31 Jan to 30 Apr 2024): A2 LA special 2024-04-01 20,000; E INMSS blank.
+    # share 1 / 2 = 0.5; INMSS has no costed place in the window -> its costed current places at
+    # 30 Apr: B, net 35,000; other: A2 = 20,000
+    units = forecast.new_placement_costs(ex, "2024-04-30", window_months=3)
+    assert units == pytest.approx({"independent_share": 0.5, "cost_independent": 35_000, "cost_other": 20_000})
+
+
+def test_fy_spend_with_a_blank_cost_by_hand():
+    ex = spend_extract(BUDGET)
+    ex.placements.loc[1, "annual_cost"] = np.nan  # p1's special_non_maintained cost (60,000) is blank
+    fc = forecast.project_caseload(spend_model(), n_sims=0)
+    sp = forecast.forecast_fy_spend(ex, forecast=fc)
+    # committed cost 60,000 + 0 (p1) + 8 x 10,000 = 140,000 a year
+    # unit costs: INMSS share 2 / 10 = 0.2 (p1 still counts); INMSS mean 60,000 / 1 costed (p0);
+    # other 10,000 -> new placement 0.2 x 60,000 + 0.8 x 10,000 = 20,000
+    assert sp.unit_costs["cost_independent"] == pytest.approx(60_000)
+    assert sp.unit_costs["cost_new"] == pytest.approx(20_000)
+    # April-November actual: 8 x 140,000 / 12 = 93,333.33
+    # Dec-Mar: (140,000 + 2 x 20,000) + (140,000 + 4 x 20,000) + (... 6 ...) + (... 8 ...) = 960,000 / 12
+    #        = 80,000; outturn 173,333.33; overspend 173,333.33 - 150,000 = 23,333.33
+    assert sp.monthly["spend"].iloc[:8].sum() == pytest.approx(8 * 140_000 / 12)
+    assert sp.outturn == pytest.approx(8 * 140_000 / 12 + 80_000)
+    assert sp.overspend == pytest.approx(173_333.333 - 150_000, abs=0.01)
+
+
 def test_fy_spend_by_hand():
     ex = spend_extract(BUDGET)
     fc = forecast.project_caseload(spend_model(), n_sims=0)
@@ -271,6 +314,46 @@ def test_sample_spend_and_headlines(sample):
     assert set(forecast.UNITS) == set(keys)
     assert all(v is None or isinstance(v, int | float) for v in keys.values())
     assert keys["fy_budget"] == pytest.approx(155_400_000)
+    assert keys["fy_forecast_overspend"] == pytest.approx(keys["fy_forecast_spend"] - keys["fy_budget"])
+
+
+@pytest.fixture(scope="module")
+def sample_with_blank_costs(sample):
+    """The sample with every 25th placement's annual_cost blank, including a recent INMSS one."""
+    pl = sample.placements.copy()
+    blank = np.zeros(len(pl), dtype=bool)
+    blank[::25] = True
+    recent_inmss = pl.index[
+        pl["setting"].eq("special_independent").to_numpy() & (pl["start_on"] > AS_OF - pd.DateOffset(months=6)).to_numpy()
+    ]
+    blank[pl.index.get_loc(recent_inmss[0])] = True
+    pl.loc[blank, "annual_cost"] = np.nan
+    return sendlib.Extract(
+        plans=sample.plans,
+        placements=pl,
+        assessments=sample.assessments,
+        plan_trajectory=sample.plan_trajectory,
+        budget=sample.budget,
+        as_of=sample.as_of,
+    )
+
+
+def test_sample_unit_costs_with_blank_costs_against_plain_pandas(sample_with_blank_costs):
+    pl = sample_with_blank_costs.placements
+    recent = pl[(pl["start_on"] > AS_OF - pd.DateOffset(months=12)) & (pl["start_on"] <= AS_OF)]
+    net = recent["annual_cost"] - recent["health_contribution"] - recent["social_care_contribution"]
+    inmss = recent["setting"].isin(["special_independent", "special_non_maintained"])
+    assert net[inmss].isna().any() and net[~inmss].isna().any()  # the check covers blank costs
+    units = forecast.new_placement_costs(sample_with_blank_costs, AS_OF)
+    assert units["independent_share"] == pytest.approx(inmss.mean())  # by count, blank costs included
+    assert units["cost_independent"] == pytest.approx(net[inmss].mean(), rel=1e-12)  # pandas skips NaN
+    assert units["cost_other"] == pytest.approx(net[~inmss].mean(), rel=1e-12)
+
+
+def test_sample_spend_stays_finite_with_blank_costs(sample_with_blank_costs):
+    keys = forecast.headline_section(sample_with_blank_costs, AS_OF)
+    for key in ("fy_forecast_spend", "fy_forecast_placement_spend", "fy_forecast_overspend", "fy_overspend_vs_cap"):
+        assert keys[key] is not None and np.isfinite(keys[key]), key
     assert keys["fy_forecast_overspend"] == pytest.approx(keys["fy_forecast_spend"] - keys["fy_budget"])
 
 

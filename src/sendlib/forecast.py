@@ -42,7 +42,8 @@ High Needs Block placement spend in a month = committed annual cost **net** of h
 contributions at that month end / 12 (:func:`sendlib.cost.committed_cost_at`). Forecast months: the
 committed cost at ``as_of`` minus ceased plans x the average cost per plan at ``as_of`` plus new plans x
 the cost of a new placement (independent-sector share x mean cost of recent INMSS placements + the
-rest x mean cost of other recent placements), all x (1 + annual unit-cost inflation) ^ (months / 12).
+rest x mean cost of other recent placements; the means skip placements with a blank annual_cost, see
+:func:`new_placement_costs`), all x (1 + annual unit-cost inflation) ^ (months / 12).
 
 The extract holds placements only, but the High Needs Block also pays for things no placement carries
 (SEN support services, alternative provision, hospital education, therapies...). Where ``budget.csv``
@@ -465,33 +466,52 @@ def monthly_placement_spend(extract: Extract, month_ends) -> pd.Series:
     return (cost.committed_cost_at(extract, me, net=True) / 12.0).rename("placement_spend")
 
 
+def _mean_cost_of_first(cost: np.ndarray, selections: list[np.ndarray]) -> float:
+    """Mean of ``cost`` over the first boolean selection that picks any row (pounds); 0.0 if none does."""
+    for chosen in selections:
+        if chosen.any():
+            return float(cost[chosen].mean())
+    return 0.0
+
+
 def new_placement_costs(extract: Extract, as_of, window_months: int = WINDOW_MONTHS) -> dict:
     """Recent new placements (start_on in the window to ``as_of``): share and mean net annual cost.
 
-    Returns ``independent_share`` (0-1, by count, INMSS definition), ``cost_independent`` and
-    ``cost_other`` (mean net annual pounds per placement). Falls back to all current placements at
-    ``as_of`` when no placement started in the window.
+    Returns ``independent_share`` (0-1, by count, INMSS definition; denominator: every placement in the
+    window, costed or not), ``cost_independent`` and ``cost_other`` (mean net annual pounds per
+    placement; net = annual_cost - health - social care, as :func:`sendlib.cost.placement_arrays`
+    takes it). Falls back to all current placements at ``as_of`` (start_on <= as_of <= end_on or
+    end_on blank) when no placement started in the window.
+
+    Denominator of the means: **costed** placements only. A placement with a blank annual_cost (kept
+    by the loader with a ``missing_cost`` warning) is a missing value, not a £0 place, so it is left
+    out of the mean (it still counts in the share). When every placement of a sector in the window is
+    uncosted, that sector's mean is taken over its costed current placements at ``as_of`` instead;
+    0.0 when it has none (or no placement in the window at all).
     """
+    from sendlib import cost
+
     p = extract.placements
     as_of = pd.Timestamp(as_of)
-    net = (p["annual_cost"] - p["health_contribution"] - p["social_care_contribution"]).to_numpy(float)
-    start = p["start_on"]
-    inside = (
+    arr = cost.placement_arrays(extract)
+    start, end = p["start_on"], p["end_on"]
+    recent = (
         ((start > as_of - pd.DateOffset(months=window_months)) & (start <= as_of))
         .fillna(False)
         .to_numpy(bool)
     )
-    if not inside.any():
-        end = p["end_on"]
-        inside = ((start <= as_of) & (end.isna() | (end >= as_of))).fillna(False).to_numpy(bool)
+    current = ((start <= as_of) & (end.isna() | (end >= as_of))).fillna(False).to_numpy(bool)
+    inside = recent if recent.any() else current
     ind = p["setting"].isin(schema.INDEPENDENT_SETTINGS_INMSS).fillna(False).to_numpy(bool)
+    out = {}
+    for key, group in (("cost_independent", ind), ("cost_other", ~ind)):
+        used = inside & group
+        out[key] = (
+            _mean_cost_of_first(arr.net, [used & arr.costed, current & group & arr.costed]) if used.any() else 0.0
+        )
     n_ind = int((inside & ind).sum())
-    n_oth = int((inside & ~ind).sum())
-    return {
-        "independent_share": n_ind / (n_ind + n_oth) if n_ind + n_oth else 0.0,
-        "cost_independent": float(net[inside & ind].mean()) if n_ind else 0.0,
-        "cost_other": float(net[inside & ~ind].mean()) if n_oth else 0.0,
-    }
+    n_all = int(inside.sum())
+    return {"independent_share": n_ind / n_all if n_all else 0.0, **out}
 
 
 @dataclass
