@@ -140,6 +140,13 @@ def test_mi_average_keeps_a_blank_cost_at_zero(uncosted):
     assert cost.average_cost_per_ehcp(uncosted, MONTHS[1:]).tolist() == pytest.approx([13_800, 15_000, 17_500])
 
 
+def test_contribution_to_a_blank_cost_does_not_make_net_cost_negative(uncosted):
+    # E's placement has no annual_cost but (here) a 4,000 health contribution: its net cost stays 0,
+    # not 0 - 4,000. Feb net: A 10,000 + B 35,000 + C 9,000 + E 0 = 54,000
+    uncosted.placements.loc[uncosted.placements["plan_id"] == "E", "health_contribution"] = 4_000.0
+    assert cost.committed_cost_at(uncosted, MONTHS[1:2], net=True).tolist() == [54_000]
+
+
 def test_decomposition_puts_blank_costs_in_their_own_category(uncosted):
     # Feb: N = 5: mainstream 1 (10,000), independent 1 costed (50,000), FE 1 (9,000), cost_not_recorded
     #      1 (E, 0), no_placement 1 (D) -> A0 = 69,000 / 5 = 13,800

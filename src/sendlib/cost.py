@@ -79,7 +79,8 @@ def placement_arrays(extract: Extract) -> PlacementArrays:
     """The placements of ``extract`` as :class:`PlacementArrays` (computed once, O(N)).
 
     Net = annual_cost - health_contribution - social_care_contribution (a missing contribution column
-    or blank value is 0). A blank annual_cost gives gross = net = 0.0 and ``costed`` False.
+    or blank value is 0). A blank annual_cost gives gross = net = 0.0 and ``costed`` False, whatever the
+    contributions (a contribution to an unknown cost cannot make the High Needs cost negative).
     """
     pl = extract.placements
     row = caseload.plan_row_of_placements(extract.plans, pl)
@@ -96,7 +97,7 @@ def placement_arrays(extract: Extract) -> PlacementArrays:
         end=end,
         setting=caseload.setting_codes(pl),
         gross=gross,
-        net=gross - contrib,
+        net=np.where(costed, gross - contrib, 0.0),
         costed=costed,
         start_on=caseload._ns(pl["start_on"]),
         plan_row=row,
