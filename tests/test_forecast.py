@@ -93,6 +93,20 @@ def test_intervals_come_from_residuals_and_are_seeded():
     assert (none["high95"] - none["low95"]).max() == pytest.approx(0.0)
 
 
+def test_random_parts_use_independent_streams():
+    """Residual blocks, trend slopes and level shifts come from separate streams of one seed (the same
+    generator seeded three times would give three copies of one stream)."""
+    from sendlib import config
+
+    a, b, c = config.rng_streams(7, 3)
+    x, y, z = a.standard_normal(2000), b.standard_normal(2000), c.standard_normal(2000)
+    assert abs(np.corrcoef(x, y)[0, 1]) < 0.1 and abs(np.corrcoef(x, z)[0, 1]) < 0.1
+    again = config.rng_streams(7, 3)[0].standard_normal(2000)
+    assert (again == x).all()  # reproducible
+    same = config.rng(7), config.rng(7)  # what the streams replace: identical draws
+    assert (same[0].standard_normal(5) == same[1].standard_normal(5)).all()
+
+
 # ---------------------------------------------------------------------------------------------------
 # Spend, on a small hand-built extract
 # ---------------------------------------------------------------------------------------------------

@@ -66,3 +66,13 @@ def rng(seed: int | None = None):
     import numpy as np
 
     return np.random.default_rng(DEFAULT_SEED if seed is None else seed)
+
+
+def rng_streams(seed: int | None = None, n: int = 2) -> list:
+    """``n`` statistically independent generators from one seed (``numpy.random.SeedSequence.spawn``),
+    for draws that must not share a stream: generators made from the same seed, or from seed and seed+1,
+    can give correlated draws."""
+    import numpy as np
+
+    children = np.random.SeedSequence(DEFAULT_SEED if seed is None else seed).spawn(n)
+    return [np.random.default_rng(c) for c in children]

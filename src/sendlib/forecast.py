@@ -334,11 +334,10 @@ def _future_requests(
     return out[0] if slopes is None else out
 
 
-def _block_bootstrap(residuals: np.ndarray, n_sims: int, months: int, seed) -> np.ndarray:
-    """Centred moving-block bootstrap draws, shape (n_sims, months)."""
+def _block_bootstrap(residuals: np.ndarray, n_sims: int, months: int, gen: np.random.Generator) -> np.ndarray:
+    """Centred moving-block bootstrap draws, shape (n_sims, months), drawn from ``gen``."""
     if len(residuals) == 0 or months == 0:
         return np.zeros((n_sims, months))
-    gen = config.rng(seed)
     e = residuals - residuals.mean()
     n = len(e)
     b = min(BLOCK_MONTHS, n)
@@ -366,16 +365,17 @@ def project_caseload(
     conversion = model.conversion if scenario.conversion is None else scenario.conversion
     req = _future_requests(model, months, scenario)
     hz = model.hazard[months.month.to_numpy() - 1]
-    noise = _block_bootstrap(model.residuals, n_sims, h, seed)
+    # three independent streams from the one seed: residual blocks, trend slopes, level shifts (slopes
+    # and shifts do not depend on the horizon, so a longer run keeps each path's draws)
+    noise_gen, slope_gen, level_gen = config.rng_streams(seed, 3)
+    noise = _block_bootstrap(model.residuals, n_sims, h, noise_gen)
     # trend uncertainty: one slope per path, drawn from the Theil-Sen interval (0 when no trend)
-    slopes = model.requests_slope + model.requests_slope_sd * config.rng(
-        None if seed is None else seed + 1
-    ).standard_normal(n_sims)
+    slopes = model.requests_slope + model.requests_slope_sd * slope_gen.standard_normal(n_sims)
     req_paths = np.vstack([req[None, :], _future_requests(model, months, scenario, slopes)])
     # level uncertainty: each path's new-plan rate drifts to exp(delta) times the central over 12 months,
     # delta resampled from the LA's own year-on-year changes in plans issued (centred)
     shifts = model.level_shocks - model.level_shocks.mean() if len(model.level_shocks) else np.zeros(1)
-    delta = config.rng(None if seed is None else seed + 2).choice(shifts, size=n_sims)
+    delta = level_gen.choice(shifts, size=n_sims)
     ramp = np.minimum(np.arange(1, h + 1) / 12.0, 1.0)
     level = np.vstack([np.ones((1, h)), np.exp(delta[:, None] * ramp[None, :])])
     active = np.full(n_sims + 1, float(model.active))  # row 0: the central path (no noise)
