@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sendlib import caseload
 from sendlib.errors import DataError
@@ -55,19 +57,105 @@ def test_active_plans_at_keeps_the_order_of_dates(plans):
 
 
 def test_issued_and_ceased_by_month(plans):
-    # issued: Jan P1; Feb P2 and P6 (P6's issue is a real event even though it never becomes active); Mar P4
-    assert caseload.plans_issued_by_month(plans, MONTHS).tolist() == [1, 2, 1, 0]
-    # ceased (plans that were ever active): Mar P3, Apr P4; P6's ceased_on (1 Jan) is not a cessation
+    # flows count only plans active on at least one day. issued: Jan P1; Feb P2 (P6, issued 1 Feb but
+    # "ceased" 1 Jan, is never active: in neither flow); Mar P4
+    assert caseload.plans_issued_by_month(plans, MONTHS).tolist() == [1, 1, 1, 0]
+    # ceased: Mar P3, Apr P4; P6's ceased_on (1 Jan) is not a cessation
     assert caseload.plans_ceased_by_month(plans, MONTHS).tolist() == [0, 0, 1, 1]
 
 
-def test_flows_reconcile_with_the_stock_for_valid_plans(plans):
-    valid = plans[plans["plan_id"] != "P6"]  # P6 is issued but never active: excluded from the identity
+def test_flows_reconcile_with_the_stock_for_every_plan(plans):
     months = pd.date_range("2023-05-31", "2024-06-30", freq="ME")
-    active = caseload.active_plans_at(valid, months).to_numpy()
-    issued = caseload.plans_issued_by_month(valid, months).to_numpy()
-    ceased = caseload.plans_ceased_by_month(valid, months).to_numpy()
+    active = caseload.active_plans_at(plans, months).to_numpy()
+    issued = caseload.plans_issued_by_month(plans, months).to_numpy()
+    ceased = caseload.plans_ceased_by_month(plans, months).to_numpy()
     assert (active[1:] == active[:-1] + issued[1:] - ceased[1:]).all()
+
+
+# A plan issued and ceased on the same day is active on no day ([issued_on, ceased_on) is empty).
+# Eight plans open since 2024 began (S1-S8), plus, in November 2024:
+#   S9  issued  5 Nov, open                 -> active at 30 Nov, issued in Nov
+#   S10 issued 20 Nov, ceased 20 Nov        -> never active: in no snapshot and in neither flow
+#   S1  ceased 15 Nov                       -> ceased in Nov
+# October: S11 issued 10 Oct and ceased 10 Oct (never active), S12 issued 3 Oct, ceased 1 Nov.
+# active 30 Sep: S1-S8 = 8; 31 Oct: S1-S8 + S12 = 9; 30 Nov: S2-S8 + S9 = 8
+# issued Oct: S12 = 1 (S11 not counted); Nov: S9 = 1 (S10 not counted)
+# ceased Oct: 0 (S11 not counted); Nov: S1 and S12 = 2 (S10 not counted)
+# identity: 8 + 1 - 0 = 9 (October); 9 + 1 - 2 = 8 (November).
+# Counting S10 and S11 as issued only (the old rule) gave issued [2, 2] and 8 + 2 - 0 = 10 != 9.
+SAME_DAY = pd.DataFrame(
+    {
+        "plan_id": [f"S{i}" for i in range(1, 13)],
+        "child_id": [f"C{i}" for i in range(1, 13)],
+        "primary_need": ["ASD"] * 12,
+        "issued_on": ["2024-01-02"] * 8 + ["2024-11-05", "2024-11-20", "2024-10-10", "2024-10-03"],
+        "ceased_on": ["2024-11-15"] + [None] * 8 + ["2024-11-20", "2024-10-10", "2024-11-01"],
+    }
+)
+
+
+def test_plan_ceased_on_its_issue_day_is_in_no_count():
+    p = from_frames(SAME_DAY, pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on"])).plans
+    months = pd.DatetimeIndex(["2024-09-30", "2024-10-31", "2024-11-30"])
+    assert caseload.active_plans_at(p, months).tolist() == [8, 9, 8]
+    # 20 Nov, the day S10 was issued and ceased: S2-S8, S9 = 8 (S10 not active on its ceased_on)
+    assert caseload.active_plans_at(p, ["2024-11-20"]).tolist() == [8]
+    assert caseload.plans_issued_by_month(p, months).tolist() == [0, 1, 1]
+    assert caseload.plans_ceased_by_month(p, months).tolist() == [0, 0, 2]
+
+
+def _loop_counts(plans: pd.DataFrame, months: pd.DatetimeIndex) -> tuple[list, list, list]:
+    """Independent method: DOMAIN.md's words applied row by row (plain loop)."""
+    active, issued, ceased = [], [], []
+    for d in months:
+        start = d - pd.offsets.MonthBegin(1)
+        n_a = n_i = n_c = 0
+        for r in plans.itertuples():
+            if pd.isna(r.issued_on):
+                continue
+            lives = pd.isna(r.ceased_on) or r.ceased_on > r.issued_on  # active on at least one day
+            n_a += r.issued_on <= d and (pd.isna(r.ceased_on) or r.ceased_on > d)
+            n_i += lives and start <= r.issued_on <= d
+            n_c += lives and pd.notna(r.ceased_on) and start <= r.ceased_on <= d
+        active.append(n_a)
+        issued.append(n_i)
+        ceased.append(n_c)
+    return active, issued, ceased
+
+
+_plan_row = st.tuples(
+    st.one_of(st.none(), st.integers(0, 400)),  # issued (days after 2023-01-01); None: no issue date
+    st.one_of(st.none(), st.integers(-40, 200), st.just(0)),  # ceased lag; 0 = same day; < 0 bad data
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_plan_row, min_size=1, max_size=30))
+def test_stock_flow_identity_on_any_plans_including_same_day(rows):
+    base = pd.Timestamp("2023-01-01")
+    issued = [None if i is None else base + pd.Timedelta(days=i) for i, _ in rows]
+    ceased = [
+        None if i is None or lag is None else base + pd.Timedelta(days=i + lag) for i, lag in rows
+    ]
+    frame = pd.DataFrame(
+        {
+            "plan_id": [f"P{k}" for k in range(len(rows))],
+            "child_id": [f"C{k}" for k in range(len(rows))],
+            "issued_on": issued,
+            "ceased_on": ceased,
+        }
+    )
+    p = from_frames(frame, pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on"])).plans
+    months = pd.date_range("2022-12-31", "2024-03-31", freq="ME")  # before the first issue to after the last
+    active = caseload.active_plans_at(p, months).to_numpy()
+    flows_in = caseload.plans_issued_by_month(p, months).to_numpy()
+    flows_out = caseload.plans_ceased_by_month(p, months).to_numpy()
+    assert (active[1:] == active[:-1] + flows_in[1:] - flows_out[1:]).all()
+    assert active[0] == 0
+    loop_a, loop_i, loop_c = _loop_counts(p, months[::4])
+    assert active[::4].tolist() == loop_a
+    assert flows_in[::4].tolist() == loop_i
+    assert flows_out[::4].tolist() == loop_c
 
 
 def test_month_ends_must_be_month_ends(plans):

@@ -5,6 +5,11 @@ Definitions (DOMAIN.md section 2)
 - **Active plan at date d**: ``issued_on <= d`` and (``ceased_on`` is empty or ``ceased_on > d``). A plan
   ceased exactly on d is *not* active at d. A plan without ``issued_on`` is never active. A plan whose
   ``ceased_on`` is on or before its ``issued_on`` is never active.
+- **Flows** (plans issued, plans ceased in a month) count only plans active on at least one day
+  (``issued_on`` filled and ``ceased_on`` empty or after it). A plan ceased on its issue day never
+  joins the caseload, so it is in neither flow (the loader keeps it with the warning
+  ``ceased_on_issue_day``; a ``ceased_on`` before ``issued_on`` is quarantined). Hence, for any plans
+  table, active(previous month end) + issued in the month - ceased in the month = active(month end).
 - **Current placement at date d**: ``start_on <= d`` and (``end_on`` is empty or ``end_on >= d``):
   ``end_on`` is the *inclusive* last day of the placement, so a placement ending on d is current at d.
   Only placements of plans active at d count ("current placements of active plans"); a placement
@@ -347,22 +352,38 @@ def active_plans_at(plans: pd.DataFrame, dates) -> pd.Series:
     return pd.Series(counts, index=d, name="ehcp_active")
 
 
+def ever_active(plans: pd.DataFrame) -> np.ndarray:
+    """True for plans active on at least one day: ``issued_on`` filled and ``ceased_on`` empty or later."""
+    start, end = plan_intervals(plans)
+    return (start != _NAT) & (end > start)
+
+
+def _dates_of_active_plans(plans: pd.DataFrame, column: str) -> np.ndarray:
+    """``column`` as datetime64[ns], NaT for plans never active (:func:`ever_active`)."""
+    out = plans[column].to_numpy(dtype="datetime64[ns]").copy()
+    out[~ever_active(plans)] = np.datetime64("NaT")
+    return out
+
+
 def plans_issued_by_month(plans: pd.DataFrame, month_ends) -> pd.Series:
-    """Plans issued (issued_on) within each calendar month, indexed by month end. Units: plans (flow)."""
+    """Plans issued (issued_on) within each calendar month, indexed by month end. Units: plans (flow).
+
+    Only plans active on at least one day count (module docstring, "Flows"): a plan ceased on its issue
+    day is not counted, so that active(prev month end) + issued - ceased = active(month end) holds.
+    """
     me, _ = _month_bounds(month_ends)
-    return pd.Series(events_in_months(plans["issued_on"], me)[:, 0], index=me, name="ehcp_issued")
+    issued = _dates_of_active_plans(plans, "issued_on")
+    return pd.Series(events_in_months(issued, me)[:, 0], index=me, name="ehcp_issued")
 
 
 def plans_ceased_by_month(plans: pd.DataFrame, month_ends) -> pd.Series:
     """Plans ceased (ceased_on) within each calendar month, indexed by month end. Units: plans (flow).
 
-    Only plans that were ever active count (ceased_on after issued_on), so that
-    active(prev month end) + issued - ceased = active(month end) always holds.
+    Only plans active on at least one day count (ceased_on after issued_on; module docstring, "Flows"),
+    so that active(prev month end) + issued - ceased = active(month end) always holds.
     """
     me, _ = _month_bounds(month_ends)
-    start, end = plan_intervals(plans)
-    ceased = plans["ceased_on"].to_numpy(dtype="datetime64[ns]").copy()
-    ceased[~((start != _NAT) & (end > start))] = np.datetime64("NaT")
+    ceased = _dates_of_active_plans(plans, "ceased_on")
     return pd.Series(events_in_months(ceased, me)[:, 0], index=me, name="ehcp_ceased")
 
 
