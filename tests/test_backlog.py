@@ -76,6 +76,49 @@ def test_closing_dates_and_reasons(a):
     assert pd.isna(c.loc["C", "closed_on"]) and pd.isna(c.loc["C", "close_reason"])
 
 
+# Refusals without a decision date (backlog module docstring). Requests received 1 January 2024:
+#   R1 refused, decision_on 2024-02-12, closed_on blank          -> closes 12 Feb (decision_on)
+#   R2 refused, decision_on blank, closed_on 2024-02-19 (no_plan)  -> closes 19 Feb (closed_on), reason refused
+#   R3 refused, decision_on and closed_on blank                    -> never open (closed on received_on)
+#   R4 refused, no dates, but a plan issued 2024-06-03 (bad data)  -> closes 3 Jun, reason issued
+#   R5 assessed, open                                              -> open
+UNDATED = [
+    ("R1", "2024-01-01", "2024-02-12", "refuse", "no_plan", None, None, False),
+    ("R2", "2024-01-01", None, "refuse", "no_plan", None, "2024-02-19", False),
+    ("R3", "2024-01-01", None, "refuse", "no_plan", None, None, False),
+    ("R4", "2024-01-01", None, "refuse", "plan_issued", "2024-06-03", None, False),
+    ("R5", "2024-01-01", "2024-02-01", "assess", "open", None, None, False),
+]
+
+
+def _undated() -> pd.DataFrame:
+    frame = pd.DataFrame(UNDATED, columns=COLUMNS)
+    frame["child_id"] = "c" + frame["request_id"]
+    return coerce_table("assessments", frame)
+
+
+def test_refusal_dated_by_decision_on_then_closed_on_and_never_open_without_a_date():
+    a = _undated()
+    c = backlog.closing_dates(a).set_index(a["request_id"])
+    assert c["closed_on"].tolist() == pd.to_datetime(
+        ["2024-02-12", "2024-02-19", "2024-01-01", "2024-06-03", None]
+    ).tolist()
+    assert c["close_reason"].tolist()[:4] == ["refused", "refused", "refused", "issued"]
+    assert pd.isna(c.loc["R5", "close_reason"])
+    # open at 15 Feb: R2 (closes 19 Feb), R4 (3 Jun), R5 = 3; R1 closed 12 Feb; R3 never open
+    # open at 29 Feb: R4, R5 = 2
+    assert backlog.open_requests_at(a, ["2024-02-15", "2024-02-29"]).tolist() == [3, 2]
+    # overdue at 31 May 2024 (day 151, > 140): R4 and R5 = 2; at 30 June 2025: R5 only = 1
+    # (before the fix R3 stayed open and overdue for ever: these would be 3 and 2)
+    assert backlog.overdue_requests_at(a, ["2024-05-31", "2025-06-30"]).tolist() == [2, 1]
+    flow = backlog.backlog_flow(a, pd.date_range("2024-01-31", "2024-06-30", freq="ME"))
+    # January: 5 received; R3 refused (closed 1 Jan) -> closed 1, open at 31 Jan 4 (R1, R2, R4, R5)
+    # February: R1 and R2 refused -> closed 2, open 2; June: R4 issued -> open 1
+    assert flow["closed_refused"].tolist() == [1, 2, 0, 0, 0, 0]
+    assert flow["closed_issued"].tolist() == [0, 0, 0, 0, 0, 1]
+    assert flow["open_end"].tolist() == [4, 2, 2, 2, 2, 1]
+
+
 def test_open_and_overdue_at_may_end(a):
     d = "2024-05-31"
     # open at May 31: C, D, E (withdrawn Jun 15), H, I, J, K = 7 (A, B, G, L closed in May, F, M, N earlier)
@@ -200,8 +243,12 @@ def loop_snapshot(frame: pd.DataFrame, d: pd.Timestamp) -> dict:
         if r.received_on > d:
             continue
         issued = pd.notna(r.issued_on) and r.issued_on <= d
-        refused = (
-            pd.notna(r.decision) and r.decision == "refuse" and pd.notna(r.decision_on) and r.decision_on <= d
+        is_refusal = pd.notna(r.decision) and r.decision == "refuse"
+        # a refusal is dated by decision_on, else closed_on; with no date at all (and no plan issued)
+        # it was never open
+        refusal_on = r.decision_on if pd.notna(r.decision_on) else r.closed_on
+        refused = is_refusal and (
+            (pd.notna(refusal_on) and refusal_on <= d) or (pd.isna(refusal_on) and pd.isna(r.issued_on))
         )
         closed = (
             pd.notna(r.outcome)

@@ -13,9 +13,9 @@ import random
 
 import pandas as pd
 import pytest
-from messy_fixtures import write_tables
+from messy_fixtures import copy_example, write_tables
 
-from sendlib import cost, load, sector
+from sendlib import caseload, cost, load, sector
 from sendlib.extract import from_frames
 
 GOOD_PLAN = "P1,C1,2012-01-01,ASD,2020-01-10,"
@@ -23,7 +23,7 @@ GOOD_PLACEMENT = "P1,special_la_maintained,,,2020-01-10,,25000,0,0"
 GOOD_REQUEST = "R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"
 # plans.csv row 3: issued Friday 1 September 2023, ceased 31 March 2024 (active up to 30 March inclusive)
 P2 = "P2,C2,2010-05-01,SEMH,2023-09-01,2024-03-31"
-RULES = ("placement_outside_plan", "placement_before_plan", "placement_after_plan")
+RULES = ("placement_outside_plan", "placement_before_plan", "placement_after_plan", "ceased_on_issue_day")
 
 
 def _load(tmp_path, plans=(), placements=()):
@@ -128,6 +128,60 @@ def test_placement_with_no_day_in_the_plan_is_quarantined(tmp_path, start, end, 
     assert q.loc[q["table"] == "placements", "start_on"].iloc[0] == start  # the original text
 
 
+# plans.csv row 3: issued and ceased on Friday 1 September 2023: active on no day ([issued, ceased) empty)
+P2_SAME_DAY = "P2,C2,2010-05-01,SEMH,2023-09-01,2023-09-01"
+
+
+def test_plan_ceased_on_its_issue_day_is_kept_with_a_warning(tmp_path):
+    e = _load(tmp_path, [P2_SAME_DAY])
+    (i,) = _issues(e, "ceased_on_issue_day")
+    assert (i.table, i.row, i.column, i.severity) == ("plans", 3, "ceased_on", "warning")
+    assert i.message.startswith("plans.csv row 3, column ceased_on, ceased_on 01/09/2023 is the day the plan was issued")
+    assert "active on no day" in i.message and "Check the dates: set ceased_on" in i.message
+    # 2 plans in = 2 kept + 0 quarantined; P2 is in no snapshot
+    c = e.row_counts["plans"]
+    assert (c["rows_in"], c["rows_kept"], c["rows_quarantined"]) == (2, 2, 0)
+    assert caseload.active_plans_at(e.plans, ["2023-09-01"]).tolist() == [1]  # P1 only
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "column", "shown"),
+    [
+        # starts before the issue day and runs on: it would be trimmed to one day the plan is not active
+        ("2023-08-01", "", "plan_id", "its plan ceased on the day it was issued, 01/09/2023 (plans.csv row 3)"),
+        # starts on the issue day = the cease day
+        ("2023-09-01", "2024-07-31", "start_on", "placement starts on 01/09/2023, on or after the day its plan ceased"),
+    ],
+)
+def test_placement_of_a_plan_ceased_on_its_issue_day_is_quarantined(tmp_path, start, end, column, shown):
+    e = _load(tmp_path, [P2_SAME_DAY], [_p2(start, end)])
+    (i,) = _issues(e, "placement_outside_plan")
+    assert (i.row, i.column, i.severity) == (3, column, "error")
+    assert i.message.startswith(f"placements.csv row 3, column {column}, {shown}")
+    assert _issues(e, "placement_before_plan") == _issues(e, "placement_after_plan") == []
+    _assert_counts(e, 1, 1)  # placements in 2 = kept 1 (P1's) + quarantined 1
+
+
+def test_example_plan_ceased_on_its_issue_day_keeps_the_stock_flow_identity(tmp_path):
+    # data/example with P010 (issued 20/11/2024, no placement) ceased 20/11/2024 as well.
+    # README: active 31 Oct = 8; 30 Nov = 8 + 2 issued (P009, P010) - 1 ceased (P006) = 9.
+    # With P010 never active: 30 Nov = P001, P002, P004, P005, P007, P008, P009, P012 = 8;
+    # issued Oct P008 = 1, Nov P009 = 1 (P010 in neither flow); ceased Oct 0, Nov P006 = 1;
+    # 8 + 1 - 1 = 8. (Counting P010 as issued only gave 8 + 2 - 1 = 9 != 8.)
+    folder = copy_example(tmp_path / "ex")
+    path = folder / "plans.csv"
+    old = "P010,C010,2015-10-27,HI,2024-11-20,"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, old + "2024-11-20"))
+    e = load(folder)
+    assert [(i.row, i.column) for i in _issues(e, "ceased_on_issue_day")] == [(11, "ceased_on")]  # 10th plan
+    assert e.row_counts["plans"] == {"rows_in": 12, "rows_kept": 12, "rows_quarantined": 0}
+    months = pd.DatetimeIndex(["2024-10-31", "2024-11-30"])
+    assert caseload.active_plans_at(e.plans, months).tolist() == [8, 8]
+    assert caseload.plans_issued_by_month(e.plans, months).tolist() == [1, 1]
+    assert caseload.plans_ceased_by_month(e.plans, months).tolist() == [0, 1]
+
+
 def test_overlap_trim_runs_first(tmp_path):
     # P3 issued 01/09/2023, open (plans.csv row 4). Spells: row 3 from 01/01/2020 open; row 4 from
     # 01/06/2023 open. The overlap trim ends row 3 on 31/05/2023, before the plan was issued, so row 3
@@ -199,7 +253,9 @@ def test_random_extracts_agree_with_a_plain_loop(tmp_path, seed):
     quarantined, kept, early_rows, late_rows = [], {}, [], []
     for k, (pid, issued, ceased, start, end) in enumerate(truth):
         row = k + 3
-        if (end is not None and end < issued) or (ceased is not None and start >= ceased):
+        # no day inside the plan: ended before issue, starts on/after the cease day, or the plan
+        # ceased on its issue day (active on no day)
+        if (end is not None and end < issued) or (ceased is not None and (start >= ceased or ceased <= issued)):
             quarantined.append(row)
             continue
         new_start, new_end = start, end

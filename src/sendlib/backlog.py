@@ -9,12 +9,22 @@ Definitions (sendlib's, stated once and used everywhere)
 *Closing date* of a request: the earliest of
 
 - ``issued_on`` (a final plan was issued),
-- ``decision_on`` when ``decision == "refuse"`` (refused at the decision-to-assess stage),
+- the refusal date when ``decision == "refuse"`` (refused at the decision-to-assess stage):
+  ``decision_on``, or ``closed_on`` if that is blank (see below),
 - ``closed_on`` when ``outcome`` is ``no_plan`` (decision not to issue) or ``withdrawn``.
 
 A request with none of these dates is still open. A closing date before ``received_on`` (bad data)
 is treated as ``received_on``: the request was never open. Loading reports such rows; nothing is
 dropped here.
+
+*Refusals without a decision date* (decision, rule table in :mod:`sendlib.validate`): a refusal is a
+closing event, so a refused request is never open for ever. With ``decision_on`` blank but
+``closed_on`` filled, the refusal is dated by ``closed_on`` (``sendlib.load`` keeps the row with a
+warning, rule ``refusal_date_from_closed``). With both blank the refusal cannot be placed in time:
+``sendlib.load`` quarantines the row (rule ``refused_without_date``), so it reaches these functions
+only from frames built in code. There, if it has no other closing date, it is taken as closed on
+``received_on`` (never open, as for a closing date before the request; reason ``refused``) rather
+than open, and overdue, for ever.
 
 *Open at d*: ``received_on <= d < closing date``. A request closed on day d is not open at d.
 
@@ -125,12 +135,11 @@ def closing_dates(assessments: pd.DataFrame) -> pd.DataFrame:
     reason order is issued, refused, no_plan, withdrawn.
     """
     a = assessments
+    refused = (a["decision"] == "refuse").fillna(False).to_numpy(bool)
     candidates = np.vstack(
         [
             _days(a["issued_on"]),
-            np.where(
-                (a["decision"] == "refuse").fillna(False).to_numpy(bool), _days(a["decision_on"]), _NEVER
-            ),
+            np.where(refused, refusal_days(a), _NEVER),
             np.where((a["outcome"] == "no_plan").fillna(False).to_numpy(bool), _days(a["closed_on"]), _NEVER),
             np.where(
                 (a["outcome"] == "withdrawn").fillna(False).to_numpy(bool), _days(a["closed_on"]), _NEVER
@@ -139,6 +148,9 @@ def closing_dates(assessments: pd.DataFrame) -> pd.DataFrame:
     )
     which = candidates.argmin(axis=0)
     day = candidates.min(axis=0)
+    undated_refusal = refused & (day >= _NEVER)  # closed, date unknown: never open (module docstring)
+    day = np.where(undated_refusal, _days(a["received_on"]), day)
+    which = np.where(undated_refusal, CLOSE_REASONS.index("refused"), which)
     is_open = day >= _NEVER
     closed = pd.to_datetime(np.where(is_open, np.datetime64("NaT"), day.astype("datetime64[D]"))).astype(
         "datetime64[ns]"
@@ -146,6 +158,17 @@ def closing_dates(assessments: pd.DataFrame) -> pd.DataFrame:
     reason = pd.array(np.asarray(CLOSE_REASONS, dtype=object)[which], dtype="string")
     reason[is_open] = pd.NA
     return pd.DataFrame({"closed_on": closed, "close_reason": reason}, index=a.index)
+
+
+def refusal_days(assessments: pd.DataFrame) -> np.ndarray:
+    """Day number (days since 1970-01-01) of each request's refusal if refused: ``decision_on``, else
+    ``closed_on`` (module docstring, "Refusals without a decision date"); no date: "never" (a refusal
+    with no date at all and no other closing date is closed on ``received_on`` by :func:`closing_dates`).
+
+    Defined for every row; :func:`closing_dates` uses it only where ``decision == "refuse"``.
+    """
+    decided = _days(assessments["decision_on"])
+    return np.where(decided < _NEVER, decided, _days(assessments["closed_on"]))
 
 
 def _received_and_end(assessments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,7 @@ from sendlib.validate import (
     check_order,
     check_orphans,
     check_placements_within_plans,
+    check_plans,
     finding_issues,
     quarantine_frame,
     trim_overlapping_placements,
@@ -363,7 +364,7 @@ def _fill_defaults(t: TableData) -> None:
 def _row_rules(t: TableData, as_of: pd.Timestamp | None) -> None:
     check_money(t)
     if t.name == schema.PLANS:
-        check_order(t, "issued_on", "ceased_on", fix="A plan cannot cease before it is issued; correct either date.")
+        check_plans(t)
     elif t.name == schema.PLACEMENTS:
         check_order(t, "start_on", "end_on", fix="Correct start_on or end_on (end_on is the last day).")
     elif t.name == schema.ASSESSMENTS:

@@ -44,16 +44,26 @@ decision_outcome           refused request with a plan issued or still open; out
                            outcome; open with closed_on; closed_on with no outcome
 missing_cost               placement annual_cost blank: kept, cost missing (it counts    warning
                            as £0 in sums; cost-per-place means skip it)
-closed_without_date        no_plan / withdrawn outcome with no closed_on                 warning
+closed_without_date        no_plan / withdrawn outcome with no closed_on (not a          warning
+                           refusal: see the two rules below)
+refused_without_date       decision refuse with decision_on and closed_on both blank:    quarantine
+                           a refusal closes the request, but this one cannot be placed
+                           in time (if kept, it would count as open and overdue for ever)
+refusal_date_from_closed   decision refuse, decision_on blank, closed_on filled: kept,   warning
+                           the refusal is dated by closed_on (:mod:`sendlib.backlog`)
+ceased_on_issue_day        plan ceased_on == issued_on: active on no day (``[issued_on,  warning
+                           ceased_on)`` is empty); kept, in no caseload, issued or
+                           ceased count (:mod:`sendlib.caseload`); its placements are
+                           placement_outside_plan
 orphan_placement           placement whose plan_id is not in plans (or whose plan was    quarantine
                            quarantined)
 overlapping_placements     two spells of one plan overlap: the earlier spell's end_on    warning
                            is trimmed to the day before the later spell starts (the      (fixed)
                            later-starting spell is taken as current from its start)
 placement_outside_plan     no day of the placement falls within its plan's life: it      quarantine
-                           ended before the plan was issued (end_on < issued_on) or
+                           ended before the plan was issued (end_on < issued_on),
                            starts on or after the day the plan ceased (start_on >=
-                           ceased_on)
+                           ceased_on), or the plan ceased on its issue day
 placement_before_plan      the placement starts before its plan was issued (start_on <   warning
                            issued_on) and runs on into the plan: start_on is set to      (fixed)
                            issued_on
@@ -82,6 +92,24 @@ month by ``start_on`` in :mod:`sendlib.series` and :mod:`sendlib.sector`, recent
   continues after the plan ceases. A planned (future) ceased_on is treated the same way.
 - A placement with no day inside the plan's life cannot be a spell of that plan (usually a wrong
   plan_id, a placement history row from before the plan, or a wrong plan date): it is quarantined.
+
+Refusals and their dates (``check_assessments``). A refusal at the decision-to-assess stage closes the
+request (:mod:`sendlib.backlog` closes it on ``decision_on``), so its date decides when the request
+stops counting as open and overdue. A refusal with ``decision_on`` and ``closed_on`` both blank cannot
+be placed in time: kept, it would be open, and soon overdue, at every later date; closed on a guessed
+date (say received_on), it would misstate the open count until the real refusal and the month's
+refusals. So it is **quarantined**
+(``refused_without_date``): the backlog stays right and the row is accounted for with its reason
+(rows in = rows kept + rows quarantined). With ``decision_on`` blank but ``closed_on`` filled, the
+closed date is the best date available: the row is kept and the refusal dated by ``closed_on``
+(``refusal_date_from_closed``, warning). A no_plan or withdrawn request after a decision to assess with
+no ``closed_on`` stays a warning (``closed_without_date``): it counts as open until closed_on is filled.
+
+Plans ceased on their issue day (``check_plans``): the plan is active on ``[issued_on, ceased_on)``,
+which is empty, so the plan is in no snapshot; :mod:`sendlib.caseload` counts it in neither the issued
+nor the ceased flow, so active(previous month end) + issued - ceased = active(month end) still holds.
+It is kept with a warning (``ceased_on_issue_day``): usually a record opened in error or a wrong date,
+for the analyst to check; its placements have no day inside the plan (``placement_outside_plan``).
 
 Also: ``negative_number`` (planned_ehcps below zero, quarantine), ``ambiguous_file`` (two files for
 one table, warning), ``duplicate_column`` (two headers mean the same column: the first is used,
@@ -300,8 +328,48 @@ def check_money(t: TableData) -> None:
               "Costs and budgets are positive pounds; correct the value (credits belong elsewhere).")
 
 
+def _flagged(t: TableData, *columns: str) -> np.ndarray:
+    """Rows already holding a finding on any of ``columns`` (e.g. a bad date, read as blank)."""
+    out = np.zeros(len(t), dtype=bool)
+    for f in t.findings:
+        if f.column in columns:
+            out |= f.mask
+    return out
+
+
+def check_plans(t: TableData) -> None:
+    """end_before_start (ceased_on before issued_on) and ceased_on_issue_day (warning, row kept)."""
+    check_order(t, "issued_on", "ceased_on", fix="A plan cannot cease before it is issued; correct either date.")
+    d = t.data
+    same_day = _mask(d["ceased_on"] == d["issued_on"])
+    t.add(same_day, "ceased_on", "ceased_on_issue_day", "warning",
+          lambda m: "ceased_on " + _fmt_date(d["ceased_on"][m]) + " is the day the plan was issued: a plan is "
+          "active from issued_on to the day before ceased_on, so this one is active on no day; kept, "
+          "counted in no caseload, plans issued or plans ceased figure",
+          "Check the dates: set ceased_on to the first day the plan no longer applies, or remove the plan "
+          "if it was recorded in error.", quarantine=False)
+
+
+def check_refusal_dates(t: TableData) -> None:
+    """refused_without_date (quarantine) and refusal_date_from_closed (warning): module docstring."""
+    d = t.data
+    refused = _mask(d["decision"] == "refuse") & ~_flagged(t, "decision_on", "closed_on")
+    no_decision = refused & d["decision_on"].isna().to_numpy()
+    closed = d["closed_on"].notna().to_numpy()
+    t.add(no_decision & ~closed, "decision_on", "refused_without_date", "error",
+          "decision is refuse but decision_on and closed_on are both blank, so the refusal cannot be "
+          "placed in time (if kept, the request would count as open, and overdue, for ever)",
+          "Enter the decision date in decision_on (the day the LA decided not to assess); "
+          "the row is used once it has one.")
+    t.add(no_decision & closed, "decision_on", "refusal_date_from_closed", "warning",
+          lambda m: "decision is refuse but decision_on is blank; kept, the refusal dated by closed_on "
+          + _fmt_date(d["closed_on"][m]),
+          "Enter the decision date in decision_on (the day the LA decided not to assess).", quarantine=False)
+
+
 def check_assessments(t: TableData) -> None:
-    """plan_before_request, end_before_start on decision/closure, decision_outcome consistency."""
+    """plan_before_request, end_before_start on decision/closure, decision_outcome consistency,
+    refusal dates."""
     d = t.data
     check_order(t, "received_on", "decision_on",
                 fix="The decision to assess cannot come before the request; correct either date.")
@@ -335,6 +403,7 @@ def check_assessments(t: TableData) -> None:
     t.add(no_date, "closed_on", "closed_without_date", "warning",
           lambda m: "outcome " + out[m].fillna("") + " but closed_on is blank; kept, closed date unknown",
           "Fill in closed_on so the request stops counting as open from that date.")
+    check_refusal_dates(t)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -461,7 +530,15 @@ def check_placements_within_plans(placements: TableData, plans: TableData) -> No
         "Correct the placement's start_on or plan_id (a new plan needs its own plan_id), or the plan's "
         "ceased_on if the plan did not cease then.",
     )
-    inside = live & ~ended_before & ~starts_after
+    no_life = live & ~ended_before & ~starts_after & _mask(ceased <= issued)
+    placements.add(
+        no_life, "plan_id", "placement_outside_plan", "error",
+        lambda m: "its plan ceased on the day it was issued, " + _fmt_date(issued[m]) + where(m)
+        + ", so the plan is active on no day and no day of the placement falls within it",
+        "Correct the plan's ceased_on (the first day the plan no longer applies), or the placement's "
+        "plan_id if it belongs to another plan.",
+    )
+    inside = live & ~ended_before & ~starts_after & ~no_life
 
     early = inside & _mask(start < issued)
     if early.any():
