@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from engine_fixtures import four_plans_one_uncosted
+from forecast_fixtures import FLOW_AS_OF, flow_extract
 
 import sendlib
 from sendlib import config, forecast
@@ -77,6 +78,150 @@ def test_trend_in_requests_is_used_only_when_significant():
     assert slope == pytest.approx(2.0) and p < 0.05
     flat = pd.Series(np.tile([100.0, 104.0, 98.0, 101.0], 6), index=months)
     assert forecast.requests_trend(flat)[0] == 0.0
+
+
+def test_trend_slope_and_its_sd_by_hand():
+    y = pd.Series([10.0, 12.0, 11.0, 15.0, 14.0, 18.0, 17.0, 21.0])  # x = 0..7
+    # Kendall: 28 pairs, discordant only (12, 11), (15, 14), (18, 17): S = 25 - 3 = 22, tau 0.79, p < 0.05
+    # the 28 pairwise slopes (y_j - y_i) / (j - i), sorted (0-based positions):
+    #   0-2: -1 (x3)   3: 1/2   4-5: 2/3 (x2)   6-7: 1 (x2)   8: 7/6   9-17: 3/2 (x9)   18: 11/7   19: 8/5
+    #   20: 5/3   21-22: 2 (x2)   23-24: 7/3 (x2)   25-27: 4 (x3)
+    # slope = median = mean of positions 13 and 14 = 1.5 requests per month per month
+    # Sen (1968) 95% interval: sigma^2 = n(n-1)(2n+5)/18 = 8 x 7 x 21 / 18 = 65.33 (no ties), sigma 8.083,
+    # 1.96 sigma = 15.84; upper position round((28 + 15.84) / 2) = 22 -> 2;
+    # lower position round((28 - 15.84) / 2) - 1 = 5 -> 2/3; sd = (2 - 2/3) / 3.92 = 0.3401
+    slope, sd, p = forecast.requests_trend(y)
+    assert p < 0.05
+    assert slope == pytest.approx(1.5)
+    assert sd == pytest.approx((2 - 2 / 3) / 3.92)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Estimation, on the hand-built extract of tests/forecast_fixtures.py (read its docstring first)
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def flow_model():
+    return forecast.estimate_flow_model(flow_extract(), FLOW_AS_OF)
+
+
+def test_hand_extract_median_lag(flow_model):
+    # issued in the window (after 30 Nov 2023, up to 30 Nov 2024): 30, 45, 61, 200, 210 days;
+    # median 61 days / 30.4375 days a month = 2.004 -> 2 months.
+    # (the 400-day plan issued 30 Nov 2023 and the 145-day one issued 2 Dec 2024 are outside; with the
+    # first the median would be 130.5 days -> 4, with the second 103 -> 3, with both 145 -> 5)
+    assert flow_model.lag_months == 2
+    ex = flow_extract()
+    assert forecast.median_lag_months(ex.assessments, FLOW_AS_OF) == 2
+    # nothing issued in the 12 months to Nov 2020: the documented default of 5
+    assert forecast.median_lag_months(ex.assessments, "2020-11-30") == 5
+
+
+def test_hand_extract_conversion_over_lagged_requests(flow_model):
+    # numerator: plans (plans table) issued Dec 2023 - Nov 2024: 10 on 1 Dec 2023 + 20 on 15 Aug 2024
+    #   = 30 (not the one of 30 Nov 2023, not the 5 of Dec 2024; not the 5 assessments issued in the window)
+    # denominator: requests received 2 months earlier, Oct 2023 - Sep 2024:
+    #   Oct 2023 15 + Nov 2023 - Aug 2024 10 x 5 + Sep 2024 10 = 75
+    # conversion 30 / 75 = 0.4 plans per request. (Unlagged, Dec 2023 - Nov 2024: 45 + 10 + 5 + 25 = 85
+    # -> 0.353; lag 1: 65 -> 0.462; lag 3: 70 -> 0.429.)
+    assert flow_model.conversion == pytest.approx(0.4)
+    # requests history ends at as_of (December 2024's 40 unseen); base = Dec 2023 - Nov 2024 mean = 85 / 12
+    assert flow_model.requests_history.index.max() == FLOW_AS_OF
+    assert flow_model.requests_base == pytest.approx(85 / 12)
+
+
+def test_hand_extract_seasonal_hazard(flow_model):
+    # active plans at month ends: 100 + 3 + 6 = 109 until 29 Nov 2021; 4 cease 30 Nov 2021 -> 105
+    #   Jun 2022 +4 -> 109; Jul 2022 -12 -> 97; Dec 2022 -2 -> 95; Jul 2023 -9 -> 86; 30 Nov 2023 +1 -> 87;
+    #   Dec 2023 +10 -> 97; 31 Mar 2024 -3 -> 94; Jul 2024 -6 -> 88; Aug 2024 +20 -> 108 (at as_of)
+    # window: the 36 months Dec 2021 - Nov 2024, each calendar month 3 times; rate = ceased in that month
+    # over the 3 years / active at the previous month ends summed over the 3 years (pooled):
+    #   Mar: 3 / (105 + 95 + 97) = 3 / 297 = 1 / 99
+    #   Jul: (12 + 9 + 6) / (109 + 95 + 94) = 27 / 298   (mean of the yearly ratios would be 0.0896)
+    #   Dec: (0 + 2 + 0) / (105 + 97 + 87) = 2 / 289      (Dec 2021 - Dec 2023; Dec 2024 is after as_of)
+    #   other months 0 (Nov too: the 4 ceased 30 Nov 2021 are before the window)
+    expected = np.zeros(12)
+    expected[2], expected[6], expected[11] = 1 / 99, 27 / 298, 2 / 289
+    assert flow_model.hazard == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert flow_model.active == 108
+    assert forecast.ceasing_hazard_by_month(flow_extract().plans, FLOW_AS_OF) == pytest.approx(
+        expected, rel=1e-12, abs=1e-15
+    )
+
+
+def test_hazard_of_a_month_without_history_is_the_pooled_rate():
+    # 10 plans issued 15 Feb 2024, one ceased 10 Jul 2024. Active at the previous month end (Dec 2021 -
+    # Nov 2024): 0 up to February 2024, then Mar-Jul 10 each, Aug-Nov 9 each: 86 plan-months, 1 ceased.
+    # Jul: 1 / 10. Mar-Jun, Aug-Nov: 0. Jan, Feb, Dec have no active plans at any previous month end:
+    # the pooled rate of all months, 1 / 86.
+    plans = pd.DataFrame(
+        {
+            "plan_id": [f"p{i}" for i in range(10)],
+            "child_id": [f"c{i}" for i in range(10)],
+            "primary_need": "ASD",
+            "issued_on": "2024-02-15",
+            "ceased_on": ["2024-07-10"] + [None] * 9,
+        }
+    )
+    placements = pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"])
+    ex = from_frames(plans, placements, as_of=AS_OF)
+    expected = np.zeros(12)
+    expected[[0, 1, 11]] = 1 / 86
+    expected[6] = 1 / 10
+    assert forecast.ceasing_hazard_by_month(ex.plans, AS_OF) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_hand_extract_one_step_residuals(flow_model):
+    # 36 months Dec 2021 - Nov 2024 (index 0 = Dec 2021), all with active plans: all kept
+    # residual = (issued - ceased) - (0.4 x requests 2 months earlier - h x active at the previous month
+    # end), h = the same calendar month's pooled rate over the *other* years (leave-one-out)
+    r = flow_model.residuals
+    assert len(r) == 36
+    # Dec 2022 (12): 0 issued, 2 ceased; Oct 2022 requests 5; active 30 Nov 2022 97;
+    #   h = (2 - 2) / (289 - 97) = 0 -> -2 - (2 - 0) = -4   (in-sample 2/289 would give -3.33)
+    assert r[12] == pytest.approx(-4.0)
+    # Mar 2023 (15): nothing issued or ceased; Jan 2023 requests 25; active 28 Feb 2023 95;
+    #   h = (3 - 0) / (297 - 95) = 3 / 202 -> 0 - (10 - 95 x 3 / 202) = -8.5891
+    assert r[15] == pytest.approx(-(10 - 95 * 3 / 202))
+    # Jul 2024 (31): 6 ceased; May 2024 requests 5; active 30 Jun 2024 94;
+    #   h = (27 - 6) / (298 - 94) = 21 / 204 -> -6 - (2 - 94 x 21 / 204) = 1.6765
+    assert r[31] == pytest.approx(-6 - (2 - 94 * 21 / 204))
+    # Aug 2024 (32): 20 issued; Jun 2024 requests 5; h = 0 -> 20 - 2 = 18
+    assert r[32] == pytest.approx(18.0)
+
+
+def test_hand_extract_issue_level_changes(flow_model):
+    # 12-month totals of plans issued (Jun 2020 3, Jun 2021 6, Jun 2022 4, Nov 2023 1, Dec 2023 10,
+    # Aug 2024 20): ending Nov 2020 - May 2021: 3; Jun 2021 - May 2022: 6; Jun 2022 - May 2023: 4;
+    # Jun - Oct 2023: 0; Nov 2023: 1; Dec 2023 - Jul 2024: 11; Aug - Oct 2024: 31; Nov 2024: 30.
+    # log(total / total 12 months earlier) at month ends Nov 2021 - Nov 2024, months with a zero total
+    # left out:
+    #   Nov 2021 - May 2022 (7): ln(6 / 3); Jun 2022 - May 2023 (12): ln(4 / 6); Jun - Oct 2023: 0, out;
+    #   Nov 2023: ln(1 / 4); Dec 2023 - May 2024 (6): ln(11 / 4); Jun - Oct 2024: 0 a year earlier, out;
+    #   Nov 2024: ln(30 / 1)
+    # NB the code uses months + 1 = 37 month ends (as_of - 36 months .. as_of: Nov 2021 is the extra
+    # one); the docstring says "the last `months` month ends" (36, Dec 2021 - Nov 2024). Pinned as coded.
+    expected = np.log([2.0] * 7 + [4 / 6] * 12 + [1 / 4] + [11 / 4] * 6 + [30.0])
+    assert flow_model.level_shocks == pytest.approx(expected)
+
+
+def test_hand_extract_trend_is_not_used(flow_model):
+    # last 24 months of requests (Dec 2022 - Nov 2024): 5 a month but Jan 2023 25, Oct 2023 15,
+    # Sep 2024 10, Nov 2024 25: Kendall S = 51 concordant - 34 discordant = 17 of 276 pairs, far from
+    # significant -> no slope, no slope uncertainty
+    assert flow_model.requests_trend_p >= 0.05
+    assert flow_model.requests_slope == 0.0 and flow_model.requests_slope_sd == 0.0
+
+
+def test_hand_extract_projection(flow_model):
+    fc = forecast.project_caseload(flow_model, n_sims=0).frame
+    # Dec 2024: new 0.4 x Oct 2024 requests 5 = 2; ceased 2/289 x 108 = 0.7474 -> 109.2526
+    # Jan 2025: new 0.4 x Nov 2024 requests 25 = 10; ceased 0 -> 119.2526
+    # Feb 2025: Dec 2024 requests are after as_of: the base 85/12 -> new 2.8333 -> 122.0859
+    assert fc["new"].iloc[:3].tolist() == pytest.approx([2, 10, 0.4 * 85 / 12])
+    assert fc["active"].iloc[0] == pytest.approx(108 + 2 - 2 / 289 * 108)
+    assert fc["active"].iloc[2] == pytest.approx(108 + 2 - 2 / 289 * 108 + 10 + 0.4 * 85 / 12)
 
 
 def test_intervals_come_from_residuals_and_are_seeded():
@@ -227,6 +372,61 @@ def test_fy_spend_by_hand():
     assert sp.overspend_vs_cap == pytest.approx(233_333.333 - 150_000 - 20_000, abs=0.01)
 
 
+def spend_extract_with_contributions(budget: pd.DataFrame | None = None) -> sendlib.Extract:
+    """:func:`spend_extract` with p0 (special_independent, £60,000) jointly funded by health £15,000
+    (net £45,000) and p2 (mainstream_academy, £10,000) by social care £4,000 (net £6,000).
+
+    Gross committed cost £200,000 a year; net 200,000 - 15,000 - 4,000 = £181,000.
+    """
+    ex = spend_extract(budget)
+    ex.placements.loc[0, "health_contribution"] = 15_000.0
+    ex.placements.loc[2, "social_care_contribution"] = 4_000.0
+    return ex
+
+
+def test_spend_is_net_of_contributions_by_hand():
+    ex = spend_extract_with_contributions(BUDGET)
+    # actual months: net committed cost / 12 = 181,000 / 12 = 15,083.33 (gross would be 16,666.67)
+    actual = forecast.monthly_placement_spend(ex, ["2024-01-31", "2024-11-30"])
+    assert actual.tolist() == pytest.approx([181_000 / 12] * 2)
+    # unit costs, all 10 placements started in the 12 months to as_of:
+    #   INMSS: (45,000 + 60,000) / 2 = 52,500 (gross 60,000); share 2 / 10 = 0.2
+    #   other: (6,000 + 7 x 10,000) / 8 = 9,500 (gross 10,000)
+    units = forecast.new_placement_costs(ex, AS_OF)
+    assert units == pytest.approx({"independent_share": 0.2, "cost_independent": 52_500, "cost_other": 9_500})
+    fc = forecast.project_caseload(spend_model(), n_sims=0)
+    sp = forecast.forecast_fy_spend(ex, forecast=fc)
+    # average net cost per plan at as_of 181,000 / 10 = 18,100 (gross 20,000);
+    # new placement 0.2 x 52,500 + 0.8 x 9,500 = 10,500 + 7,600 = 18,100 (gross 20,000)
+    assert sp.unit_costs["avg_cost"] == pytest.approx(18_100)
+    assert sp.unit_costs["cost_new"] == pytest.approx(18_100)
+    # April-November actual: 8 x 15,083.33 = 120,666.67
+    # Dec-Mar: 2, 4, 6, 8 new plans: committed 181,000 + 18,100 x (2, 4, 6, 8)
+    #   = 217,200, 253,400, 289,600, 325,800 a year -> monthly 18,100, 21,116.67, 24,133.33, 27,150
+    #   sum 1,086,000 / 12 = 90,500
+    # outturn 120,666.67 + 90,500 = 211,166.67 (gross: 233,333.33); overspend 211,166.67 - 150,000
+    assert sp.monthly["spend"].iloc[:8].tolist() == pytest.approx([181_000 / 12] * 8)
+    assert sp.monthly["spend"].iloc[8:].tolist() == pytest.approx(
+        [217_200 / 12, 253_400 / 12, 289_600 / 12, 325_800 / 12]
+    )
+    assert sp.placement_outturn == pytest.approx(8 * 181_000 / 12 + 90_500)
+    assert sp.outturn == pytest.approx(211_166.667, abs=0.01)
+    assert sp.overspend == pytest.approx(211_166.667 - 150_000, abs=0.01)
+    # deficit path (nothing flows): 2023-24 Jan-Mar 2024 3 x 15,083.33 = 45,250; 2024-25 12 x = 181,000
+    path = forecast.deficit_path(ex, AS_OF)
+    assert path["placement_spend"].tolist() == pytest.approx([45_250, 181_000])
+
+
+def test_spend_paths_use_the_net_average_cost_of_ceased_plans():
+    # 1% of plans cease each month, no new plans (conversion 0): the committed cost falls by
+    # ceased x the net average 18,100 (gross would be 20,000)
+    ex = spend_extract_with_contributions(BUDGET)
+    fc = forecast.project_caseload(spend_model(hazard=np.full(12, 0.01), conversion=0.0), n_sims=0)
+    paths, _ = forecast.spend_paths(ex, fc)
+    # Dec: 0.1 ceased -> (181,000 - 0.1 x 18,100) / 12; Jan: 0.099 more -> (181,000 - 0.199 x 18,100) / 12
+    assert paths[0, :2] == pytest.approx([(181_000 - 1_810) / 12, (181_000 - 0.199 * 18_100) / 12])
+
+
 def test_scenario_independent_share_and_inflation():
     ex = spend_extract(BUDGET)
     fc = forecast.project_caseload(spend_model(), n_sims=0)
@@ -321,6 +521,88 @@ def test_sample_forecast_january_2025(sample, sample_forecast):
     assert abs(vs["forecast"] - 9833) <= 0.01 * 9833
     assert vs["low80"] < vs["forecast"] < vs["high80"]
     assert abs(vs["gap"] - 461) <= 0.01 * 9833
+
+
+def _days(values: pd.Series) -> list[int | None]:
+    """Dates as whole days since 1970 (None for blank): plain ints for the loops below."""
+    return [None if pd.isna(v) else (v - pd.Timestamp("1970-01-01")).days for v in values]
+
+
+def _day(date) -> int:
+    return (pd.Timestamp(date) - pd.Timestamp("1970-01-01")).days
+
+
+def _calendar_month(as_of: pd.Timestamp, back: int) -> tuple[int, int, int]:
+    """(first day, last day, calendar month 1-12) of the month ``back`` months before as_of's month."""
+    first = (as_of.replace(day=1) - pd.DateOffset(months=back)).normalize()
+    last = first + pd.offsets.MonthEnd(0)
+    return _day(first), _day(last), first.month
+
+
+@pytest.mark.parametrize("as_of", ["2024-11-30", "2023-06-30"])
+def test_sample_hazard_and_conversion_against_plain_loops(sample, as_of):
+    """The default estimation on the sample, recomputed with loops over plans, requests and months."""
+    as_of = pd.Timestamp(as_of)
+    m = forecast.estimate_flow_model(sample, as_of)
+    issued, ceased = _days(sample.plans["issued_on"]), _days(sample.plans["ceased_on"])
+    plans = [(i, c) for i, c in zip(issued, ceased, strict=True) if i is not None and (c is None or c > i)]
+
+    def active_at(day: int) -> int:
+        return sum(1 for i, c in plans if i <= day and (c is None or c > day))
+
+    # hazard: calendar month -> (ceased in that month, active at the previous month end), 36 months
+    num, den = [0.0] * 13, [0.0] * 13
+    for back in range(36):
+        first, last, month = _calendar_month(as_of, back)
+        num[month] += sum(1 for _, c in plans if c is not None and first <= c <= last)
+        den[month] += active_at(first - 1)
+    pooled = sum(num) / sum(den)
+    hazard = [num[k] / den[k] if den[k] > 0 else pooled for k in range(1, 13)]
+    assert m.hazard == pytest.approx(hazard, rel=1e-12)
+    assert m.active == active_at(_day(as_of))
+
+    # lag: median days from request to plan issued, plans issued after as_of - 12 months, to as_of
+    a = sample.assessments
+    start = _day(as_of - pd.DateOffset(months=12))
+    days = [
+        iss - rec
+        for rec, iss in zip(_days(a["received_on"]), _days(a["issued_on"]), strict=True)
+        if iss is not None and start < iss <= _day(as_of) and rec is not None
+    ]
+    days.sort()
+    mid = len(days) // 2
+    median = days[mid] if len(days) % 2 else (days[mid - 1] + days[mid]) / 2
+    lag = round(median / (365.25 / 12))
+    assert m.lag_months == lag
+    # conversion: plans issued in the 12 months to as_of / requests received in the 12 months lag earlier
+    window = [_calendar_month(as_of, back) for back in range(12)]
+    lagged = [_calendar_month(as_of, back + lag) for back in range(12)]
+    n_issued = sum(1 for i, _ in plans for first, last, _m in window if first <= i <= last)
+    received = [r for r in _days(a["received_on"]) if r is not None]
+    n_requests = sum(1 for r in received for first, last, _m in lagged if first <= r <= last)
+    assert m.conversion == pytest.approx(n_issued / n_requests, rel=1e-12)
+
+
+def test_sample_trend_slope_against_plain_loops(sample):
+    """Theil-Sen slope (median pairwise slope) and Sen's interval, by loops over the 24 monthly counts."""
+    from statistics import NormalDist, median
+
+    as_of = pd.Timestamp("2024-11-30")
+    m = forecast.estimate_flow_model(sample, as_of)
+    received = [r for r in _days(sample.assessments["received_on"]) if r is not None]
+    y = []
+    for back in range(23, -1, -1):  # oldest first
+        first, last, _ = _calendar_month(as_of, back)
+        y.append(sum(1 for r in received if first <= r <= last))
+    slopes = sorted((y[j] - y[i]) / (j - i) for i in range(24) for j in range(i + 1, 24))
+    assert m.requests_trend_p < 0.05  # the sample's requests rise: the slope is used
+    assert m.requests_slope == pytest.approx(median(slopes))
+    # Sen (1968) eq. 2.6 with ties in y: sigma^2 = [n(n-1)(2n+5) - sum over tied groups t(t-1)(2t+5)] / 18
+    ties = sum(t * (t - 1) * (2 * t + 5) for t in (y.count(v) for v in set(y)))
+    sigma = ((24 * 23 * 53 - ties) / 18) ** 0.5
+    z = NormalDist().inv_cdf(0.975) * sigma
+    high, low = slopes[round((len(slopes) + z) / 2)], slopes[round((len(slopes) - z) / 2) - 1]
+    assert m.requests_slope_sd == pytest.approx((high - low) / 3.92)
 
 
 def test_sample_spend_and_headlines(sample):
