@@ -141,7 +141,8 @@ def _months_back(as_of: pd.Timestamp, n: int) -> pd.DatetimeIndex:
 def median_lag_months(assessments: pd.DataFrame, as_of, window_months: int = WINDOW_MONTHS) -> int:
     """Median whole months from request received to plan issued, plans issued in the window to ``as_of``.
 
-    Months = days / 30.44, rounded. 5 (about 20 weeks) when nothing was issued in the window.
+    Months = days / 30.4375 (365.25 / 12), rounded half to even and kept within 0-24. 5 (about 20
+    weeks) when nothing was issued in the window.
     """
     as_of = pd.Timestamp(as_of)
     start = as_of - pd.DateOffset(months=window_months)
@@ -244,8 +245,9 @@ def estimate_flow_model(
 
 
 def issue_level_changes(plans: pd.DataFrame, as_of, months: int = RESIDUAL_MONTHS) -> np.ndarray:
-    """Year-on-year log changes of the 12-month total of plans issued, at each of the last ``months``
-    month ends to ``as_of`` (months without two full years of history are left out).
+    """Year-on-year log changes of the 12-month total of plans issued, at each of the ``months + 1``
+    month ends from ``as_of - months`` to ``as_of`` (a month end where either 12-month total is 0, e.g.
+    before the history starts, is left out).
 
     These measure how much the level of new plans has shifted within a year in this LA's own history;
     :func:`project_caseload` resamples them (centred) to widen intervals with the horizon.
@@ -282,7 +284,8 @@ def requests_trend(requests: pd.Series, alpha: float = TREND_ALPHA) -> tuple[flo
 def one_step_residuals(extract: Extract, model: FlowModel, months: int = RESIDUAL_MONTHS) -> np.ndarray:
     """Actual net flow minus the model's net flow given the actual previous stock, last ``months`` months.
 
-    Plans per month, oldest first (months without request history for the lag are left out). With the
+    Plans per month, oldest first (a month with no active plans at the previous month end, or outside
+    the request history for the lag, is left out). With the
     seasonal hazard, each month's ceasing is predicted from the *other* years' same calendar month
     (leave-one-out), so the errors are out of sample and the intervals are not too narrow when the
     seasonal pattern shifts.
