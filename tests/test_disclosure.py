@@ -15,9 +15,13 @@ from sendlib.disclosure import (
     SUPPRESSED,
     DisclosureError,
     add_totals,
+    any_small_count,
     assert_no_identifiers,
     check_published_table,
+    count_phrase,
+    dependent_mask,
     identifier_columns,
+    linked_suppression,
     safe_table,
     suppress_small_counts,
     suppression_mask,
@@ -202,3 +206,109 @@ def test_property_no_total_line_has_exactly_one_suppressed_cell(rows, with_row_t
         assert not np.any(m.sum(axis=1) == 1)
     if with_col_total:
         assert not np.any(m.sum(axis=0) == 1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Prose, linked counts with signs, values derived from two counts
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_count_phrase_reads_fewer_than_5_for_small_counts():
+    assert count_phrase(3) == "fewer than 5"
+    assert count_phrase(1.0) == "fewer than 5"
+    assert count_phrase(0) == "0"  # 0 is shown, as in tables
+    assert count_phrase(5) == "5"
+    assert count_phrase(9754.0) == "9,754"
+    assert count_phrase(9, 10) == "fewer than 10"  # the notebooks' suppress_below
+    assert count_phrase(3, 1) == "3"  # 1 = suppression off
+    # hidden to protect another count (secondary suppression): [c] whatever its size
+    assert count_phrase(152, hidden=True) == C
+    assert count_phrase(2, hidden=True) == "fewer than 5"
+
+
+def test_any_small_count():
+    assert any_small_count(620, 641) is False
+    assert any_small_count(620, 3) is True  # a change of 617 would give 3 back
+    assert any_small_count(0, 7) is False
+    assert any_small_count(float("nan"), None, 9) is False
+    assert any_small_count(7, threshold=10) is True
+
+
+def test_linked_identity_with_signs_and_last_resort_counts():
+    # plans: previous month 6 + issued 9 - ceased 2 = now 13; ceased (2) is primary
+    values = {"prev": 6, "issued": 9, "ceased": 2, "now": 13}
+    line = [(["prev", "issued", "ceased"], "now")]
+    # the line alone has one hidden count, so ceased = 6 + 9 - 13: the smallest positive other
+    # component (prev, 6) goes too
+    assert linked_suppression(values, line) == {"ceased", "prev"}
+    # prev was published last month: hiding it protects nothing, so issued (9) goes instead
+    assert linked_suppression(values, line, last=["prev", "now"]) == {"ceased", "issued"}
+    # June on data/example: 7 + issued 1 - ceased 0 = 8. Only the zero is left to hide besides the
+    # published stocks
+    june = {"prev": 7, "issued": 1, "ceased": 0, "now": 8}
+    assert linked_suppression(june, line, last=["prev", "now"]) == {"issued", "ceased"}
+    assert linked_suppression(june, line) == {"issued", "prev"}  # without last: the stock
+    # two hidden counts in the line (November on data/example: 8 + 2 - 1 = 9): nothing more to hide
+    nov = {"prev": 8, "issued": 2, "ceased": 1, "now": 9}
+    assert linked_suppression(nov, line, last=["prev", "now"]) == {"issued", "ceased"}
+
+
+def _shift_share_rows() -> pd.DataFrame:
+    """Three settings, 20 plans at both month ends (w = n / 20; mix = dw r0, rate = w0 dr, total =
+    w1 r1 - w0 r0). A: 3 -> 0 placements at £25,000: mix = -0.15 x 25,000 = -3,750, rate 0, total -3,750.
+    B: 10 -> 12 at £10,000: mix = 0.1 x 10,000 = 1,000, rate 0, total 1,000. C: 7 -> 8, £20,000 -> £21,000:
+    mix = 0.05 x 20,000 = 1,000, rate = 0.35 x 1,000 = 350, total = 8,400 - 7,000 = 1,400."""
+    return pd.DataFrame(
+        {
+            "before": [3, 10, 7],
+            "now": [0, 12, 8],
+            "cost_now": [25_000.0, 10_000.0, 21_000.0],
+            "mix": [-3_750.0, 1_000.0, 1_000.0],
+            "rate": [0.0, 0.0, 350.0],
+            "total": [-3_750.0, 1_000.0, 1_400.0],
+        },
+        index=["A", "B", "C"],
+    )
+
+
+def _recover_before(row, plans_before=20, plans_now=20):
+    """An attack: w0 r0 = w1 r1 - total and rate = w0 r1 - w0 r0, so w0 = (rate + w0 r0) / r1."""
+    try:
+        n1, r1, rate, total = (float(str(row[c]).replace(",", "").replace("£", ""))
+                               for c in ("now", "cost_now", "rate", "total"))
+    except ValueError:  # a [c] in the way
+        return None
+    w0r0 = n1 / plans_now * r1 - total
+    return round((rate + w0r0) / r1 * plans_before, 6)
+
+
+def test_shift_share_row_hides_its_effects_when_either_count_is_hidden():
+    t = _shift_share_rows()
+    money = ["cost_now", "mix", "rate", "total"]
+    # with the effects tied to the count now only (0, shown), row A gives its hidden count back:
+    # w0 r0 = 0 - (-3,750) = 3,750; w0 = (0 + 3,750) / 25,000 = 0.15; n0 = 0.15 x 20 = 3
+    leaky = safe_table(t, counts=["before", "now"], money=money, dependents={c: "now" for c in money})
+    assert leaky.loc["A", "before"] == C and _recover_before(leaky.loc["A"]) == 3
+    # tied to both counts: the attack finds nothing to work with
+    safe = safe_table(t, counts=["before", "now"], money=money, dependents={c: ["before", "now"] for c in money})
+    assert safe.loc["A"].tolist() == [C, "0", C, C, C, C]
+    assert _recover_before(safe.loc["A"]) is None
+    # rows with both counts shown keep their figures (and the attack only returns what is shown)
+    assert safe.loc["C"].tolist() == ["7", "8", "£21,000", "£1,000", "£350", "£1,400"]
+    assert _recover_before(safe.loc["C"]) == 7
+    # the effects add up to the chart's mix, rate and total (1,000 + 1,000 - 3,750 = -1,750 mix): with
+    # only A hidden, A = chart - B - C, so a second row goes: the one with the fewest placements
+    # (C: 7 + 8 = 15 < B: 10 + 12 = 22); its counts stay
+    both = safe_table(t, counts=["before", "now"], money=money, dependents={c: ["before", "now"] for c in money},
+                      sums_shown=["mix", "rate", "total"])
+    assert both.loc["C"].tolist() == ["7", "8", "£21,000", C, C, C]
+    assert both.loc["B"].tolist() == ["10", "12", "£10,000", "£1,000", "£0", "£1,000"]
+
+
+def test_dependent_mask_checks_its_counts():
+    mask = pd.DataFrame({"a": [True, False], "b": [False, False]})
+    out = dependent_mask(mask, {"x": "a", "y": ["a", "b"], "z": ("b",)})
+    assert out["x"].tolist() == [True, False] and out["y"].tolist() == [True, False]
+    assert out["z"].tolist() == [False, False]
+    with pytest.raises(ValueError, match="not a count column"):
+        dependent_mask(mask, {"x": ["a", "c"]})

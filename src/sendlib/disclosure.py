@@ -7,7 +7,9 @@ Rules (DOMAIN.md, "Disclosure control"):
 - secondary suppression: wherever a table carries totals, a suppressed cell must not be recoverable by
   subtraction, so no total line (a row or a column together with its total) may hold exactly one
   suppressed cell; the next-smallest cell of that line (or, failing that, its total) is suppressed too;
-- values derived from a suppressed count (its cost, its share) are suppressed with it;
+- values derived from a suppressed count (its cost, its share, a change or effect computed from it
+  and another count) are suppressed with it (:func:`dependent_mask`);
+- in prose a small count reads "fewer than 5" (:func:`count_phrase`);
 - no child or plan identifier, name, date of birth or provider identity ever appears
   (:func:`assert_no_identifiers`).
 
@@ -113,18 +115,52 @@ def _numeric_columns(table: pd.DataFrame) -> list:
     ]
 
 
+def any_small_count(*counts, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    """True when any of ``counts`` is from 1 to ``threshold - 1`` (a count to suppress; 0 and NaN are not).
+
+    For prose: a change, share or cost worked out from several counts is left out when this is True.
+    """
+    for n in counts:
+        if n is None or n is pd.NA:
+            continue
+        n = float(n)
+        if n == n and 1 <= n < threshold:
+            return True
+    return False
+
+
+def count_phrase(n, threshold: int = DEFAULT_THRESHOLD, *, hidden: bool = False) -> str:
+    """A count of children, plans, placements or requests for prose, disclosure-controlled.
+
+    ``1 <= n < threshold`` reads "fewer than 5" (``threshold`` 5); any other count is written whole
+    with thousands separators (``9754`` or ``9754.0`` -> "9,754"; 0 -> "0"). ``hidden``: the count
+    was suppressed to protect another one (secondary suppression), so it reads ``[c]`` whatever its
+    size. ``threshold`` 1 turns suppression off (not for committee papers).
+    """
+    if any_small_count(n, threshold=threshold):
+        return f"fewer than {threshold}"
+    if hidden:
+        return SUPPRESSED
+    return f"{float(n):,.0f}"
+
+
 def linked_suppression(values: Mapping, lines: Sequence[tuple[Sequence, object]],
-                       threshold: int = DEFAULT_THRESHOLD) -> set:
+                       threshold: int = DEFAULT_THRESHOLD, *, last: Iterable = ()) -> set:
     """The keys of the counts to show as ``[c]``, for counts linked by sums (one rule for every output).
 
     ``values``: count by key (NaN = no count). ``lines``: (component keys, total key) pairs, each saying
     the components sum to the total; a count may sit in several lines (a total of one line and a
-    component of another). Primary suppression: counts with ``1 <= n < threshold``. Secondary, repeated
-    until stable: a line holding exactly one suppressed count has its smallest unsuppressed positive
-    component suppressed too (ties: the first in the line), else its total, else a zero component, so no
-    suppressed count can be worked back by subtraction.
+    component of another). A line may also stand for an identity with signs, such as last month's
+    plans + issued - ceased = this month's plans, written ``([prev, issued, ceased], now)``: a line with
+    one unknown can be solved whatever its signs, which is all the rule below relies on. Primary
+    suppression: counts with ``1 <= n < threshold``. Secondary, repeated until stable: a line holding
+    exactly one suppressed count has its smallest unsuppressed positive component suppressed too (ties:
+    the first in the line), else its total, else a zero component, so no suppressed count can be
+    worked back by subtraction. ``last``: keys chosen only when nothing else in the line can be, e.g. a
+    month-end count that was already published last month (hiding it again protects nothing).
     """
     masked = {k for k, v in values.items() if v == v and 1 <= v < threshold}
+    last = set(last)
     changed = True
     while changed:
         changed = False
@@ -134,9 +170,10 @@ def linked_suppression(values: Mapping, lines: Sequence[tuple[Sequence, object]]
             free = [c for c in comps if c not in masked and values[c] == values[c]]
             positive = sorted((c for c in free if values[c] > 0), key=lambda c: values[c])  # stable
             zeros = [c for c in free if values[c] == 0]
-            pick = positive[0] if positive else total if total not in masked else zeros[0] if zeros else None
-            if pick is not None:  # None: nothing else in the line to hide
-                masked.add(pick)
+            order = [*positive, *([total] if total not in masked else []), *zeros]
+            order = [k for k in order if k not in last] + [k for k in order if k in last]
+            if order:  # empty: nothing else in the line to hide
+                masked.add(order[0])
                 changed = True
     return masked
 
@@ -186,6 +223,46 @@ def suppression_mask(
     return pd.DataFrame(mask, index=table.index, columns=cols)
 
 
+def _count_columns_of(spec) -> tuple:
+    """The count columns a derived column depends on (one name, or a list or tuple of names)."""
+    return tuple(spec) if isinstance(spec, list | tuple) else (spec,)
+
+
+def dependent_mask(
+    count_mask: pd.DataFrame,
+    dependents: Mapping[object, object],
+    *,
+    sums_shown: Sequence = (),
+    counts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Boolean frame, one column per derived column: True where the derived value must be hidden.
+
+    ``count_mask``: the count mask (:func:`suppression_mask`). ``dependents`` maps each derived column
+    (a cost, a share, an effect) to the count column it comes from, or to a list or tuple of them: the
+    derived value is hidden in every row where ANY of its counts is, because a value computed from two
+    counts gives either back when the other is shown (a shift-share row: its effects and the count now
+    give the count before). ``sums_shown``: derived columns whose sum over the rows is published
+    elsewhere (e.g. the parts of a change in a chart); such a column must not hide exactly one row, or
+    that row is the published sum minus the others, so a second row is hidden too: the unhidden row
+    with the smallest sum of its counts in ``counts`` (the count values; ties: the first row).
+    """
+    out = pd.DataFrame(index=count_mask.index)
+    for derived, spec in dependents.items():
+        cols = _count_columns_of(spec)
+        missing = [c for c in cols if c not in count_mask.columns]
+        if missing:
+            raise ValueError(f"dependent column {derived!r} refers to {missing[0]!r}, not a count column")
+        hide = count_mask[list(cols)].any(axis=1).to_numpy().copy()
+        if derived in sums_shown and hide.sum() == 1 and len(hide) > 1:
+            if counts is None:
+                raise ValueError("sums_shown needs the count values (counts=)")
+            size = counts[list(cols)].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1).to_numpy()
+            size = np.where(hide, np.inf, size)
+            hide[int(np.argmin(size))] = True  # argmin: the first of equal sizes
+        out[derived] = hide
+    return out
+
+
 def suppress_small_counts(
     table: pd.DataFrame,
     threshold: int = DEFAULT_THRESHOLD,
@@ -193,15 +270,16 @@ def suppress_small_counts(
     columns: Sequence | None = None,
     row_total: str | None = None,
     col_total=None,
-    dependents: Mapping[str, str] | None = None,
+    dependents: Mapping | None = None,
     symbol: str = SUPPRESSED,
 ) -> pd.DataFrame:
     """Copy of ``table`` with counts from 1 to ``threshold - 1`` replaced by ``"[c]"`` (0 is shown).
 
     With ``row_total`` (a column name) and/or ``col_total`` (a row label) the table's totals are
     protected by secondary suppression (see :func:`suppression_mask`). ``dependents`` maps a derived
-    column (e.g. a cost or a share) to the count column it comes from: the derived value is suppressed
-    wherever its count is. Suppressed columns become ``object`` dtype holding ints and ``"[c]"``.
+    column (e.g. a cost or a share) to the count column it comes from (or a list of them): the derived
+    value is suppressed wherever its count (any of them) is (:func:`dependent_mask`). Suppressed
+    columns become ``object`` dtype holding ints and ``"[c]"``.
     Identifying columns are refused (:func:`assert_no_identifiers`).
     """
     assert_no_identifiers(table)
@@ -212,10 +290,9 @@ def suppress_small_counts(
             col = out[c].astype(object)
             col[mask[c].to_numpy()] = symbol
             out[c] = col
-    for derived, count_col in (dependents or {}).items():
-        if count_col not in mask.columns:
-            raise ValueError(f"dependent column {derived!r} refers to {count_col!r}, not a count column")
-        m = mask[count_col].to_numpy()
+    derived_mask = dependent_mask(mask, dependents or {})
+    for derived in derived_mask.columns:
+        m = derived_mask[derived].to_numpy()
         if m.any():
             col = out[derived].astype(object)
             col[m] = symbol
@@ -305,10 +382,11 @@ def safe_table(
     counts: Sequence[str] = (),
     money: Sequence[str] = (),
     percent: Sequence[str] = (),
-    dependents: Mapping[str, str] | None = None,
+    dependents: Mapping | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     row_total: str | None = None,
     col_total=None,
+    sums_shown: Sequence[str] = (),
     rename: Mapping[str, str] | None = None,
     allow: Iterable[str] = (),
 ) -> pd.DataFrame:
@@ -316,9 +394,11 @@ def safe_table(
 
     ``counts`` are suppressed (with totals protected as in :func:`suppress_small_counts`) and shown with
     thousands separators; ``money`` (pounds) as ``£12,345``; ``percent`` (already in per cent, 0-100)
-    as ``12.3%``. ``dependents`` maps money/percent columns to the count they derive from, so they are
-    suppressed with it; by default, when there is exactly one count column, every money and percent
-    column depends on it. Every cell of the result is a string; ``rename`` relabels columns last.
+    as ``12.3%``. ``dependents`` maps money/percent columns to the count they derive from (or a list of
+    counts: hidden when any of them is), so they are suppressed with it; by default, when there is
+    exactly one count column, every money and percent column depends on it. ``sums_shown``: derived
+    columns whose sum over the rows is published elsewhere, protected as in :func:`dependent_mask`.
+    Every cell of the result is a string; ``rename`` relabels columns last.
     """
     assert_no_identifiers(table, allow)
     counts = list(counts)
@@ -328,6 +408,9 @@ def safe_table(
         mask = suppression_mask(table, threshold, columns=counts, row_total=row_total, col_total=col_total)
     else:
         mask = pd.DataFrame(index=table.index)
+    derived_mask = dependent_mask(
+        mask, {c: d for c, d in dependents.items() if c in table.columns}, sums_shown=sums_shown, counts=table
+    )
     out = pd.DataFrame(index=table.index)
     for c in table.columns:
         col = table[c]
@@ -335,7 +418,7 @@ def safe_table(
             vals = [SUPPRESSED if m else _fmt_count(v) for v, m in zip(col, mask[c], strict=True)]
         elif c in money or c in percent:
             fmt = _fmt_money if c in money else _fmt_percent
-            dep = mask[dependents[c]].to_numpy() if c in dependents else np.zeros(len(col), bool)
+            dep = derived_mask[c].to_numpy() if c in derived_mask.columns else np.zeros(len(col), bool)
             vals = [SUPPRESSED if m else fmt(v) for v, m in zip(col, dep, strict=True)]
         else:
             vals = [
