@@ -180,12 +180,13 @@ def test_headline_counts_are_suppressed_and_paragraph_only_uses_present_keys():
         {"ehcp_active": 3, "ehcp_active_change": 2, "financial_month": 4, "independent_share_count": 2.5}
     )
     values = dict(zip(frame["measure"], frame["value"], strict=True))
-    # 3 plans -> [c]; a change of 2, financial month 4 and a share are not counts of children
+    # 3 plans -> [c]; the change (3 - 2 = 1 a month ago) and the share of plans are worked out from
+    # the 3, so they go with it; financial month 4 is not a count of children
     assert values == {
         "ehcp_active": "[c]",
-        "ehcp_active_change": 2,
+        "ehcp_active_change": "[c]",
         "financial_month": 4,
-        "independent_share_count": 2.5,
+        "independent_share_count": "[c]",
     }
     text = draft_paragraph({"ehcp_active": 9754, "ehcp_active_change": 66}, "2024-11")
     assert text == "There were 9,754 EHCPs at the end of November 2024 (up 66 on the previous month)."
@@ -207,13 +208,19 @@ def test_headline_counts_are_suppressed_and_paragraph_only_uses_present_keys():
     )
     # 9,833 - 9,372 = 461
     assert "The forecast for January 2025 is 9,833, 461 above the Safety Valve plan of 9,372." in text
-    # 3 - 2 = up 1
-    assert "fewer than 5 assessments were overdue (open beyond the 20-week limit), up 1 on" in text
+    # 3 and 2 are both hidden, so is their difference ("up 1")
+    assert "Fewer than 5 assessments were overdue (open beyond the 20-week limit). " in text
+    assert "up 1" not in text
     assert (
         "Placement spend for 2024-25 is forecast at £159.3m against a budget of £155.4m, an overspend of "
         "£3.9m, within the Safety Valve cap by £27.3m." in text
     )
-    assert "fewer than 5 assessments were overdue" in text
+    # 7 and 11 are shown: 7 - 11 = down 4
+    shown = draft_paragraph({"overdue_assessments": 7, "overdue_assessments_prev_month": 11}, "2024-11")
+    assert shown == "7 assessments were overdue (open beyond the 20-week limit), down 4 on the previous month."
+    # 7 now, 3 a month ago: "down 4" would give the 3 back from the 7
+    one_hidden = draft_paragraph({"overdue_assessments": 7, "overdue_assessments_prev_month": 3}, "2024-11")
+    assert one_hidden == "7 assessments were overdue (open beyond the 20-week limit)."
     # with other high-needs spend: the whole block, its parts named; 159.2 + 47.4 = 206.6;
     # 206.6 - 155.4 = 51.2; 51.2 - 31.2 = 20.0 beyond the cap
     whole = draft_paragraph({"fy_forecast_spend": 206_618_835.6, "fy_forecast_placement_spend": 159_218_835.6,
@@ -225,6 +232,101 @@ def test_headline_counts_are_suppressed_and_paragraph_only_uses_present_keys():
                      "beyond the Safety Valve cap.")
     assert "£16,965, down £80 on the previous month, the first fall this financial year." in text
     assert draft_paragraph({}, "2024-11") == "No headline figures are available for November 2024."
+
+
+# ---------------------------------------------------------------------------------------------------
+# Disclosure control of the headlines on the hand-built example (small counts)
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_headlines(example_dir):
+    import sendlib
+    from sendlib.headlines import headlines
+
+    extract = sendlib.load(example_dir)
+    return {p: headlines(extract, p) for p in ("2024-06", "2024-11")}
+
+
+def _published(h, threshold=5) -> dict:
+    frame = headlines_frame(h, threshold)
+    return dict(zip(frame["measure"], frame["value"], strict=True))
+
+
+def _primary_only(h) -> dict:
+    """The headlines as published before this check: only counts from 1 to 4 hidden."""
+    from sendlib.headlines import UNITS
+    from sendlib.refresh import is_count
+
+    return {k: "[c]" if is_count(k, v, UNITS.get(k, "")) and 1 <= v < 5 else v for k, v in h.items()}
+
+
+def _recover(values: dict) -> dict:
+    """An attack on published headline values ("[c]" = hidden): what can be worked back exactly.
+
+    INMSS placements = share of plans x plans / 100. Plans: prev + issued - ceased = now, trying every
+    whole number from 0 to 50 for a hidden count: a count with one possible value is recovered.
+    """
+    def num(key):
+        v = values.get(key)
+        return None if v is None or v == "[c]" else float(v)
+
+    found = {}
+    active, share = num("ehcp_active"), num("independent_share_count")
+    if active is not None and share is not None:
+        found["independent_placements"] = round(active * share / 100)
+    prev, issued, ceased = num("ehcp_active_prev_month"), num("ehcp_issued"), num("ehcp_ceased")
+    if active is not None and prev is not None:
+        options = [
+            (i, c)
+            for i in range(51)
+            for c in range(51)
+            if prev + i - c == active and issued in (None, i) and ceased in (None, c)
+        ]
+        for key, pos in (("ehcp_issued", 0), ("ehcp_ceased", 1)):
+            if len({o[pos] for o in options}) == 1:
+                found[key] = options[0][pos]
+    return found
+
+
+def test_example_headlines_hide_the_shares_costs_and_changes_of_hidden_counts(example_headlines):
+    values = _published(example_headlines["2024-11"])
+    # data/example/README.md, 30 November 2024: 9 plans (8 at 31 October, + 2 issued - 1 ceased);
+    # INMSS P001, P007, P008 = 3 of 9 plans (33.3%), £185,500 of £248,800 (74.6%); overdue 3
+    hidden = [
+        "ehcp_issued", "ehcp_ceased", "plans_without_placement",
+        "independent_placements", "independent_placements_prev_month", "independent_placements_broad",
+        "independent_share_count", "independent_share_special", "independent_cost", "independent_share_cost",
+        "independent_share_count_broad", "independent_share_cost_broad",
+        "overdue_assessments", "overdue_assessments_prev_month", "assessments_completed_month",
+    ]
+    assert {k: values[k] for k in hidden} == dict.fromkeys(hidden, "[c]")
+    # the plans and their average cost (248,800 / 9 = 27,644.44) are 5 or more: shown
+    assert (values["ehcp_active"], values["ehcp_active_prev_month"], values["ehcp_active_change"]) == (9, 8, 1)
+    assert values["avg_cost_per_ehcp"] == 27_644.44 and values["independent_new_placements"] == 0
+    text = draft_paragraph(example_headlines["2024-11"], "2024-11")
+    assert "Independent and non-maintained special schools held fewer than 5 placements." in text
+    assert "33.3%" not in text and "74.6%" not in text
+    # 3 overdue now and 3 a month ago: "unchanged" would say the hidden counts are equal
+    assert "Fewer than 5 assessments were overdue (open beyond the 20-week limit). " in text
+    assert "unchanged" not in text
+    assert "There were 9 EHCPs at the end of November 2024 (up 1 on the previous month)." in text
+
+
+@pytest.mark.parametrize("period", ["2024-06", "2024-11"])
+def test_a_hidden_headline_count_cannot_be_worked_back(example_headlines, period):
+    h = example_headlines[period]
+    before = _primary_only(h)
+    # the attack works on what was published before: November 3 INMSS placements (33.3333% of 9);
+    # June 2 (P001, P007: 25% of 8), and 7 plans + issued - 0 ceased = 8, so 1 issued (P012, 3 June)
+    leaked = {k: v for k, v in _recover(before).items() if before[k] == "[c]"}
+    assert leaked == (
+        {"independent_placements": 3} if period == "2024-11" else {"independent_placements": 2, "ehcp_issued": 1}
+    )
+    after = _published(h)
+    assert {k for k in _recover(after) if after[k] == "[c]"} == set()
+    if period == "2024-06":  # the 0 ceased is hidden too: 7 + i - c = 8 has many answers
+        assert after["ehcp_ceased"] == "[c]" and after["ehcp_active_change"] == 1
 
 
 # ---------------------------------------------------------------------------------------------------

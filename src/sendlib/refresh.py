@@ -311,10 +311,82 @@ def is_count(key: str, value, unit: str = "") -> bool:
     return not any(u in unit for u in ("%", "£", "month", "yes/no"))
 
 
+#: Every headline value worked out from counts, with the counts it reveals: it is hidden (``[c]``,
+#: null) whenever ANY of those counts is, after primary and secondary suppression
+#: (:func:`suppressed_headlines`). Keys of :func:`sendlib.headlines.headlines`; a key ending in a
+#: section's own name is the same figure from that section. This is the one place the links are written.
+HEADLINE_DERIVED: dict[str, tuple[str, ...]] = {
+    # change in plans = now - previous month end: with one of the two shown it gives the other back
+    "ehcp_active_change": ("ehcp_active", "ehcp_active_prev_month"),
+    # committed cost of the active plans and the MI average over them: cost / average = plans, and the
+    # cost (or the partners' share of it) of fewer than 5 plans is about those children
+    "committed_cost": ("ehcp_active",),
+    "committed_cost_net": ("ehcp_active",),
+    "partner_share_cost": ("ehcp_active",),
+    "avg_cost_per_ehcp": ("ehcp_active",),
+    "avg_cost_per_ehcp_net": ("ehcp_active",),
+    "avg_cost_per_ehcp_prev_month": ("ehcp_active_prev_month",),
+    # the change in the average and its shift-share parts (mix + rate + interaction = change) use
+    # both month ends
+    "avg_cost_per_ehcp_change": ("ehcp_active", "ehcp_active_prev_month"),
+    "avg_cost_change_mix": ("ehcp_active", "ehcp_active_prev_month"),
+    "avg_cost_change_rate": ("ehcp_active", "ehcp_active_prev_month"),
+    "avg_cost_change_interaction": ("ehcp_active", "ehcp_active_prev_month"),
+    # INMSS: share of plans = placements / active plans x 100 (33.3% of 9 plans = 3 placements);
+    # share of cost x committed cost = INMSS cost; share of special places and the cost are about them
+    "independent_share_count": ("independent_placements", "ehcp_active"),
+    "independent_share_special": ("independent_placements",),
+    "independent_cost": ("independent_placements",),
+    "independent_share_cost": ("independent_placements", "ehcp_active"),
+    "independent_share_count_broad": ("independent_placements_broad", "ehcp_active"),
+    "independent_share_cost_broad": ("independent_placements_broad", "ehcp_active"),
+    # not a key: the month's change in overdue requests that the paragraph writes ("down 21")
+    "overdue_assessments_change": ("overdue_assessments", "overdue_assessments_prev_month"),
+}
+
+#: Identities among headline counts, as :func:`sendlib.disclosure.linked_suppression` lines: a line
+#: with exactly one hidden count gets a second one hidden, so no count is worked back from the others.
+#: Plans: previous month end + issued - ceased = this month end (exact for sendlib's month-end counts
+#: and calendar-month flows: a plan issued and ceased in the same month is in neither stock).
+HEADLINE_IDENTITIES: list[tuple[tuple[str, ...], str]] = [
+    (("ehcp_active_prev_month", "ehcp_issued", "ehcp_ceased"), "ehcp_active"),
+]
+
+#: Counts hidden for secondary suppression only when nothing else in the line can be: month-end
+#: stocks published in last month's report too (hiding one now would protect nothing).
+HEADLINE_LAST_RESORT: tuple[str, ...] = ("ehcp_active", "ehcp_active_prev_month")
+
+
+def suppressed_headlines(headlines: Mapping, threshold: int = 5) -> set[str]:
+    """The headline keys to hide (``[c]`` in headlines.csv, null in JSON, left out of prose).
+
+    Counts (:func:`is_count`) from 1 to ``threshold - 1``; then secondary suppression over
+    :data:`HEADLINE_IDENTITIES`; then every value of :data:`HEADLINE_DERIVED` whose counts include a
+    hidden one (a derived key is listed even when absent from ``headlines``, so prose that works one
+    out, such as ``overdue_assessments_change``, can ask). ``threshold`` 1 hides nothing.
+    A difference of two hidden counts that are linked to shown ones (issued - ceased = the change in
+    plans) is shown: it is the difference of two published month-end counts, and it does not give
+    either count back.
+    """
+    from sendlib.disclosure import linked_suppression
+
+    try:
+        from sendlib.headlines import UNITS
+    except ImportError:  # pragma: no cover
+        UNITS = {}
+    flat = {k: _scalar(v) for k, v in _flatten(headlines).items()}
+    counts = {k: v for k, v in flat.items() if is_count(k, v, UNITS.get(k, ""))}
+    lines = [(list(c), t) for c, t in HEADLINE_IDENTITIES if all(k in counts for k in [*c, t])]
+    hidden = linked_suppression(counts, lines, threshold, last=HEADLINE_LAST_RESORT)
+    hidden |= {k for k, sources in HEADLINE_DERIVED.items() if any(c in hidden for c in sources)}
+    return hidden
+
+
 def headlines_frame(headlines: Mapping, threshold: int = 5):
     """``headlines.csv`` content: one row per figure, ``measure,value,unit`` (nested keys joined by dots).
 
-    Counts from 1 to ``threshold - 1`` are shown as ``[c]`` (:func:`is_count`).
+    Counts from 1 to ``threshold - 1``, counts hidden to protect them and the shares, costs and changes
+    that would give them back are shown as ``[c]`` (:func:`suppressed_headlines`).
     """
     import pandas as pd
 
@@ -324,14 +396,11 @@ def headlines_frame(headlines: Mapping, threshold: int = 5):
         from sendlib.headlines import UNITS
     except ImportError:  # pragma: no cover
         UNITS = {}
-    flat = _flatten(headlines)
-    rows = []
-    for key, value in flat.items():
-        value = _scalar(value)
-        unit = UNITS.get(key, "")
-        if is_count(key, value, unit) and 1 <= value < threshold:
-            value = SUPPRESSED
-        rows.append({"measure": key, "value": value, "unit": unit})
+    hidden = suppressed_headlines(headlines, threshold)
+    rows = [
+        {"measure": key, "value": SUPPRESSED if key in hidden else _scalar(value), "unit": UNITS.get(key, "")}
+        for key, value in _flatten(headlines).items()
+    ]
     return pd.DataFrame(rows, columns=["measure", "value", "unit"])
 
 
@@ -357,9 +426,9 @@ def _pounds_m(v) -> str:
     return f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else _pounds(v)
 
 
-def _people(v, threshold: int = 5) -> str:
-    """A count of people, plans or requests for prose: 1 to threshold-1 become "fewer than 5"."""
-    return f"fewer than {threshold}" if 1 <= float(v) < threshold else _count(v)
+def _capital(text: str) -> str:
+    """``"fewer than 5"`` -> ``"Fewer than 5"`` at the start of a sentence (numbers unchanged)."""
+    return text[:1].upper() + text[1:]
 
 
 def _signed(v, fmt) -> str:
@@ -375,16 +444,26 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     ``_same_month_last_year``; ``avg_cost_per_ehcp`` and ``_change``; ``independent_placements``,
     ``independent_share_count`` and ``independent_share_cost`` (per cent); ``fy_forecast_spend``
     (with ``fy_forecast_placement_spend`` and ``fy_other_high_needs_spend`` when other spend is given),
-    ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap`` (pounds). Counts from 1 to
-    ``threshold - 1`` read "fewer than 5".
+    ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap`` (pounds). Disclosure control as in
+    headlines.csv (:func:`suppressed_headlines`): counts from 1 to ``threshold - 1`` read "fewer than
+    5", and the changes, shares and costs that would give a hidden count back are left out.
     """
+    from sendlib.disclosure import count_phrase
+
     h = _flatten(headlines)
+    hidden = suppressed_headlines(h, threshold)
+
+    def shown(key: str):
+        return None if key in hidden else _num(h, key)
+
+    def people(key: str) -> str:
+        return count_phrase(_num(h, key), threshold, hidden=key in hidden)
+
     month = periods.parse_period(period).strftime("%B %Y")
     s: list[str] = []
-    n = _num(h, "ehcp_active")
-    if n is not None:
-        change = _num(h, "ehcp_active_change")
-        txt = f"There were {_people(n, threshold)} EHCPs at the end of {month}"
+    if _num(h, "ehcp_active") is not None:
+        change = shown("ehcp_active_change")
+        txt = f"There were {people('ehcp_active')} EHCPs at the end of {month}"
         if change is not None:
             txt += f" ({_signed(change, _count)} on the previous month)"
         s.append(txt + ".")
@@ -409,36 +488,34 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     od = _num(h, "overdue_assessments")
     if od is not None:
         before = _num(h, "overdue_assessments_prev_month")
-        change = None if before is None else od - before
-        txt = f"{_people(od, threshold)} assessments were overdue (open beyond the 20-week limit)"
+        change = None if before is None or "overdue_assessments_change" in hidden else od - before
+        txt = f"{_capital(people('overdue_assessments'))} assessments were overdue (open beyond the 20-week limit)"
         if change is not None:
             txt += f", {_signed(change, _count)} on the previous month"
         s.append(txt + ".")
-    done = _num(h, "assessments_completed_month")
-    if done is not None:
-        txt = f"{_people(done, threshold)} assessments were completed in the month"
-        year_ago = _num(h, "assessments_completed_same_month_last_year")
-        if year_ago is not None:
-            txt += f", against {_people(year_ago, threshold)} a year earlier"
+    if _num(h, "assessments_completed_month") is not None:
+        txt = f"{_capital(people('assessments_completed_month'))} assessments were completed in the month"
+        if _num(h, "assessments_completed_same_month_last_year") is not None:
+            txt += f", against {people('assessments_completed_same_month_last_year')} a year earlier"
         s.append(txt + ".")
-    cost = _num(h, "avg_cost_per_ehcp")
+    cost = shown("avg_cost_per_ehcp")
     if cost is not None:
-        change = _num(h, "avg_cost_per_ehcp_change")
+        change = shown("avg_cost_per_ehcp_change")
         txt = f"The average annual placement cost of an EHCP was {_pounds(cost)}"
         if change is not None:
             txt += f", {_signed(change, _pounds)} on the previous month"
             if change < 0 and h.get("avg_cost_per_ehcp_first_fall_in_financial_year") is True:
                 txt += ", the first fall this financial year"
         s.append(txt + ".")
-    ind = _num(h, "independent_placements")
-    share = _num(h, "independent_share_count")
-    cshare = _num(h, "independent_share_cost")
-    if ind is not None or share is not None:
+    has_ind = _num(h, "independent_placements") is not None
+    share = shown("independent_share_count")
+    cshare = shown("independent_share_cost")
+    if has_ind or share is not None:
         txt = "Independent and non-maintained special schools held "
-        if ind is not None and share is not None:
-            txt += f"{_people(ind, threshold)} placements ({float(share):.1f}% of all plans)"
-        elif ind is not None:
-            txt += f"{_people(ind, threshold)} placements"
+        if has_ind and share is not None:
+            txt += f"{people('independent_placements')} placements ({float(share):.1f}% of all plans)"
+        elif has_ind:
+            txt += f"{people('independent_placements')} placements"
         else:
             txt += f"{float(share):.1f}% of all plans"
         if cshare is not None:
@@ -489,7 +566,14 @@ def write_headlines(extract, period: str, out_dir: Path, threshold: int = 5) -> 
     (out_dir / "headlines.md").write_text(
         f"# SEND headlines, {month}\n\n{draft_paragraph(h, period, threshold)}\n\n"
         "Source: the local authority's case-management extract (management information, month-end "
-        "snapshot). Counts from 1 to 4 are not shown.\n",
+        "snapshot). "
+        + (
+            f"Counts from 1 to {threshold - 1} are not shown, nor the changes, shares and costs that would "
+            "reveal them."
+            if threshold > 1
+            else "Small counts are NOT suppressed: not for committee papers."
+        )
+        + "\n",
         encoding="utf-8",
     )
     return h
