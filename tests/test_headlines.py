@@ -98,12 +98,72 @@ def test_headlines_reachable_from_the_package(ex, engine_only):
 
 def test_cli_json_and_table(ex, engine_only, monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(sendlib, "load", lambda path, **kw: ex, raising=False)
-    assert main(["headlines", "--data", str(tmp_path), "--period", "2024-04", "--json"]) == 0
+    # --suppress-below 1: everything, for checking (not for committee papers)
+    assert main(["headlines", "--data", str(tmp_path), "--period", "2024-04", "--json", "--suppress-below", "1"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ehcp_active"] == 3 and out["period"] == "2024-04"
-    assert main(["headlines", "--data", str(tmp_path)]) == 0
+    assert out["suppress_below"] == 1 and out["suppressed"] == []
+    assert main(["headlines", "--data", str(tmp_path), "--suppress-below", "1"]) == 0
     text = capsys.readouterr().out
     assert "Headlines for 2024-04" in text and "avg_cost_per_ehcp" in text and "23,333.33" in text
+    assert "NOT suppressed" in text
+
+
+def test_cli_suppresses_as_headlines_csv_by_default(ex, engine_only, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sendlib, "load", lambda path, **kw: ex, raising=False)
+    assert main(["headlines", "--data", str(tmp_path), "--period", "2024-04", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # April 2024: 3 plans (A, B, D) and 3 in March, none issued or ceased in April (0 is shown); D has
+    # no placement (1); INMSS 1 (B) of 3, £50,000 of £70,000. Every count from 1 to 4 is null, and so
+    # is every cost, share and change worked out from one
+    hidden = {
+        "ehcp_active", "ehcp_active_prev_month", "ehcp_active_change", "plans_without_placement",
+        "committed_cost", "committed_cost_net", "partner_share_cost", "avg_cost_per_ehcp",
+        "avg_cost_per_ehcp_prev_month", "avg_cost_per_ehcp_change", "avg_cost_per_ehcp_net",
+        "avg_cost_change_mix", "avg_cost_change_rate", "avg_cost_change_interaction",
+        "independent_placements", "independent_placements_prev_month", "independent_share_count",
+        "independent_share_special", "independent_cost", "independent_share_cost",
+        "independent_placements_broad", "independent_share_count_broad", "independent_share_cost_broad",
+    }
+    assert set(out["suppressed"]) == hidden
+    assert (out["ehcp_issued"], out["ehcp_ceased"]) == (0, 0)
+    assert all(out[k] is None for k in out["suppressed"])
+    assert out["suppress_below"] == 5 and out["period"] == "2024-04" and out["financial_month"] == 1
+    assert out["independent_new_placements"] == 0  # 0 is shown
+    assert main(["headlines", "--data", str(tmp_path), "--period", "2024-04"]) == 0
+    text = capsys.readouterr().out
+    assert "23,333.33" not in text and "Counts from 1 to 4 are shown as [c]" in text
+    assert [ln.split()[1] for ln in text.splitlines() if ln.startswith("ehcp_active ")] == ["[c]"]
+
+
+def test_cli_example_json_hides_what_would_reveal_a_small_count(example_dir, capsys):
+    assert main(["headlines", "--data", str(example_dir), "--period", "2024-11", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # data/example/README.md: 9 plans at 30 November (8 + 2 issued - 1 ceased); INMSS 3 of 9 (33.3%)
+    assert (out["ehcp_active"], out["ehcp_active_prev_month"], out["ehcp_active_change"]) == (9, 8, 1)
+    for key in ("ehcp_issued", "ehcp_ceased", "independent_placements", "independent_share_count",
+                "independent_share_cost", "independent_cost", "overdue_assessments"):
+        assert out[key] is None and key in out["suppressed"], key
+    # the same keys as headlines.csv shows as [c]
+    from sendlib.refresh import headlines_frame
+
+    frame = headlines_frame(headlines(sendlib.load(example_dir), "2024-11"))
+    assert sorted(frame.loc[frame["value"] == "[c]", "measure"]) == out["suppressed"]
+
+
+def test_cli_sample_values_are_unchanged_by_suppression(sample, sample_dir, capsys):
+    assert main(["headlines", "--data", str(sample_dir), "--period", "2024-11", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # every count on the sample is 5 or more (the smallest: 8 plans without a placement)
+    assert out.pop("suppressed") == [] and out.pop("suppress_below") == 5
+    assert out == headlines(sample, "2024-11")
+    assert out["plans_without_placement"] == 8 and out["ehcp_active"] == 9_754
+
+
+def test_cli_refuses_a_threshold_below_1(ex, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sendlib, "load", lambda path, **kw: ex, raising=False)
+    assert main(["headlines", "--data", str(tmp_path), "--suppress-below", "0"]) == 2
+    assert "--suppress-below 0: give a whole number, 1 or more" in capsys.readouterr().err
 
 
 def test_cli_errors(ex, monkeypatch, capsys, tmp_path):
