@@ -36,7 +36,7 @@ from IPython.display import Markdown, display
 import sendlib
 from sendlib import backlog, caseload, config, cost, disclosure, forecast, periods, plots, sector
 from sendlib.headlines import engine_section
-from sendlib.refresh import load_for_report
+from sendlib.refresh import load_for_report, suppressed_headlines
 
 plots.apply_theme()
 extract = load_for_report(data_dir)  # sendlib.load, sharing the copy a running refresh has loaded
@@ -174,16 +174,22 @@ NB01 = header(
     md("## Headline"),
     code('''
 h = engine_section(extract, period_end)  # the caseload, cost and sector headline figures
+hidden = suppressed_headlines(h, suppress_below)  # as in headlines.csv: small counts and what reveals them
+plans = disclosure.count_phrase(h["ehcp_active"], suppress_below, hidden="ehcp_active" in hidden)
 avg, change = h["avg_cost_per_ehcp"], h["avg_cost_per_ehcp_change"]
 first_fall = " - the first fall this financial year" if h["avg_cost_per_ehcp_first_fall_in_financial_year"] else ""
-display(Markdown(
-    f"**The average annual cost of an EHCP {plots.change_phrase(change, 'pounds')} in {month} "
-    f"to {plots.format_pounds(avg)}{first_fall}.** "
-    f"{h['ehcp_active']:,} plans were active at the month end, with committed placement costs of "
-    f"{plots.format_pounds_short(h['committed_cost'])} a year "
-    f"({plots.format_pounds(h['avg_cost_per_ehcp_net'])} per plan net of health and social-care "
-    "contributions)."
-))
+if "avg_cost_per_ehcp" in hidden:
+    display(Markdown(f"**The average cost of an EHCP is not shown: {plans} plans were active at the end of {month}.**"))
+else:
+    moved = f"in {month} was" if "avg_cost_per_ehcp_change" in hidden else f"{plots.change_phrase(change, 'pounds')} in {month} to"
+    display(Markdown(
+        f"**The average annual cost of an EHCP {moved} {plots.format_pounds(avg)}"
+        f"{'' if 'avg_cost_per_ehcp_change' in hidden else first_fall}.** "
+        f"{plans.capitalize()} plans were active at the month end, with committed placement costs of "
+        f"{plots.format_pounds_short(h['committed_cost'])} a year "
+        f"({plots.format_pounds(h['avg_cost_per_ehcp_net'])} per plan net of health and social-care "
+        "contributions)."
+    ))
 '''),
     md("## Trend"),
     code('''
@@ -244,11 +250,17 @@ table = pd.DataFrame({
     "Total effect": top["total"].to_numpy(),
 }).set_index("Setting")
 display(Markdown(f"The eight settings that moved the average most, of {len(cat)} (pounds per plan per year):"))
+# a row's cost and effects give back either of its counts from the other (and the headline plan
+# counts), so they are hidden when either count is; the effects add up to the chart's parts above
 show(
     table,
     counts=["Placements before", "Placements now"],
     money=["Cost per place now", "Mix effect", "Rate effect", "Total effect"],
-    dependents={c: "Placements now" for c in ("Cost per place now", "Mix effect", "Rate effect", "Total effect")},
+    dependents={
+        c: ["Placements before", "Placements now"]
+        for c in ("Cost per place now", "Mix effect", "Rate effect", "Total effect")
+    },
+    sums_shown=["Mix effect", "Rate effect", "Total effect"],
 )
 '''),
     md("""
@@ -280,14 +292,27 @@ start = periods.month_end(period_end - pd.DateOffset(months=35))
 series = sendlib.monthly_series(extract, start=start, end=period_end)
 now = series.iloc[-1]
 year_ago = series.iloc[-13] if len(series) > 12 else series.iloc[0]
+ind, ind_year_ago = now["independent_placements"], year_ago["independent_placements"]
+# as in headlines.csv: a share of a hidden count (with the plan count) gives it back, so it is hidden too
+hidden = suppressed_headlines(
+    {"ehcp_active": int(now["ehcp_active"]), "independent_placements": int(ind)}, suppress_below
+)
+shares = "" if "independent_share_count" in hidden else (
+    f": {plots.format_percent(now['independent_share_count'])} of all plans but "
+    f"{plots.format_percent(now['independent_share_cost'])} of committed placement cost"
+)
+more = []
+if not disclosure.any_small_count(ind, ind_year_ago, threshold=suppress_below):
+    more.append(f"The number {plots.change_phrase(ind - ind_year_ago)} over the year")
+if "independent_share_special" not in hidden:
+    more.append(
+        f"these schools hold {plots.format_percent(now['independent_share_special'])} of all special-school places"
+    )
+after = "; ".join(more)
 display(Markdown(
-    f"**{int(now['independent_placements']):,} children and young people were placed in independent or "
-    f"non-maintained special schools at the end of {month}: "
-    f"{plots.format_percent(now['independent_share_count'])} of all plans but "
-    f"{plots.format_percent(now['independent_share_cost'])} of committed placement cost.** "
-    f"The number {plots.change_phrase(now['independent_placements'] - year_ago['independent_placements'])} "
-    f"over the year; these schools hold {plots.format_percent(now['independent_share_special'])} of all "
-    "special-school places."
+    f"**{disclosure.count_phrase(ind, suppress_below).capitalize()} children and young people were placed "
+    f"in independent or non-maintained special schools at the end of {month}{shares}.**"
+    + (f" {after[:1].upper()}{after[1:]}." if after else "")
 ))
 '''),
     md("## Trend"),
@@ -382,11 +407,16 @@ months = periods.month_ends(start, period_end)
 monthly = backlog.overdue_monthly(extract.assessments, months)
 now, prev = monthly.iloc[-1], monthly.iloc[-2]
 due = len(backlog.requests_due_to_breach(extract.assessments, period_end, weeks=4))
+change = "" if disclosure.any_small_count(now["overdue"], prev["overdue"], threshold=suppress_below) else (
+    f", {plots.change_phrase(now['overdue'] - prev['overdue'], up='up', down='down')} on the previous month"
+)
 display(Markdown(
-    f"**{int(now['overdue']):,} assessments were overdue at the end of {month}, "
-    f"{plots.change_phrase(now['overdue'] - prev['overdue'], up='up', down='down')} on the previous month** "
-    f"({int(now['overdue_excl_exceptions']):,} excluding cases where a legal exception applies). "
-    f"A further {due:,} open requests will pass 20 weeks in the next four weeks."
+    f"**{disclosure.count_phrase(now['overdue'], suppress_below).capitalize()} assessments were overdue at "
+    f"the end of {month}{change}** "
+    f"({disclosure.count_phrase(now['overdue_excl_exceptions'], suppress_below)} excluding cases where a "
+    "legal exception applies). "
+    f"A further {disclosure.count_phrase(due, suppress_below)} open requests will pass 20 weeks in the next "
+    "four weeks."
 ))
 '''),
     md("## Trend"),
@@ -503,12 +533,23 @@ january = vs["date"].strftime("%B %Y")
 against_plan = "" if vs["plan"] is None else (
     f", {abs(vs['gap']):,.0f} {'above' if vs['gap'] > 0 else 'below'} the Safety Valve plan of {vs['plan']:,.0f}"
 )
+# as in headlines.csv: last month's plans + issued - ceased = plans now, so one hidden count hides another
+counts = {
+    "ehcp_active": int(now["ehcp_active"]),
+    "ehcp_active_prev_month": int(prev["ehcp_active"]),
+    "ehcp_issued": int(now["ehcp_issued"]),
+    "ehcp_ceased": int(now["ehcp_ceased"]),
+}
+hidden = suppressed_headlines(counts, suppress_below)
+said = {k: disclosure.count_phrase(v, suppress_below, hidden=k in hidden) for k, v in counts.items()}
+change = "," if "ehcp_active_change" in hidden else (
+    f" the number {plots.change_phrase(counts['ehcp_active'] - counts['ehcp_active_prev_month'])}:"
+)
 display(Markdown(
-    f"**There were {int(now['ehcp_active']):,} EHCPs at the end of {month}; the forecast for {january} "
+    f"**There were {said['ehcp_active']} EHCPs at the end of {month}; the forecast for {january} "
     f"is {vs['forecast']:,.0f}{against_plan}.** "
     f"The 80% interval runs from {vs['low80']:,.0f} to {vs['high80']:,.0f}. "
-    f"In {month} the number {plots.change_phrase(now['ehcp_active'] - prev['ehcp_active'])}: "
-    f"{int(now['ehcp_issued']):,} plans were issued and {int(now['ehcp_ceased']):,} ceased."
+    f"In {month}{change} {said['ehcp_issued']} plans were issued and {said['ehcp_ceased']} ceased."
 ))
 '''),
     md("## Trend and forecast against the Safety Valve plan"),

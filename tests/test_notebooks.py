@@ -139,6 +139,49 @@ def test_notebooks_run_with_other_parameters(papermill_runs):
             assert not [c for c in cells if re.fullmatch(r"[1-9]", c)], path.stem
 
 
+def _markdown_by_notebook(papermill_runs, params: dict) -> dict[str, str]:
+    out = {}
+    for path, p, target, _ in papermill_runs:
+        if p == params:
+            nb = nbformat.read(target, as_version=4)
+            out[path.stem] = "\n".join(
+                str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", [])
+            )
+    return out
+
+
+def test_narrative_on_the_example_says_fewer_than_5(papermill_runs):
+    """data/example, June 2024 (data/example/README.md): 8 plans (7 at 31 May + 1 issued, P012 - 0
+    ceased); INMSS P001 and P007 = 2 of 8; every count in the sentences below is from 0 to 4."""
+    text = _markdown_by_notebook(papermill_runs, {"data_dir": "data/example", "period": "2024-06"})
+    everything = "\n".join(text.values())
+    # no count from 1 to 4 of children, plans, placements or requests in the prose
+    nouns = r"(children|plans? were|ceased|assessments were|open requests|placements)"
+    assert not re.findall(rf"(?<![\d,.£])[1-4] {nouns}", everything)
+    # 02: 2 placements, 25% of 8 plans would give the 2 back; the change over the year too
+    assert "**Fewer than 5 children and young people were placed" in text["02_independent_sector"]
+    assert "of all plans" not in text["02_independent_sector"]
+    assert "over the year" not in text["02_independent_sector"]
+    # 04: 7 + 1 issued - 0 ceased = 8: the 0 is hidden too, or it gives the 1 back
+    assert "In June 2024 the number rose by 1: fewer than 5 plans were issued and [c] ceased." in text[
+        "04_caseload_and_budget"
+    ]
+
+
+def test_shift_share_table_hides_effects_when_either_count_is_hidden(papermill_runs):
+    # data/example, June 2024: 7 plans at 31 May, so every setting held 1 to 4 of them (hidden, or 0
+    # with the count now hidden); a row's effects give either count back, so no pound figure is left
+    for path, params, target, _ in papermill_runs:
+        if path.stem == "01_average_cost" and params.get("data_dir") == "data/example":
+            nb = nbformat.read(target, as_version=4)
+            cell = next(c for c in nb.cells if "sums_shown" in c.source)
+            html = "".join(str(o.get("data", {}).get("text/html", "")) for o in cell.outputs)
+            cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", html)
+            assert len(cells) == 7 * 6 and not [c for c in cells if "£" in c]
+            return
+    raise AssertionError("no run of 01_average_cost on data/example")
+
+
 def test_hygiene_check_catches_each_problem():
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
