@@ -172,6 +172,77 @@ def test_broken_rows_reconcile(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------------
+# total rows: a real record is never taken for one; a real one is counted and quarantined
+# ---------------------------------------------------------------------------------------------------
+
+# data/example/placements.csv: header on line 1, 13 placements on lines 2-14; annual_cost sums to
+# 24000 + 62500 + 8400 + 7200 + 26000 + 12000 + 25000 + 58000 + 65000 + 9100 + 6000 + 11000 + 7800
+EXAMPLE_COST = 322000.0
+
+
+def _example_with_placements(tmp_path, *lines):
+    folder = copy_example(tmp_path / "x")
+    with open(folder / "placements.csv", "a") as f:
+        f.write("\n".join(lines) + "\n")
+    return load(folder)
+
+
+def test_provider_named_total_on_the_last_row_is_kept(tmp_path):
+    # reviewers' case: P010 (issued 20/11/2024, no placement yet) at Total Learning Ltd, £55,000 a year,
+    # as the last row (line 15). Before the fix it vanished: rows_in 13, kept 13, quarantined 0.
+    e = _example_with_placements(tmp_path, "P010,special_independent,,Total Learning Ltd,2024-11-20,,55000,0,0")
+    assert e.row_counts["placements"] == {"rows_in": 14, "rows_kept": 14, "rows_quarantined": 0}
+    assert e.placements["annual_cost"].sum() == EXAMPLE_COST + 55000
+    assert "Total Learning Ltd" in e.placements["provider_name"].tolist()
+    assert e.issues == []
+
+
+def test_total_row_is_counted_and_quarantined_with_its_reason(tmp_path):
+    e = _example_with_placements(tmp_path, "Total,,,,,,322000,6000,4000")  # line 15
+    assert e.row_counts["placements"] == {"rows_in": 14, "rows_kept": 13, "rows_quarantined": 1}
+    assert e.placements["annual_cost"].sum() == EXAMPLE_COST  # the total is not a placement
+    q = e.quarantine
+    assert q[["table", "row", "plan_id", "annual_cost"]].values.tolist() == [["placements", 15, "Total", "322000"]]
+    assert q["reasons"].iloc[0] == (
+        "total_row: 'Total' in plan_id at the bottom of the file, with no record id (plan_id and start_on): "
+        "read as the sheet's total row, not a record, and set aside"
+    )
+    [i] = e.issues
+    assert (i.rule, i.table, i.row, i.column, i.severity) == ("total_row", "placements", 15, "plan_id", "info")
+    assert i.message.startswith("placements.csv row 15, column plan_id, 'Total' in plan_id")
+    assert i.message.endswith("If it is a real record, fill in its plan_id and start_on so it is read as one.")
+    assert e.usable
+
+
+def test_total_label_outside_the_contract_columns(tmp_path):
+    # a "Label" column the contract does not know holds "Grand total"; keys blank: a total row whose
+    # issue names the file's header (the quarantine shows the contract columns only)
+    folder = copy_example(tmp_path / "x")
+    lines = (folder / "budget.csv").read_text().splitlines()
+    lines = [lines[0] + ",Label"] + [line + "," for line in lines[1:]] + [",4,4,,,Grand total"]
+    (folder / "budget.csv").write_text("\n".join(lines) + "\n")
+    e = load(folder)
+    assert e.row_counts["budget"] == {"rows_in": 3, "rows_kept": 2, "rows_quarantined": 1}
+    [i] = [i for i in e.issues if i.rule == "total_row"]
+    assert (i.row, i.column) == (4, None)
+    assert i.message.startswith("budget.csv row 4, 'Grand total' in Label at the bottom of the file, with no "
+                                "record id (financial_year)")
+
+
+def test_record_and_total_rows_at_the_bottom(tmp_path):
+    # line 15: a record with a blank plan_id and a provider called "Total..." (not a total row: its
+    # start_on is filled) -> missing_value; line 16 blank; line 17 the total row -> total_row
+    e = _example_with_placements(
+        tmp_path, ",special_independent,,Total Learning Ltd,2024-01-01,,55000,0,0", ",,,,,,,,", "Total,,,,,,377000,,"
+    )
+    assert e.row_counts["placements"] == {"rows_in": 15, "rows_kept": 13, "rows_quarantined": 2}
+    assert sorted((i.row, i.rule) for i in e.issues if i.row is not None) == [(15, "missing_value"), (17, "total_row")]
+    assert [i.rule for i in e.issues if i.row is None] == ["blank_rows"]
+    q = e.quarantine.set_index("row")["reasons"]
+    assert q[15] == "missing_value: plan_id is blank" and q[17].startswith("total_row: ")
+
+
+# ---------------------------------------------------------------------------------------------------
 # messy inputs: the example written the way real extracts arrive must load to the same tables
 # ---------------------------------------------------------------------------------------------------
 
@@ -225,7 +296,20 @@ def _messy_example(folder):
 def test_messy_example_loads_to_the_same_tables(tmp_path, example):
     e = load(_messy_example(tmp_path / "messy"))
     assert e.usable
-    assert all(c["rows_quarantined"] == 0 for c in e.row_counts.values()), e.row_counts
+    # plans.xlsx: title rows 1-2, header row 3, 12 plans on rows 4-15, blank row 16, "Total" row 17.
+    # The total row counts in rows_in and is quarantined (total_row, info); the blank row is no row.
+    assert e.row_counts == {
+        "plans": {"rows_in": 13, "rows_kept": 12, "rows_quarantined": 1},
+        "placements": {"rows_in": 13, "rows_kept": 13, "rows_quarantined": 0},
+        "assessments": {"rows_in": 17, "rows_kept": 17, "rows_quarantined": 0},
+        "plan_trajectory": {"rows_in": 7, "rows_kept": 7, "rows_quarantined": 0},
+        "budget": {"rows_in": 2, "rows_kept": 2, "rows_quarantined": 0},
+    }
+    assert e.quarantine[["table", "row"]].values.tolist() == [["plans", 17]]
+    assert e.quarantine["reasons"].iloc[0].startswith("total_row: 'Total' in plan_id at the bottom of the file")
+    [total] = [i for i in e.issues if i.rule == "total_row"]
+    assert (total.table, total.row, total.column, total.severity) == ("plans", 17, "plan_id", "info")
+    assert total.message.startswith("plans.xlsx row 17, column plan_id, 'Total' in plan_id")
     assert not [i for i in e.issues if i.severity in ("blocking", "error", "warning")]
     for name in schema.TABLES:
         got, want = e.table(name), example.table(name)

@@ -58,14 +58,81 @@ def test_csv_title_rows_blank_rows_and_total_row(tmp_path):
     raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
     assert raw.frame["plan_id"].tolist() == ["P1", "P2"]
     assert raw.rows.tolist() == [5, 7]
-    rules = [rule for rule, _, _ in raw.notes]
-    assert "title_rows" in rules and "total_row" in rules and "blank_rows" in rules
+    # the total row is set apart for the loader to count and quarantine, not dropped
+    assert raw.total_rows.tolist() == [8]
+    assert raw.totals.iloc[0].tolist() == ["Total", "2", "", "", "", ""]
+    assert raw.total_columns.tolist() == ["plan_id"] and raw.total_labels.tolist() == ["Total"]
+    # blank lines 3 (above the header: a title line) and 6 are not rows; line 6 is noted
+    assert ("blank_rows", "info", "plans.csv: skipped 1 empty row(s) (every cell blank).") in raw.notes
+    assert [rule for rule, _, _ in raw.notes] == ["title_rows", "blank_rows"]
 
 
 def test_total_word_inside_data_is_not_dropped(tmp_path):
     text = HEADER + "\nP1,C1,2012-01-01,ASD,2020-01-01,\nP2,Totally,2012-01-01,ASD,2020-01-01,\n"
     raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
-    assert len(raw.frame) == 2
+    assert len(raw.frame) == 2 and len(raw.total_rows) == 0
+
+
+PLACEMENTS_EXPECTED = {schema.normalise_header(c) for c in schema.CONTRACT[schema.PLACEMENTS].column_names}
+PLACEMENTS_HEADER = ",".join(schema.CONTRACT[schema.PLACEMENTS].column_names)
+REAL = "P1,special_independent,,Example School,2023-09-01,,50000,0,0"  # line 2
+
+
+def _placements(tmp_path, *lines):
+    text = "\n".join([PLACEMENTS_HEADER, REAL, *lines]) + "\n"
+    return read.read_table(_write(tmp_path / "placements.csv", text), PLACEMENTS_EXPECTED)
+
+
+def test_provider_named_total_on_the_last_row_is_a_record(tmp_path):
+    # reviewers' case: a real independent placement, ids filled, provider name starting "Total"
+    raw = _placements(tmp_path, "P2,special_independent,,Total Learning Ltd,2024-01-01,,55000,0,0")
+    assert raw.frame["provider_name"].tolist() == ["Example School", "Total Learning Ltd"]
+    assert raw.rows.tolist() == [2, 3]
+    assert raw.totals is None and raw.total_rows.tolist() == []
+
+
+def test_last_row_with_one_key_filled_is_a_record(tmp_path):
+    # plan_id blank but start_on filled: a record missing its plan_id (the loader quarantines it as
+    # missing_value), not a total row
+    raw = _placements(tmp_path, ",special_independent,,Total Learning Ltd,2024-01-01,,55000,0,0")
+    assert raw.rows.tolist() == [2, 3] and raw.total_rows.tolist() == []
+
+
+def test_total_label_in_a_money_column_with_blank_keys_is_a_total_row(tmp_path):
+    raw = _placements(tmp_path, ",,,Total,,,50000,0,0")
+    assert raw.rows.tolist() == [2] and raw.total_rows.tolist() == [3]
+    assert raw.total_columns.tolist() == ["provider_name"]
+
+
+def test_total_row_above_a_record_is_a_record(tmp_path):
+    # not at the bottom: kept as a row (the loader quarantines it for its blank start_on)
+    raw = _placements(tmp_path, "Total,,,,,,50000,0,0", "P3,mainstream_academy,,,2024-01-01,,8000,0,0")
+    assert raw.frame["plan_id"].tolist() == ["P1", "Total", "P3"] and raw.total_rows.tolist() == []
+
+
+def test_subtotal_blank_and_grand_total_at_the_bottom(tmp_path):
+    raw = _placements(
+        tmp_path,
+        "Subtotal,,,,,,50000,0,0",  # line 3
+        ",,,,,,,,",  # line 4: blank (every cell empty)
+        "  GRAND TOTAL ,,,,,,50000,0,0",  # line 5
+        "",  # line 6: empty line
+    )
+    assert raw.rows.tolist() == [2]
+    assert raw.total_rows.tolist() == [3, 5]
+    assert raw.total_labels.tolist() == ["Subtotal", "  GRAND TOTAL "]
+    assert ("blank_rows", "info", "placements.csv: skipped 2 empty row(s) (every cell blank).") in raw.notes
+
+
+def test_key_headers_come_from_the_mapping(tmp_path):
+    # the loader passes the file's own header for plan_id; "Total" under it marks the total row,
+    # "Total" under another column with the id filled does not
+    text = "EHCP Ref,Provider\nP1,Total Care Ltd\nTotal,\n"
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), {"ehcp_ref", "provider"}, key_headers={"ehcp_ref"})
+    assert raw.frame["Provider"].tolist() == ["Total Care Ltd"] and raw.total_rows.tolist() == [3]
+    text = "EHCP Ref,Provider\nP1,x\nP2,Total Care Ltd\n"
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), {"ehcp_ref", "provider"}, key_headers={"ehcp_ref"})
+    assert raw.rows.tolist() == [2, 3] and raw.total_rows.tolist() == []
 
 
 def test_header_only_is_an_empty_table(tmp_path):
@@ -138,6 +205,7 @@ def test_xlsx_title_rows_total_row_date_cells_and_serials(tmp_path):
     p = _xlsx(tmp_path / "plans.xlsx", {"Plans": rows})
     raw = read.read_table(p, EXPECTED)
     assert raw.rows.tolist() == [4, 5]
+    assert raw.total_rows.tolist() == [7] and raw.total_columns.tolist() == ["Plan ID"]
     assert raw.frame["Issued On"].tolist() == ["2020-01-10", "45601"]
     assert raw.frame["Date of Birth"].iloc[0] == "2012-01-02"
     assert raw.sheet == "Plans"
@@ -297,7 +365,7 @@ def test_multiline_title_row_and_blank_lines(tmp_path):
     assert raw.frame["plan_id"].tolist() == ["P1", "P2"]
     assert raw.rows.tolist() == [5, 9]
     assert ("title_rows", "info", "plans.csv: skipped 3 line(s) above the header row.") in raw.notes
-    assert any(rule == "total_row" and "(row 10)" in msg for rule, _, msg in raw.notes)
+    assert raw.total_rows.tolist() == [10]
 
 
 def test_windows_1252_multiline_value_keeps_lines(tmp_path):

@@ -22,7 +22,7 @@ from sendlib import clean, schema
 from sendlib.errors import DataError
 from sendlib.extract import Extract, Issue
 from sendlib.mapping import Mapping, load_mapping
-from sendlib.read import ReadFailure, find_table_file, read_table, table_files_found
+from sendlib.read import RawTable, ReadFailure, find_table_file, read_table, table_files_found
 from sendlib.validate import (
     HISTORY_COLUMNS,
     TableData,
@@ -184,8 +184,9 @@ def _read_one(data_dir: Path, name: str, m: Mapping, issues: list[Issue]) -> Tab
                             f"several files hold {name}: {', '.join(p.name for p in found)}; using {path.name}. "
                             "Remove the others.", path.name))
     lookup = m.header_lookup(name)
+    key_headers = {h for h, c in lookup.items() if c in spec.key}
     try:
-        raw = read_table(path, set(lookup), sheet=m.sheets.get(name))
+        raw = read_table(path, set(lookup), sheet=m.sheets.get(name), key_headers=key_headers)
     except ReadFailure as exc:
         severity = "blocking" if spec.required else "warning"
         msg = exc.message if spec.required else exc.message + f" The optional {name} table is left out."
@@ -232,7 +233,45 @@ def _read_one(data_dir: Path, name: str, m: Mapping, issues: list[Issue]) -> Tab
             return None
     t = TableData(name, raw.file, raw.rows, frame, pd.DataFrame(index=frame.index))
     _type_columns(t, m)
+    _add_total_rows(t, raw, rename)
     return t
+
+
+def _add_total_rows(t: TableData, raw: RawTable, rename: dict[str, str]) -> None:
+    """Append the file's total rows (:mod:`sendlib.read`) to ``t`` and quarantine them (``total_row``).
+
+    They count in rows_in and appear in the quarantine with their reason, so rows in = rows kept +
+    rows quarantined. Their typed values are all missing, so no other rule reads them (every rule
+    skips or ignores missing values) and no figure sees them. They are the last rows of the file, so
+    appending keeps row order. Run after :func:`_type_columns`: earlier findings' masks are extended.
+    """
+    n = len(raw.total_rows)
+    if n == 0:
+        return
+    start = len(t.raw)
+    index = pd.RangeIndex(start, start + n)
+    totals = raw.totals[list(rename)].rename(columns=rename).set_axis(index)
+    t.raw = pd.concat([t.raw, totals]) if start else totals
+    t.rows = np.concatenate([t.rows, raw.total_rows])
+    spec = schema.CONTRACT[t.name]
+    blank = pd.DataFrame({c.name: _empty(c.kind, index) for c in spec.columns}, index=index)
+    t.data = pd.concat([t.data, blank]) if start else blank
+    for f in t.findings:
+        f.mask = np.concatenate([f.mask, np.zeros(n, dtype=bool)])
+    labels = pd.Series(raw.total_labels, dtype="string").str.strip()
+    headers = pd.Series(raw.total_columns, dtype="string")
+    columns = headers.map(rename).astype("string")  # the contract column holding the label, if any
+    keys = " and ".join(spec.key)
+    what = (
+        "'" + labels + "' in " + columns.fillna(headers) + f" at the bottom of the file, with no record id "
+        f"({keys}): read as the sheet's total row, not a record, and set aside"
+    )
+    fix = (f"Nothing to do if this is a total row. If it is a real record, fill in its {keys} "
+           "so it is read as one.")
+    for col in columns.dropna().unique().tolist() + ([None] if columns.isna().any() else []):
+        hit = (columns.isna() if col is None else columns == col).to_numpy(dtype=bool)
+        mask = np.concatenate([np.zeros(start, dtype=bool), hit])
+        t.add(mask, col, "total_row", "info", what[hit].to_numpy(dtype=object), fix, quarantine=True)
 
 
 def _type_columns(t: TableData, m: Mapping) -> None:

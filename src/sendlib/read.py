@@ -2,9 +2,21 @@
 
 This module knows about files, not about meaning: it finds ``<table>.csv|.xlsx|.parquet`` in a data
 folder, decodes text (UTF-8 with or without BOM, else Windows-1252), finds the header row (title rows
-above it are skipped), drops blank rows and trailing "Total" rows, and returns every cell as text
-(parquet columns keep their types). Cleaning and validation happen in :mod:`sendlib.clean` and
+above it are skipped), drops blank rows, sets trailing "Total" rows apart, and returns every cell as
+text (parquet columns keep their types). Cleaning and validation happen in :mod:`sendlib.clean` and
 :mod:`sendlib.validate`.
+
+Blank rows and total rows
+-------------------------
+A row whose every cell is blank (or only spaces) carries no data: it is not a row of the table, is
+dropped, and one info note per file says how many (``blank_rows``). A spreadsheet's total row is set
+apart in ``RawTable.totals`` (not dropped): :mod:`sendlib.load` counts it in ``rows_in`` and
+quarantines it (rule ``total_row``), so rows in = rows kept + rows quarantined. A row is a total row
+only when it looks like one: it is in the run of rows at the bottom of the file made only of total and
+blank rows, one of its cells starts with "Total" ("Grand total", "Subtotal", "Totals"...), and each of
+its key columns (the table's id columns, :data:`sendlib.schema.CONTRACT` ``key``: plan_id,
+plan_id + start_on, request_id, month, financial_year) is blank or holds that label. A record with its
+ids filled is a record, whatever its provider is called ("Total Learning Ltd").
 
 Row numbers
 -----------
@@ -38,7 +50,9 @@ from sendlib import schema
 HEADER_SEARCH_ROWS = 30
 #: How many rows at the bottom of a file are searched for "Total" rows.
 TOTAL_SEARCH_ROWS = 50
-_TOTAL_RE = re.compile(r"^\s*(grand\s+)?(sub\s*)?totals?\b", re.IGNORECASE)
+_TOTAL_PATTERN = r"^\s*(grand\s+)?(sub\s*)?totals?\b"  # "Total", "Grand total", "Subtotal", "TOTALS" (any case)
+#: Normalised headers of every table's key columns (:data:`sendlib.schema.CONTRACT`).
+DEFAULT_KEY_HEADERS = {schema.normalise_header(k) for t in schema.CONTRACT.values() for k in t.key}
 _ZIP_MAGIC = b"PK\x03\x04"
 _PARQUET_MAGIC = b"PAR1"
 
@@ -62,6 +76,17 @@ class RawTable:
     file: str  # file name as the analyst knows it
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, severity, message)
     sheet: str | None = None
+    totals: pd.DataFrame | None = None  # the total rows at the bottom, same columns as frame (or None)
+    total_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))  # their row numbers
+    total_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # header of the label
+
+    @property
+    def total_labels(self) -> np.ndarray:
+        """The "Total" text of each total row (the first cell that starts with it)."""
+        if self.totals is None or len(self.totals) == 0:
+            return np.zeros(0, dtype=object)
+        pos = self.totals.columns.get_indexer(self.total_columns)
+        return self.totals.to_numpy(dtype=object)[np.arange(len(pos)), pos]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -101,22 +126,28 @@ def table_files_found(data_dir: Path, table: str) -> list[Path]:
 # -------------------------------------------------------------------------------------------------
 
 
-def read_table(path: Path, expected_headers: set[str], sheet: str | None = None) -> RawTable:
+def read_table(
+    path: Path, expected_headers: set[str], sheet: str | None = None, key_headers: set[str] | None = None
+) -> RawTable:
     """Read ``path`` (csv, xlsx or parquet by its suffix) into a :class:`RawTable`.
 
     ``expected_headers`` are normalised header names (:func:`schema.normalise_header`) used to find
-    the header row below any title rows. ``sheet`` picks an xlsx sheet by name.
+    the header row below any title rows. ``sheet`` picks an xlsx sheet by name. ``key_headers``:
+    normalised headers of the table's key columns, used to tell a total row from a record (module
+    docstring); default: the contract's key column names among ``expected_headers``.
     """
     path = Path(path)
     if not path.is_file():
         raise ReadFailure("missing_file", f"{path} does not exist or is not a file.", path.name)
     suffix = path.suffix.lower()
+    if key_headers is None:
+        key_headers = DEFAULT_KEY_HEADERS & set(expected_headers)
     try:
         if suffix == ".xlsx":
-            return _read_xlsx(path, expected_headers, sheet)
+            return _read_xlsx(path, expected_headers, sheet, key_headers)
         if suffix == ".parquet":
             return _read_parquet(path)
-        return _read_csv(path, expected_headers)
+        return _read_csv(path, expected_headers, key_headers)
     except ReadFailure as exc:
         exc.file = exc.file or path.name
         raise
@@ -173,7 +204,7 @@ def _find_header(rows: list[list], expected: set[str]) -> int | None:
     return best if best_score >= need else None
 
 
-def _read_csv(path: Path, expected: set[str]) -> RawTable:
+def _read_csv(path: Path, expected: set[str], keys: set[str]) -> RawTable:
     data = path.read_bytes()
     notes: list[tuple[str, str, str]] = []
     if not data[:65536].strip() and not data.strip():
@@ -205,7 +236,7 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
         frame = _fast_csv(body, top[0], sep)
     if frame is not None:
         rows, _ = data_row_lines(body, sep, 0, len(frame), path.name, notes)
-        return _drop_blank_and_total(frame, rows, path.name, notes)
+        return _split_blank_and_total(frame, rows, path.name, notes, keys)
     text, encoding = decode_text(data)
     if encoding in ("windows-1252", "latin-1"):
         notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
@@ -215,7 +246,7 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
         frame = _fast_csv(text.encode("utf-8"), top[0], sep)
         if frame is not None:
             rows, _ = data_row_lines(text, sep, 0, len(frame), path.name, notes)
-            return _drop_blank_and_total(frame, rows, path.name, notes)
+            return _split_blank_and_total(frame, rows, path.name, notes, keys)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -243,7 +274,7 @@ def _read_csv(path: Path, expected: set[str]) -> RawTable:
     rows, above = data_row_lines(text, sep, hidx, len(frame), path.name, notes)
     if hidx:
         notes.append(("title_rows", "info", f"{path.name}: skipped {above} line(s) above the header row."))
-    return _drop_blank_and_total(frame, rows, path.name, notes)
+    return _split_blank_and_total(frame, rows, path.name, notes, keys)
 
 
 def physical_lines(data: bytes | str) -> int:
@@ -360,7 +391,7 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def _read_xlsx(path: Path, expected: set[str], sheet: str | None) -> RawTable:
+def _read_xlsx(path: Path, expected: set[str], sheet: str | None, keys: set[str]) -> RawTable:
     import zipfile
 
     import openpyxl
@@ -443,7 +474,7 @@ def _read_xlsx(path: Path, expected: set[str], sheet: str | None) -> RawTable:
     notes: list[tuple[str, str, str]] = []
     if hidx:
         notes.append(("title_rows", "info", f"{path.name}: skipped {hidx} row(s) above the header row."))
-    raw = _drop_blank_and_total(frame, rows, path.name, notes)
+    raw = _split_blank_and_total(frame, rows, path.name, notes, keys)
     raw.sheet = chosen
     return raw
 
@@ -470,8 +501,44 @@ def _read_parquet(path: Path) -> RawTable:
     return RawTable(frame, np.arange(len(frame), dtype="int64") + 1, path.name, [])
 
 
-def _drop_blank_and_total(frame: pd.DataFrame, rows: np.ndarray, name: str, notes: list) -> RawTable:
-    """Drop rows with every cell blank (anywhere) and a trailing run of "Total" rows (with a note)."""
+def _blank_cells(frame: pd.DataFrame) -> np.ndarray:
+    """bool (rows x columns): the cell is missing or only spaces."""
+    out = np.zeros(frame.shape, dtype=bool)
+    for j, c in enumerate(frame.columns):  # columns, not rows
+        col = frame[c]
+        if col.dtype.kind in "fiumMb":
+            out[:, j] = col.isna().to_numpy()
+        else:
+            out[:, j] = (col.astype("string").fillna("").str.strip() == "").to_numpy(dtype=bool)
+    return out
+
+
+def _total_label_cells(frame: pd.DataFrame) -> np.ndarray:
+    """bool (rows x columns): the cell's text starts with a total label ("Total", "Grand total"...)."""
+    out = np.zeros(frame.shape, dtype=bool)
+    for j, c in enumerate(frame.columns):
+        col = frame[c]
+        if col.dtype.kind not in "fiumMb":
+            out[:, j] = col.astype("string").str.match(_TOTAL_PATTERN, case=False).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
+def _key_positions(columns, keys: set[str]) -> list[int]:
+    """Positions of the key columns among ``columns`` (normalised header in ``keys``); none found:
+    the first column (where a spreadsheet puts its "Total" label)."""
+    found = [j for j, c in enumerate(columns) if schema.normalise_header(c) in keys]
+    return found or [0]
+
+
+def _split_blank_and_total(
+    frame: pd.DataFrame, rows: np.ndarray, name: str, notes: list, keys: set[str]
+) -> RawTable:
+    """Drop rows with every cell blank (anywhere, one note) and set apart the total rows at the bottom.
+
+    A total row (module docstring): in the trailing run of total and blank rows, a cell starting with
+    a total label, and every key column blank or holding the label. Only the last
+    :data:`TOTAL_SEARCH_ROWS` rows are looked at.
+    """
     if len(frame) == 0:
         return RawTable(frame, rows, name, notes)
     blank = np.ones(len(frame), dtype=bool)
@@ -484,28 +551,25 @@ def _drop_blank_and_total(frame: pd.DataFrame, rows: np.ndarray, name: str, note
         if not blank.any():
             break
     tail_n = min(TOTAL_SEARCH_ROWS, len(frame))
-    # at most TOTAL_SEARCH_ROWS rows: a plain scan of the cells is cheapest here
-    tail = frame.iloc[-tail_n:].to_numpy(dtype=object)
-    is_total = np.array([any(isinstance(v, str) and _TOTAL_RE.match(v) for v in row) for row in tail], dtype=bool)
-    junk_tail = is_total | blank[-tail_n:]
-    # a trailing run: from the last non-junk row onwards
-    trailing = np.flip(np.logical_and.accumulate(np.flip(junk_tail)))
-    total_rows = rows[-tail_n:][trailing & is_total]
-    drop = blank.copy()
-    drop[-tail_n:] |= trailing
-    inner_blank = blank.copy()
-    inner_blank[-tail_n:] &= ~trailing
-    if inner_blank.any():
-        notes.append(("blank_rows", "info", f"{name}: skipped {int(inner_blank.sum())} empty row(s)."))
-    if total_rows.size:
-        notes.append(
-            (
-                "total_row",
-                "info",
-                f"{name}: skipped the total row(s) at the bottom (row {', '.join(map(str, total_rows))}).",
-            )
-        )
-    if drop.any():
-        frame = frame.loc[~drop].reset_index(drop=True)
-        rows = rows[~drop]
-    return RawTable(frame, rows, name, notes)
+    tail = frame.iloc[-tail_n:]
+    label = _total_label_cells(tail)
+    key_pos = _key_positions(frame.columns, keys)
+    keys_empty = (_blank_cells(tail.iloc[:, key_pos]) | label[:, key_pos]).all(axis=1)
+    is_total = label.any(axis=1) & keys_empty
+    # a trailing run: from the last row that is neither blank nor a total row onwards
+    trailing = np.flip(np.logical_and.accumulate(np.flip(is_total | blank[-tail_n:])))
+    total = np.zeros(len(frame), dtype=bool)
+    total[-tail_n:] = trailing & is_total
+    if blank.any():
+        notes.append(("blank_rows", "info", f"{name}: skipped {int(blank.sum())} empty row(s) (every cell blank)."))
+    totals, total_rows, total_columns = None, np.zeros(0, dtype="int64"), np.zeros(0, dtype=object)
+    if total.any():
+        totals = frame.loc[total].reset_index(drop=True)
+        total_rows = rows[total]
+        first_label = label[total[-tail_n:]].argmax(axis=1)
+        total_columns = np.asarray(frame.columns, dtype=object)[first_label]
+    if blank.any() or total.any():
+        keep = ~(blank | total)
+        frame = frame.loc[keep].reset_index(drop=True)
+        rows = rows[keep]
+    return RawTable(frame, rows, name, notes, totals=totals, total_rows=total_rows, total_columns=total_columns)

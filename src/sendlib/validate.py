@@ -17,6 +17,10 @@ unreadable_file            a file cannot be parsed (bad CSV quoting, corrupt xls
 wrong_sheet                the xlsx sheet used has no header row of the table            blocking
 missing_column             a required column is not in the file                          blocking
 bad_extract_toml           extract.toml is not valid / its as_of is not a date           blocking
+total_row                  a spreadsheet total row at the bottom of the file: a cell     quarantine
+                           starts with "Total" and the key columns are blank or hold     (severity
+                           that label (:mod:`sendlib.read`); counted in rows in, set     info)
+                           aside with its reason (a record with its ids is never one)
 missing_value              a value needed to use the row is blank (ids, start dates)     quarantine
 bad_date                   a non-blank date cannot be read (date of birth: kept, blank)  quarantine
 bad_money                  a non-blank money value is not a number                       quarantine
@@ -117,11 +121,12 @@ warning), ``blank_setting`` (read as ``placement_unknown``, warning).
 
 Notes at ``info`` severity (one per table and column, not per row): ``code_mapped`` (labels read as
 codes through synonyms or the mapping), ``outcome_inferred`` (blank outcome read from issued_on /
-decision / closed_on), ``title_rows``, ``total_row``, ``blank_rows`` (skipped), ``encoding`` (not
-UTF-8), ``ignored_columns``, ``as_of`` (extract date inferred), ``open_end_date`` (31/12/9999 in an end
-date read as blank). A blank ``exception`` reads as false. ``row_numbers`` (warning, one per file): a
-quoted CSV value spans lines and the rows could not be matched to lines (a value over 131,072
-characters), so row numbers after it may be off.
+decision / closed_on), ``title_rows``, ``blank_rows`` (rows with every cell blank carry no data:
+not rows of the table, skipped, counted in the note), ``encoding`` (not UTF-8), ``ignored_columns``,
+``as_of`` (extract date inferred), ``open_end_date`` (31/12/9999 in an end date read as blank). A
+blank ``exception`` reads as false. ``row_numbers`` (warning, one per file): a quoted CSV value spans
+lines and the rows could not be matched to lines (a value over 131,072 characters), so row numbers
+after it may be off.
 
 Where a row is reported, ``row`` is the row number as the analyst sees it in the file: for CSV the line
 where the row's record starts, as a text editor shows it (header = line 1 without title rows; a quoted
