@@ -313,6 +313,19 @@ def test_example_headlines_hide_the_shares_costs_and_changes_of_hidden_counts(ex
     assert "There were 9 EHCPs at the end of November 2024 (up 1 on the previous month)." in text
 
 
+def test_timeliness_rate_over_few_plans_is_hidden(example_headlines):
+    values = _published(example_headlines["2024-11"])
+    # data/example: 5 plans issued January-November 2024, no exceptions, 3 of them within 20 weeks:
+    # 60% of 5 gives the 3 back, so the rate and the 3 are hidden; the 5 is shown
+    assert values["plans_issued_ytd_excl_exceptions"] == 5
+    assert values["plans_issued_ytd_within_20wk_excl_exceptions"] == "[c]"
+    assert values["timeliness_20wk_excl_exceptions_ytd"] == "[c]"
+    # over 5 or more on each side the rate is shown: 42 of 1,314 = 3.2% (hand: 42 / 1314 = 0.03196)
+    shown = _published({"timeliness_20wk_excl_exceptions_ytd": 3.1963, "plans_issued_ytd_excl_exceptions": 1314,
+                        "plans_issued_ytd_within_20wk_excl_exceptions": 42})
+    assert shown["timeliness_20wk_excl_exceptions_ytd"] == 3.1963
+
+
 @pytest.mark.parametrize("period", ["2024-06", "2024-11"])
 def test_a_hidden_headline_count_cannot_be_worked_back(example_headlines, period):
     h = example_headlines[period]

@@ -779,7 +779,9 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     Counts: ``overdue_assessments`` (open requests older than 20 weeks at the month end, all cases;
     sendlib's definition, no official statistic) and ``_prev_month``; ``assessments_completed_month``
     (plans issued + decisions not to issue in the calendar month) and ``_same_month_last_year``.
-    Percent: ``timeliness_20wk_excl_exceptions_ytd`` (DfE definition, calendar year to the month end).
+    Percent: ``timeliness_20wk_excl_exceptions_ytd`` (DfE definition, calendar year to the month end),
+    with its denominator ``plans_issued_ytd_excl_exceptions`` and numerator
+    ``plans_issued_ytd_within_20wk_excl_exceptions`` (counts of plans).
     Plans at month end: ``ehcp_forecast_next_january`` with ``_low80`` / ``_high80``,
     ``ehcp_plan_next_january`` (Safety Valve plan) and ``ehcp_forecast_vs_plan`` (forecast - plan).
     Pounds, financial year containing the month: ``fy_forecast_spend`` (high-needs outturn: placement
@@ -795,14 +797,15 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     last_year = periods.month_end(pe - pd.DateOffset(years=1))
     done = backlog.assessments_completed_by_month(a, [last_year, pe])["completed"].to_numpy()
     fc = forecast_caseload(extract, pe)
+    ytd = timeliness.timeliness_20_week_ytd(a, pe)
     out = {
         "overdue_assessments": int(overdue[1]),
         "overdue_assessments_prev_month": int(overdue[0]),
         "assessments_completed_month": int(done[1]),
         "assessments_completed_same_month_last_year": int(done[0]),
-        "timeliness_20wk_excl_exceptions_ytd": _round(
-            timeliness.timeliness_20wk_excl_exceptions_ytd(a, pe), 4
-        ),
+        "timeliness_20wk_excl_exceptions_ytd": _round(float(ytd["PC_plans_issued_20_weeks_ex"]), 4),
+        "plans_issued_ytd_excl_exceptions": int(ytd["plans_issued_den_ex"]),
+        "plans_issued_ytd_within_20wk_excl_exceptions": int(ytd["plans_issued_20_weeks_ex"]),
     }
     vs = forecast_vs_plan(fc, extract.plan_trajectory)
     out |= {
@@ -837,6 +840,8 @@ UNITS = {
     "assessments_completed_month": "assessments",
     "assessments_completed_same_month_last_year": "assessments",
     "timeliness_20wk_excl_exceptions_ytd": "%",
+    "plans_issued_ytd_excl_exceptions": "plans",
+    "plans_issued_ytd_within_20wk_excl_exceptions": "plans",
     "ehcp_forecast_next_january": "plans",
     "ehcp_forecast_next_january_low80": "plans",
     "ehcp_forecast_next_january_high80": "plans",

@@ -340,6 +340,10 @@ HEADLINE_DERIVED: dict[str, tuple[str, ...]] = {
     "independent_share_cost": ("independent_placements", "ehcp_active"),
     "independent_share_count_broad": ("independent_placements_broad", "ehcp_active"),
     "independent_share_cost_broad": ("independent_placements_broad", "ehcp_active"),
+    # 20-week timeliness = on time / issued x 100: a rate over fewer than 5 plans, or with fewer than 5
+    # on time, is about those children (60% of 5 = 3)
+    "timeliness_20wk_excl_exceptions_ytd": ("plans_issued_ytd_excl_exceptions",
+                                            "plans_issued_ytd_within_20wk_excl_exceptions"),
     # not a key: the month's change in overdue requests that the paragraph writes ("down 21")
     "overdue_assessments_change": ("overdue_assessments", "overdue_assessments_prev_month"),
 }
