@@ -9,7 +9,14 @@ import sys
 
 import openpyxl
 import pytest
-from messy_fixtures import EXPECTED, EXPECTED_RULES, broken_extract, copy_example
+from messy_fixtures import (
+    EXPECTED,
+    EXPECTED_RULES,
+    QUARANTINED_ROWS,
+    broken_extract,
+    copy_example,
+    data_rows_in_csv,
+)
 
 from sendlib import cli, config
 
@@ -43,16 +50,17 @@ def test_json_on_one_broken_row_per_rule_reconciles(tmp_path, capsys):
     report = json.loads(out)
     assert set(report) == {"tables", "issues"}
     assert report["tables"] == EXPECTED
-    for counts in report["tables"].values():
-        assert counts["rows_in"] == counts["rows_kept"] + counts["rows_quarantined"]
+    for name, counts in report["tables"].items():
+        # rows in = the data rows of the file, counted with the stdlib csv reader
+        assert counts["rows_in"] == data_rows_in_csv(folder / f"{name}.csv"), name
     assert all(set(i) == {"table", "row", "column", "rule", "severity", "message"} for i in report["issues"])
     assert EXPECTED_RULES <= {i["rule"] for i in report["issues"]}
-    # the quarantine files hold exactly the quarantined rows, with their reasons
+    # the quarantine files hold exactly the quarantined rows (by hand), with their reasons
     import pandas as pd
 
-    for name, counts in EXPECTED.items():
+    for name in EXPECTED:
         q = pd.read_csv(tmp_path / "v" / f"quarantine_{name}.csv", dtype=str, keep_default_na=False)
-        assert len(q) == counts["rows_quarantined"]
+        assert q["row"].astype(int).tolist() == QUARANTINED_ROWS[name], name
         assert q["reasons"].str.len().gt(0).all()
         assert list(q.columns[:3]) == ["table", "row", "reasons"]
 
@@ -113,6 +121,17 @@ def _replace(folder, name, content: bytes):
     for p in folder.glob(f"{name}.*"):
         p.unlink()
     (folder / name).write_bytes(content)
+
+
+#: data rows of data/example's tables (tests/test_load.py checks them against the files)
+EXAMPLE_ROWS = {"plans": 12, "placements": 13, "assessments": 17, "plan_trajectory": 7, "budget": 2}
+#: the table each broken input leaves unread (its rows_in is 0); the others are read in full
+UNREAD = {
+    "empty file": {"plans"}, "binary junk": {"placements"}, "xlsx named csv": {"placements"},
+    "wrong sheet": {"plans"}, "corrupt xlsx": {"assessments"}, "ragged csv": {"plans"},
+    "missing column": {"plans"}, "missing file": {"assessments"}, "empty folder": set(EXAMPLE_ROWS),
+    "bad extract.toml": set(), "corrupt parquet": {"plans"},
+}
 
 
 def _broken_inputs(tmp_path):
@@ -186,6 +205,13 @@ def test_every_broken_input_gives_a_message_not_a_traceback(tmp_path, capsys):
         blocking = [i for i in report["issues"] if i["severity"] == "blocking"]
         assert {i["rule"] for i in blocking} == {rule}, (label, blocking)
         assert blocking[0]["message"], label
+        # an unread required table counts 0 rows; an absent optional table has no counts
+        expected = {
+            t: 0 if t in UNREAD[label] else n
+            for t, n in EXAMPLE_ROWS.items()
+            if t in ("plans", "placements", "assessments") or t not in UNREAD[label]
+        }
+        assert {t: c["rows_in"] for t, c in report["tables"].items()} == expected, label
         for counts in report["tables"].values():
             assert counts["rows_in"] == counts["rows_kept"] + counts["rows_quarantined"]
     # the readable report says so too (once is enough: it is the same load)
