@@ -50,7 +50,7 @@ BROKEN_ASSESSMENTS = [
     "R106,C106,2024-05-01,,,open,,,false",  # duplicate_id ...
     "R106,C106,2024-05-02,,,open,,,false",  # ... both copies quarantined
     "R107,C107,2024-05-01,2024-06-01,perhaps,open,,,false",  # unknown_code decision
-    "R108,C108,2024-05-01,2024-06-01,assess,no_plan,,,false",  # closed_without_date: KEPT (warning)
+    "R108,C108,2024-05-01,2024-06-01,assess,no_plan,,,false",  # closed_without_date
 ]
 BROKEN_TRAJECTORY = ["2025-04-30,nine,100"]  # bad_number
 BROKEN_BUDGET = ["2024,1,1,1,1"]  # bad_financial_year
@@ -61,8 +61,8 @@ EXPECTED = {
     "plans": {"rows_in": 20, "rows_kept": 13, "rows_quarantined": 7},
     # 13 clean + 9 broken = 22 in; quarantined: 8 (the overlapping spell is kept, the earlier one trimmed)
     "placements": {"rows_in": 22, "rows_kept": 14, "rows_quarantined": 8},
-    # 17 clean + 9 broken = 26 in; quarantined: 8 (closed_without_date is kept with a warning)
-    "assessments": {"rows_in": 26, "rows_kept": 18, "rows_quarantined": 8},
+    # 17 clean + 9 broken = 26 in; quarantined: all 9
+    "assessments": {"rows_in": 26, "rows_kept": 17, "rows_quarantined": 9},
     "plan_trajectory": {"rows_in": 8, "rows_kept": 7, "rows_quarantined": 1},
     "budget": {"rows_in": 3, "rows_kept": 2, "rows_quarantined": 1},
 }
@@ -70,11 +70,11 @@ EXPECTED = {
 #: Quarantined rows by hand (header = row 1): data/example has 12 plans (rows 2-13), 13 placements
 #: (2-14), 17 requests (2-18), 7 trajectory months (2-8) and 2 budget years (2-3); the broken rows
 #: follow in the order of the lists above, the kept ones left out (P106: plans row 21; the overlapping
-#: spell: placements row 20; R108: assessments row 27).
+#: spell: placements row 20).
 QUARANTINED_ROWS = {
     "plans": [14, 15, 16, 17, 18, 19, 20],
     "placements": [15, 16, 17, 18, 19, 21, 22, 23],
-    "assessments": [19, 20, 21, 22, 23, 24, 25, 26],
+    "assessments": [19, 20, 21, 22, 23, 24, 25, 26, 27],
     "plan_trajectory": [9],
     "budget": [4],
 }

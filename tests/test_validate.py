@@ -260,10 +260,51 @@ def test_decision_outcome_consistency(tmp_path, row, column):
     _assert_counts(e, "assessments", 1, 1)
 
 
-def test_closed_without_date_is_a_warning(tmp_path):
-    e = _load(tmp_path, assessments=["R2,C2,2024-05-01,2024-06-01,assess,no_plan,,,false"])
-    assert _only(e, "closed_without_date").severity == "warning"
+@pytest.mark.parametrize(
+    "row, outcome",
+    [
+        ("R2,C2,2024-05-01,2024-06-01,assess,no_plan,,,false", "no_plan"),  # after a decision to assess
+        ("R2,C2,2024-05-01,2024-06-01,assess,withdrawn,,,false", "withdrawn"),
+        ("R2,C2,2024-05-01,,,withdrawn,,,false", "withdrawn"),  # withdrawn before any decision
+    ],
+)
+def test_closed_without_date_is_quarantined(tmp_path, row, outcome):
+    e = _load(tmp_path, assessments=[row])
+    i = _only(e, "closed_without_date")
+    assert (i.table, i.row, i.column, i.severity) == ("assessments", 3, "closed_on", "error")
+    assert i.message == (
+        f"assessments.csv row 3, column closed_on, outcome {outcome} but closed_on is blank, so the request "
+        "cannot be closed in time (if kept, it would count as open, and overdue, for ever). Enter closed_on "
+        "(the day the request was closed with no plan, or withdrawn); the row is used once it has one."
+    )
+    # 2 rows in = R1 kept + R2 quarantined with its reason
+    _assert_counts(e, "assessments", 1, 1)
+    q = e.quarantine
+    assert q["row"].tolist() == [3] and q["reasons"].iloc[0].startswith("closed_without_date: outcome ")
+    assert e.assessments["request_id"].tolist() == ["R1"]
+
+
+def test_closed_on_filled_is_not_flagged(tmp_path):
+    e = _load(tmp_path, assessments=["R2,C2,2024-05-01,2024-06-01,assess,withdrawn,,2024-07-01,false"])
+    assert e.issues == []
     _assert_counts(e, "assessments", 2, 0)
+
+
+@pytest.mark.parametrize(
+    "row, rule, column",
+    [
+        # issued_on filled with outcome no_plan: quarantined by decision_outcome, which says what to fix
+        ("R2,C2,2024-05-01,2024-06-01,assess,no_plan,2024-09-01,,false", "decision_outcome", "outcome"),
+        # an unreadable closed_on is a bad date, not also a blank one
+        ("R2,C2,2024-05-01,2024-06-01,assess,no_plan,,31/02/2024,false", "bad_date", "closed_on"),
+        # a refusal with no date has its own rule
+        ("R2,C2,2024-05-01,,refuse,no_plan,,,false", "refused_without_date", "decision_on"),
+    ],
+)
+def test_undated_closure_reported_once_by_the_rule_that_fits(tmp_path, row, rule, column):
+    e = _load(tmp_path, assessments=[row])
+    assert [(i.rule, i.row, i.column) for i in e.issues if i.row is not None] == [(rule, 3, column)]
+    _assert_counts(e, "assessments", 1, 1)
 
 
 def test_blank_outcome_is_inferred(tmp_path):
@@ -317,11 +358,6 @@ def test_plan_issued_before_decision(tmp_path):
     i = _only(e, "end_before_start")
     assert (i.row, i.column) == (3, "issued_on")
     _assert_counts(e, "assessments", 1, 1)
-
-
-def test_closed_without_date_when_decision_blank(tmp_path):
-    e = _load(tmp_path, assessments=["R2,C2,2024-05-01,,,withdrawn,,,false"])
-    assert _only(e, "closed_without_date").row == 3
 
 
 def test_open_end_sentinel_dates_are_blank(tmp_path):

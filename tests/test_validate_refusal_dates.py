@@ -1,4 +1,5 @@
-"""Refused requests and their dates: refused_without_date (quarantine), refusal_date_from_closed (warning).
+"""Refused requests and their dates: refused_without_date (quarantine), refusal_date_from_closed (warning);
+and no_plan / withdrawn requests with no closed_on: closed_without_date (quarantine).
 
 A refusal closes the request (sendlib.backlog): on decision_on, else on closed_on. With neither it
 cannot be placed in time, so the loader quarantines it rather than letting it count as open (and
@@ -120,3 +121,33 @@ def test_example_r013_dated_by_closed_on_is_kept_and_closes_that_day(tmp_path):
     flow = backlog.backlog_flow(a, pd.DatetimeIndex(["2024-09-30", "2024-10-31"]))
     assert flow["closed_refused"].tolist() == [0, 1]
     assert flow["closed_no_plan"].tolist() == [0, 0]
+
+
+# data/example R014: received 4 Mar 2024, decided to assess 15 Apr, no plan, closed 19 Aug 2024. With
+# closed_on blank it has no closing date. Kept (as before the fix), it would be open and overdue at
+# 30 Nov 2024: age 27 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 = 271 days > 140, so open 6 (not 5) and
+# overdue 4 (not 3). Quarantined, the backlog is the README's: open 5, overdue 3 at 30 Nov 2024 and 5
+# at 30 June 2025, 2 excluding exceptions (R011).
+def test_example_r014_no_plan_without_closed_on_is_quarantined_and_the_backlog_is_unchanged(tmp_path):
+    folder = copy_example(tmp_path / "ex")
+    path = folder / "assessments.csv"
+    old = "R014,C017,2024-03-04,2024-04-15,assess,no_plan,,2024-08-19,false"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, "R014,C017,2024-03-04,2024-04-15,assess,no_plan,,,false"))
+    e = load(folder)
+    [i] = _issues(e, "closed_without_date")
+    # R014 is the 14th request: assessments.csv row 15 (header = row 1)
+    assert (i.row, i.column, i.severity) == (15, "closed_on", "error")
+    assert i.message.startswith("assessments.csv row 15, column closed_on, outcome no_plan but closed_on is blank")
+    assert "Enter closed_on" in i.message
+    assert e.row_counts["assessments"] == {"rows_in": 17, "rows_kept": 16, "rows_quarantined": 1}
+    assert "R014" not in e.assessments["request_id"].tolist()
+    a = e.assessments
+    assert backlog.open_requests_at(a, ["2024-11-30"]).tolist() == [5]
+    assert backlog.overdue_requests_at(a, ["2024-11-30", "2025-06-30"]).tolist() == [3, 5]
+    assert backlog.overdue_requests_at(a, ["2024-11-30"], include_exceptions=False).tolist() == [2]
+    # what keeping it would have done (a frame built in code: backlog leaves it open, guessing no date)
+    kept = load(copy_example(tmp_path / "clean")).assessments
+    kept.loc[kept["request_id"] == "R014", "closed_on"] = pd.NaT
+    assert backlog.open_requests_at(kept, ["2024-11-30"]).tolist() == [6]
+    assert backlog.overdue_requests_at(kept, ["2024-11-30"]).tolist() == [4]

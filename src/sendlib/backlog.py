@@ -17,6 +17,11 @@ A request with none of these dates is still open. A closing date before ``receiv
 is treated as ``received_on``: the request was never open. Loading reports such rows; nothing is
 dropped here.
 
+*No_plan or withdrawn without closed_on* (not a refusal): ``closed_on`` is its only closing date, so
+kept it would be open, and overdue, for ever. ``sendlib.load`` quarantines the row (rule
+``closed_without_date``, :mod:`sendlib.validate`), so it reaches these functions only from frames
+built in code, where it stays open (no closing date is guessed).
+
 *Refusals without a decision date* (decision, rule table in :mod:`sendlib.validate`): a refusal is a
 closing event, so a refused request is never open for ever. With ``decision_on`` blank but
 ``closed_on`` filled, the refusal is dated by ``closed_on`` (``sendlib.load`` keeps the row with a

@@ -48,8 +48,10 @@ decision_outcome           refused request with a plan issued or still open; out
                            outcome; open with closed_on; closed_on with no outcome
 missing_cost               placement annual_cost blank: kept, cost missing (it counts    warning
                            as £0 in sums; cost-per-place means skip it)
-closed_without_date        no_plan / withdrawn outcome with no closed_on (not a          warning
-                           refusal: see the two rules below)
+closed_without_date        no_plan / withdrawn outcome with no closed_on and no          quarantine
+                           issued_on (not a refusal: see the two rules below): the
+                           request cannot be closed in time (if kept, it would count
+                           as open and overdue for ever)
 refused_without_date       decision refuse with decision_on and closed_on both blank:    quarantine
                            a refusal closes the request, but this one cannot be placed
                            in time (if kept, it would count as open and overdue for ever)
@@ -106,8 +108,11 @@ refusals. So it is **quarantined**
 (``refused_without_date``): the backlog stays right and the row is accounted for with its reason
 (rows in = rows kept + rows quarantined). With ``decision_on`` blank but ``closed_on`` filled, the
 closed date is the best date available: the row is kept and the refusal dated by ``closed_on``
-(``refusal_date_from_closed``, warning). A no_plan or withdrawn request after a decision to assess with
-no ``closed_on`` stays a warning (``closed_without_date``): it counts as open until closed_on is filled.
+(``refusal_date_from_closed``, warning). A no_plan or withdrawn request that was not refused (after a
+decision to assess, or with no decision) and has no ``closed_on`` is quarantined for the same reason
+(``closed_without_date``, ``check_closing_dates``): its only closing date is ``closed_on``, so kept it
+would count as open, and overdue, for ever, inflating the backlog. It is used again once closed_on is
+entered.
 
 Plans ceased on their issue day (``check_plans``): the plan is active on ``[issued_on, ceased_on)``,
 which is empty, so the plan is in no snapshot; :mod:`sendlib.caseload` counts it in neither the issued
@@ -404,11 +409,23 @@ def check_assessments(t: TableData) -> None:
     ]
     for cond, col, what, fix in rules:
         t.add(_mask(cond), col, "decision_outcome", "error", what, fix)
-    no_date = _mask(out.isin(["no_plan", "withdrawn"]) & ~closed & (dec.fillna("") != "refuse"))
-    t.add(no_date, "closed_on", "closed_without_date", "warning",
-          lambda m: "outcome " + out[m].fillna("") + " but closed_on is blank; kept, closed date unknown",
-          "Fill in closed_on so the request stops counting as open from that date.")
+    check_closing_dates(t)
     check_refusal_dates(t)
+
+
+def check_closing_dates(t: TableData) -> None:
+    """closed_without_date (quarantine): outcome no_plan or withdrawn, not a refusal, with closed_on
+    blank (module docstring). Rows with issued_on filled (decision_outcome) or an unreadable closed_on
+    (bad_date) are already quarantined and not flagged again."""
+    d = t.data
+    out = d["outcome"]
+    undated = out.isin(["no_plan", "withdrawn"]) & d["closed_on"].isna() & d["issued_on"].isna()
+    no_date = _mask(undated & (d["decision"].fillna("") != "refuse")) & ~_flagged(t, "closed_on")
+    t.add(no_date, "closed_on", "closed_without_date", "error",
+          lambda m: "outcome " + out[m].fillna("") + " but closed_on is blank, so the request cannot be "
+          "closed in time (if kept, it would count as open, and overdue, for ever)",
+          "Enter closed_on (the day the request was closed with no plan, or withdrawn); the row is used "
+          "once it has one.")
 
 
 # -------------------------------------------------------------------------------------------------
