@@ -28,7 +28,9 @@ class Issue:
     ``row`` is the 1-based row number as the analyst sees it in the file (header = row 1 for CSV, the
     spreadsheet row for xlsx), or None for file- or table-level findings. ``severity``: ``blocking``
     (the extract cannot be used), ``error`` (row quarantined), ``warning`` (row kept, value fixed or
-    doubtful), ``info`` (a note, e.g. a synonym mapped).
+    doubtful), ``info`` (a note, e.g. a synonym mapped). A few rules set a row aside at a lower severity
+    because nothing is lost: ``duplicate_row`` (warning: an exact copy, one kept) and ``total_row``
+    (info: a spreadsheet total at the bottom); the quarantine file lists them with the rest.
     """
 
     table: str
