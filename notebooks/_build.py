@@ -47,7 +47,17 @@ SOURCE = "local authority case-management extract (management information)"
 
 def show(table, **kwargs):
     """Display a disclosure-controlled table (identifiers refused, small counts shown as [c])."""
-    display(disclosure.safe_table(table, threshold=suppress_below, **kwargs))'''
+    display(disclosure.safe_table(table, threshold=suppress_below, **kwargs))
+
+
+def show_cost_table(table):
+    """A cost-per-place table: the money is about the placements with a recorded cost, so it is hidden
+    when either count is small; the "With a recorded cost" column only when some cost is blank."""
+    counts = ["Placements", "With a recorded cost"]
+    if (table["Placements"] == table["With a recorded cost"]).all():
+        table, counts = table.drop(columns="With a recorded cost"), counts[:1]
+    money = ["Mean cost per place", "Committed cost"]
+    show(table, counts=counts, money=money, dependents=dict.fromkeys(money, counts))'''
 
 
 def md(text: str):
@@ -213,10 +223,11 @@ by_group = cost.cost_per_place_at(extract, period_end, by="group").sort_values("
 table = pd.DataFrame({
     "Type of setting": [plots.label(s) for s in by_group.index],
     "Placements": by_group["placements"].to_numpy(),
+    "With a recorded cost": by_group["costed_placements"].to_numpy(),
     "Mean cost per place": by_group["mean_cost"].to_numpy(),
     "Committed cost": by_group["total_cost"].to_numpy(),
 }).set_index("Type of setting")
-show(table, counts=["Placements"], money=["Mean cost per place", "Committed cost"])
+show_cost_table(table)
 '''),
     md("## What changed this month and why\n\nThe change in the average splits exactly into a **mix** effect "
        "(plans moving between types of setting), a **rate** effect (cost within each type changing) and "
@@ -353,10 +364,11 @@ by_setting = cost.cost_per_place_by_setting(extract, period_end)["mean_cost"]
 table = pd.DataFrame({
     "Sector": [plots.label(s) for s in by_sector.index],
     "Placements": by_sector["placements"].to_numpy(),
+    "With a recorded cost": by_sector["costed_placements"].to_numpy(),
     "Mean cost per place": by_sector["mean_cost"].to_numpy(),
     "Committed cost": by_sector["total_cost"].to_numpy(),
 }).set_index("Sector")
-show(table, counts=["Placements"], money=["Mean cost per place", "Committed cost"])
+show_cost_table(table)
 if {"special_independent", "special_la_maintained"} <= set(by_setting.index):
     ratio = by_setting["special_independent"] / by_setting["special_la_maintained"]
     display(Markdown(
@@ -408,10 +420,12 @@ monthly = backlog.overdue_monthly(extract.assessments, months)
 now, prev = monthly.iloc[-1], monthly.iloc[-2]
 due = len(backlog.requests_due_to_breach(extract.assessments, period_end, weeks=4))
 change = "" if disclosure.any_small_count(now["overdue"], prev["overdue"], threshold=suppress_below) else (
-    f", {plots.change_phrase(now['overdue'] - prev['overdue'], up='up', down='down')} on the previous month"
+    f", {plots.change_phrase(now['overdue'] - prev['overdue'], up='up', down='down', unchanged='unchanged')}"
+    " on the previous month"
 )
+overdue_now = "no" if now["overdue"] == 0 else disclosure.count_phrase(now["overdue"], suppress_below)
 display(Markdown(
-    f"**{disclosure.count_phrase(now['overdue'], suppress_below).capitalize()} assessments were overdue at "
+    f"**{overdue_now.capitalize()} assessments were overdue at "
     f"the end of {month}{change}** "
     f"({disclosure.count_phrase(now['overdue_excl_exceptions'], suppress_below)} excluding cases where a "
     "legal exception applies). "
@@ -465,16 +479,14 @@ plt.show()
 '''),
     code('''
 proj = backlog.project_backlog_clearance(extract.assessments, period_end, months=24)
-when = proj.halves_on.strftime("%B %Y") if proj.halves_on is not None else "not within two years"
-clears = proj.clears_on.strftime("%B %Y") if proj.clears_on is not None else "not within two years"
 display(Markdown(
-    f"**At recent rates ({proj.intake:,.0f} requests in and {proj.throughput:,.0f} closed a month), "
-    f"the overdue backlog halves by {when} and clears by {clears}.** Clearing old cases issues them "
+    f"**At recent rates ({proj.intake:,.1f} requests a month in and {proj.throughput:,.1f} closed), "
+    f"the overdue backlog {proj.outlook()}.** Clearing old cases issues them "
     "late, so it lowers the published 20-week rate in the year it happens, and adds plans (and cost)."
 ))
 fig = plots.trend_chart(
     proj.monthly["overdue"].rename("Projected overdue"),
-    title=f"At recent rates the backlog halves by {when} and clears by {clears}",
+    title=f"At recent rates the backlog {proj.outlook()}",
     ylabel="Requests open over 20 weeks (count)",
     source=SOURCE,
     period=f"projection from {month}, 24 months",

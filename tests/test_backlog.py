@@ -481,3 +481,29 @@ def test_clearance_waits_for_min_days():
     proj = backlog.project_backlog_clearance(a, "2024-06-30", months=3, throughput=10, intake=0, min_days=60)
     assert proj.monthly["closures"].tolist() == [0, 0, 3, 0]
     assert proj.rate_effect.loc[2024, "rate_with_backlog"] == pytest.approx(100.0)
+
+
+def test_clearance_outlook_in_words():
+    from sendlib.backlog import ClearanceProjection
+
+    months = pd.date_range("2024-11-30", periods=25, freq="ME")  # as_of + 24 months
+
+    def proj(start, halves, clears):
+        return ClearanceProjection(
+            as_of=months[0], throughput=1.0, intake=1.0, plan_share=1.0, min_days=0, start_overdue=start,
+            monthly=pd.DataFrame(index=months), halves_on=None if halves is None else pd.Timestamp(halves),
+            clears_on=None if clears is None else pd.Timestamp(clears), rate_effect=pd.DataFrame())
+
+    assert proj(620, "2025-02-28", "2025-08-31").outlook() == "halves by February 2025 and clears by August 2025"
+    assert proj(620, "2025-02-28", None).outlook() == "halves by February 2025 but does not clear within 24 months"
+    assert proj(620, None, None).outlook() == "does not halve within 24 months"
+    assert proj(0, None, None).outlook() == "is already clear"
+
+
+def test_sample_outlook_matches_the_projection(sample_extract):
+    p = backlog.project_backlog_clearance(sample_extract.assessments, "2024-11-30", months=24)
+    # first month end at or below half of 620 (310) and at 0, read off the projected series
+    m = p.monthly["overdue"]
+    half = m.index[m <= p.start_overdue / 2][0]
+    zero = m.index[m == 0][0]
+    assert p.outlook() == f"halves by {half:%B %Y} and clears by {zero:%B %Y}"

@@ -405,3 +405,16 @@ def test_sample_against_plain_python_loop(sample):
         assert got_cost[d] == pytest.approx(total, rel=1e-9)
         assert got_net[d] == pytest.approx(net, rel=1e-9)
         assert got_avg[d] == pytest.approx(total / n_active, rel=1e-9)
+
+
+def test_example_november_fall_is_mostly_mix(example_dir):
+    """data/example/README.md: October 264,700 / 8 = 33,087.50; November 248,800 / 9 = 27,644.44."""
+    import sendlib
+
+    d = cost.average_cost_change_decomposition(sendlib.load(example_dir), "2024-11-30")
+    assert d.change == pytest.approx(248_800 / 9 - 264_700 / 8)  # -5,443.06
+    # only the mainstream academy rate moves: 8,400 (P002) -> (8,400 + 9,100) / 2 = 8,750
+    # rate = w0 x (r1 - r0) = 1/8 x 350 = 43.75; interaction = (w1 - w0) x 350 = (2/9 - 1/8) x 350 = 34.03
+    assert d.rate == pytest.approx(350 / 8)
+    assert d.interaction == pytest.approx((2 / 9 - 1 / 8) * 350)
+    assert d.mix == pytest.approx(d.change - 350 / 8 - (2 / 9 - 1 / 8) * 350)  # -5,520.83

@@ -412,6 +412,20 @@ class ClearanceProjection:
     clears_on: pd.Timestamp | None
     rate_effect: pd.DataFrame
 
+    def outlook(self) -> str:
+        """The projection in words, for a headline: ``"halves by February 2025 and clears by August
+        2025"``, ``"halves by ... but does not clear within 24 months"``, ``"does not halve within 24
+        months"``, or ``"is already clear"`` when nothing was overdue at ``as_of``."""
+        if self.start_overdue == 0:
+            return "is already clear"
+        horizon = f"within {len(self.monthly) - 1} months"
+        if self.halves_on is None:
+            return f"does not halve {horizon}"
+        halves = f"halves by {self.halves_on:%B %Y}"
+        if self.clears_on is None:
+            return f"{halves} but does not clear {horizon}"
+        return f"{halves} and clears by {self.clears_on:%B %Y}"
+
 
 def project_backlog_clearance(
     assessments: pd.DataFrame,

@@ -421,9 +421,10 @@ def label(code) -> str:
     return text.replace("_", " ").capitalize()
 
 
-def change_phrase(value: float, kind: str = "count", up: str = "rose", down: str = "fell") -> str:
-    """``-80`` (pounds) -> ``"fell by £80"``; ``0`` -> ``"was unchanged"``; counts and per cent alike
-    (per cent changes read as percentage points)."""
+def change_phrase(value: float, kind: str = "count", up: str = "rose", down: str = "fell",
+                  unchanged: str = "was unchanged") -> str:
+    """``-80`` (pounds) -> ``"fell by £80"``; ``0`` -> ``unchanged`` (``"was unchanged"``); counts and per
+    cent alike (per cent changes read as percentage points)."""
     if value is None or value != value:
         return "is not available"
     fmt = {
@@ -432,5 +433,5 @@ def change_phrase(value: float, kind: str = "count", up: str = "rose", down: str
         "percent": lambda v: f"{v:.1f} percentage points",
     }[kind]
     if kind == "count" and round(value) == 0 or kind != "count" and abs(value) < 0.05:
-        return "was unchanged"
+        return unchanged
     return f"{up if value > 0 else down} by {fmt(abs(value))}"

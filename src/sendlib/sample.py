@@ -1234,7 +1234,7 @@ assessment, provider and date in these files was drawn at random by `sendlib.sam
 "Example County" is fictional and so are its providers ("Example Special School 12", URN-like ids
 that are not real URNs). Only the county's *scale and trends* are calibrated, to Devon's published
 figures (DfE SEN2 January census counts, timeliness, requests and new plans; Devon's Safety Valve
-agreement and high-needs budget), as listed in DOMAIN.md section 4 and the table below.
+agreement and high-needs budget), as listed in the table below.
 
 - Extract date (`extract.toml`): **2024-11-30**. Plans from 2010; monthly detail (requests, every plan
   issued from a request) from April 2018. Money is annual pounds (placement plus top-up, no transport).
