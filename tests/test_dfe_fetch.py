@@ -223,3 +223,18 @@ def test_fetch_refuses_a_list_that_is_not_dfes(tmp_path, capsys):
     assert not (out / "lait" / "sn_may_2025.xlsx").exists()
     assert main(["fetch-dfe", "--neighbours", "2019", "--out", str(out), "--quiet"]) == 2
     assert "unknown statistical-neighbour list" in capsys.readouterr().err
+
+
+def test_fetch_refuses_a_2021_list_that_is_not_a_workbook(tmp_path, capsys):
+    """No checksum is published for the 2021 list, so the download must at least read as one."""
+    root = tmp_path / "fake"
+    root.mkdir()
+    (root / "sn_april_2021.xlsx").write_text("<html><body>Not found</body></html>")
+    out = tmp_path / "public"
+    for base, _ in _serve(root):
+        rc = main(["fetch-dfe", "--neighbours", "2021", "--out", str(out), "--base-url", base, "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "did not return DfE's April 2021 statistical-neighbour workbook" in err
+    assert not (out / "lait" / "sn_april_2021.xlsx").exists()
+    manifest = out / "lait" / "MANIFEST.json"
+    assert not manifest.exists() or "sn_april_2021.xlsx" not in json.loads(manifest.read_text())

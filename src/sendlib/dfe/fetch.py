@@ -213,7 +213,7 @@ def fetch_neighbour_lists(versions=("2025", "2021"), out: Path | str | None = No
     ``{file name: {"sha256", "bytes", "url"}}``. ``base_url``: a mirror serving ``<base_url>/<file name>``.
     A list already present with the manifest's checksum is not downloaded again. Where DfE's file's
     sha256 is known (the May 2025 list) a download that differs is deleted and refused."""
-    from sendlib.dfe.neighbours import NEIGHBOUR_LISTS
+    from sendlib.dfe.neighbours import NEIGHBOUR_LISTS, read_neighbour_workbook
 
     unknown = [v for v in versions if str(v) not in NEIGHBOUR_LISTS]
     if unknown or not versions:
@@ -238,6 +238,13 @@ def fetch_neighbour_lists(versions=("2025", "2021"), out: Path | str | None = No
             raise DataError(f"{url} returned a file whose sha256 ({got[:12]}...) is not that of DfE's "
                             f"{nl.title} statistical-neighbour list ({nl.sha256[:12]}...); it was deleted. "
                             "Check the address (--base-url) or download the list from DfE's LAIT page.")
+        try:  # a list with no published checksum must at least read as one (not an HTML error page)
+            read_neighbour_workbook(dest)
+        except DataError as exc:
+            dest.unlink()
+            raise DataError(f"{url} did not return DfE's {nl.title} statistical-neighbour workbook ({exc}); "
+                            "it was deleted. Check the address (--base-url) or download the list from DfE's "
+                            "LAIT page.") from None
         manifest[name] = {"sha256": got, "bytes": dest.stat().st_size, "url": url}
         _save_manifest(folder, manifest)
     return manifest

@@ -23,6 +23,7 @@ refused with the row named.
 from __future__ import annotations
 
 import functools
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,7 +87,7 @@ def read_neighbour_workbook(path) -> pd.DataFrame:
     LAIT drops) and the header row's position do not matter."""
     try:
         raw = pd.read_excel(path, sheet_name=SHEET, header=None, dtype=str)
-    except (ValueError, OSError, KeyError) as exc:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: cannot read sheet {SHEET!r}: {exc}") from exc
     raw = raw.dropna(axis=1, how="all")
     first = raw.iloc[:, 0].astype("string").str.strip()
