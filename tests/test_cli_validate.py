@@ -48,7 +48,8 @@ def test_json_on_one_broken_row_per_rule_reconciles(tmp_path, capsys):
     code, out, _ = _run(capsys, "--data", str(folder), "--out", str(tmp_path / "v"), "--json")
     assert code == 0  # quarantined rows do not make the extract unusable
     report = json.loads(out)
-    assert set(report) == {"tables", "issues"}
+    assert set(report) == {"usable", "tables", "issues"}
+    assert report["usable"] is True
     assert report["tables"] == EXPECTED
     for name, counts in report["tables"].items():
         # rows in = the data rows of the file, counted with the stdlib csv reader
@@ -202,6 +203,7 @@ def test_every_broken_input_gives_a_message_not_a_traceback(tmp_path, capsys):
         code, out, err = _run(capsys, "--data", str(folder), "--out", str(tmp_path / "v" / label), "--json")
         assert code == 1, (label, out, err)
         report = json.loads(out)
+        assert report["usable"] is False, label
         blocking = [i for i in report["issues"] if i["severity"] == "blocking"]
         assert {i["rule"] for i in blocking} == {rule}, (label, blocking)
         assert blocking[0]["message"], label

@@ -16,11 +16,11 @@ GOOD_PLACEMENT = "P1,special_la_maintained,,,2020-01-10,,25000,0,0"
 GOOD_REQUEST = "R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"
 
 
-def _load(tmp_path, plans=(), placements=(), assessments=(), as_of=None):
+def _load(tmp_path, plans=(), placements=(), assessments=(), as_of=None, errors="raise"):
     folder = write_tables(
         tmp_path / "x", [GOOD_PLAN, *plans], [GOOD_PLACEMENT, *placements], [GOOD_REQUEST, *assessments]
     )
-    return load(folder, as_of=as_of)
+    return load(folder, as_of=as_of, errors=errors)
 
 
 def _issues(extract, rule):
@@ -190,7 +190,7 @@ def test_exact_duplicate_row_keeps_the_first(tmp_path):
 
 
 def test_same_id_different_content_quarantines_every_copy(tmp_path):
-    e = _load(tmp_path, plans=["P1,C1,2012-01-01,SEMH,2020-01-10,"])
+    e = _load(tmp_path, plans=["P1,C1,2012-01-01,SEMH,2020-01-10,"], errors="return")
     found = _issues(e, "duplicate_id")
     assert sorted(i.row for i in found) == [2, 3]
     assert "appears on rows 2, 3" in found[0].message
@@ -199,12 +199,17 @@ def test_same_id_different_content_quarantines_every_copy(tmp_path):
     orphan = _only(e, "orphan_placement")
     assert "set aside" in orphan.message
     _assert_counts(e, "placements", 0, 1)
+    # no plan and no placement left: not usable (no_rows_kept), each table named once
+    assert sorted((i.table, i.rule) for i in e.issues if i.severity == "blocking") == [
+        ("placements", "no_rows_kept"), ("plans", "no_rows_kept")]
 
 
 def test_duplicate_placement_key(tmp_path):
-    e = _load(tmp_path, placements=["P1,special_la_maintained,,,2020-01-10,,26000,0,0"])
+    e = _load(tmp_path, placements=["P1,special_la_maintained,,,2020-01-10,,26000,0,0"], errors="return")
     assert sorted(i.row for i in _issues(e, "duplicate_id")) == [2, 3]
     _assert_counts(e, "placements", 0, 2)
+    (b,) = [i for i in e.issues if i.severity == "blocking"]
+    assert b.rule == "no_rows_kept" and "all 2 rows of placements.csv were set aside: 2 duplicate_id." in b.message
 
 
 def test_orphan_placement(tmp_path):

@@ -34,6 +34,7 @@ from sendlib.validate import (
     check_orphans,
     check_placements_within_plans,
     check_plans,
+    check_rows_kept,
     finding_issues,
     quarantine_frame,
     trim_overlapping_placements,
@@ -112,6 +113,9 @@ def load(
         # after the overlap trim: kept spells are disjoint, so moving a start or trimming an end to the
         # plan's dates creates no new overlap
         check_placements_within_plans(placements, plans)
+    for t in present:  # last: counts every rule's quarantine
+        blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
+        check_rows_kept(t, required=t.name in schema.REQUIRED_TABLES, blocked=blocked)
     return _finish(data_dir, tables, stamp, issues, errors)
 
 

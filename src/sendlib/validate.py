@@ -62,7 +62,11 @@ ceased_on_issue_day        plan ceased_on == issued_on: active on no day (``[iss
                            ceased count (:mod:`sendlib.caseload`); its placements are
                            placement_outside_plan
 orphan_placement           placement whose plan_id is not in plans (or whose plan was    quarantine
-                           quarantined)
+                           quarantined). Ids are compared exactly (a system may hold
+                           case-distinct ids, P001 and p001); one that matches a plan's
+                           id only when case is ignored gets a hint ("plan_id p001 is
+                           not in plans.csv; P001 is: ... correct the case") and is
+                           still an orphan. Spaces around ids are stripped when read
 overlapping_placements     two spells of one plan overlap: the earlier spell's end_on    warning
                            is trimmed to the day before the later spell starts (the      (fixed)
                            later-starting spell is taken as current from its start)
@@ -76,6 +80,18 @@ placement_before_plan      the placement starts before its plan was issued (star
 placement_after_plan       the placement runs past the day its plan ceased (end_on >     warning
                            ceased_on, or end_on blank on a ceased plan): end_on is       (fixed)
                            trimmed to ceased_on
+no_rows_kept               a required table (plans, placements, assessments) has rows    blocking
+                           in but every one was set aside: no figure can rest on it
+                           (e.g. every placement an orphan would give £0 average
+                           cost). One note naming the file, the count and the
+                           commonest reasons ("all 13 rows of placements.csv were set
+                           aside: 13 orphan_placement"). Not added when the table
+                           already has a blocking issue (e.g. empty_file)
+most_rows_quarantined      more than ``QUARANTINE_WARNING_SHARE`` (a half) of a table's  warning
+                           rows were set aside (rows quarantined / rows in, exact
+                           copies and total rows included, as in the report's
+                           counts); an optional table with none kept included. One
+                           note with the counts and commonest reasons
 =========================  ============================================================  ==========
 
 Placements and their plan's dates (``check_placements_within_plans``, run after the overlap trim).
@@ -433,8 +449,34 @@ def check_closing_dates(t: TableData) -> None:
 # -------------------------------------------------------------------------------------------------
 
 
+def plan_id_ignoring_case(ids: pd.Series, plan_ids: pd.Series) -> pd.Series:
+    """For each id, the plan id equal to it ignoring case (``casefold``), else missing.
+
+    A hint only: ids are matched exactly everywhere (a system may hold case-distinct ids). Surrounding
+    spaces need no handling here: every id is stripped when read (:func:`sendlib.clean.clean_text`),
+    so `` P001 `` already is ``P001``. When several plan ids differ only by case, the first in the
+    plans table is given.
+    """
+    known = plan_ids.dropna().astype("string")
+    lookup = pd.Series(known.to_numpy(), index=known.str.casefold().to_numpy())
+    lookup = lookup[~lookup.index.duplicated(keep="first")]
+    return ids.astype("string").str.casefold().map(lookup).astype("string")
+
+
+def _orphan_text(pid: pd.Series, all_ids: pd.Series, file: str) -> pd.Series:
+    """orphan_placement messages for ids not in plans: with a case hint where the id differs from a
+    plan's id only by case (module docstring)."""
+    match = plan_id_ignoring_case(pid, all_ids)
+    hint = ("; " + match + " is: ids are compared exactly, so correct the case").fillna("")
+    return "plan_id " + pid.fillna("") + f" is not in {file}" + hint
+
+
 def check_orphans(placements: TableData, plans: TableData) -> None:
-    """orphan_placement: the placement's plan_id is not among the plans (or that plan was quarantined)."""
+    """orphan_placement: the placement's plan_id is not among the plans (or that plan was quarantined).
+
+    Ids are compared exactly; an id that matches a plan's id only when case is ignored gets a hint in
+    its message (``plan_id p001 is not in plans.csv; P001 is: ...``), and is still an orphan.
+    """
     pid = placements.data["plan_id"]
     all_ids = plans.data["plan_id"].dropna()
     kept_ids = plans.data.loc[~plans.quarantined, "plan_id"].dropna()
@@ -443,7 +485,7 @@ def check_orphans(placements: TableData, plans: TableData) -> None:
     absent = live & ~in_all
     dropped = live & in_all & ~isin(pid, kept_ids)
     placements.add(absent, "plan_id", "orphan_placement", "error",
-                   lambda m: "plan_id " + pid[m].fillna("") + f" is not in {plans.file}",
+                   lambda m: _orphan_text(pid[m], all_ids, plans.file),
                    "Add the plan to the plans table, or correct plan_id.")
     placements.add(dropped, "plan_id", "orphan_placement", "error",
                    lambda m: "plan_id " + pid[m].fillna("") + f" was set aside from {plans.file} (see its issues)",
@@ -594,6 +636,66 @@ def check_placements_within_plans(placements: TableData, plans: TableData) -> No
 
 
 # -------------------------------------------------------------------------------------------------
+# Whole tables: how many rows are left
+# -------------------------------------------------------------------------------------------------
+
+#: A table with more than this share of its rows set aside (rows quarantined / rows in) gets a
+#: ``most_rows_quarantined`` warning: the figures rest on the minority of rows that are left.
+QUARANTINE_WARNING_SHARE = 0.5
+#: How many reasons the no_rows_kept / most_rows_quarantined message lists (commonest first).
+REASONS_SHOWN = 3
+
+
+def quarantine_reason_counts(t: TableData) -> pd.Series:
+    """Quarantined rows per rule (a row set aside for two rules counts under each), commonest first,
+    ties by rule name. Index: rule; values: rows."""
+    masks: dict[str, np.ndarray] = {}
+    for f in t.findings:
+        if f.quarantine:
+            masks[f.rule] = masks.get(f.rule, np.zeros(len(t), dtype=bool)) | f.mask
+    counts = pd.Series({rule: int(m.sum()) for rule, m in masks.items()}, dtype="int64")
+    if counts.empty:
+        return counts
+    order = sorted(counts.index, key=lambda rule: (-counts[rule], rule))
+    return counts[order]
+
+
+def _reasons_text(t: TableData) -> str:
+    counts = quarantine_reason_counts(t)
+    shown = ", ".join(f"{n:,} {rule}" for rule, n in counts.iloc[:REASONS_SHOWN].items())
+    more = len(counts) - REASONS_SHOWN
+    return shown + (f" and {more} more rule(s)" if more > 0 else "")
+
+
+def check_rows_kept(t: TableData, required: bool, blocked: bool = False) -> None:
+    """no_rows_kept (blocking) and most_rows_quarantined (warning): one note per table, not per row.
+
+    A required table (plans, placements, assessments) with rows in but none kept makes the extract not
+    usable (``blocking``): every figure from it would rest on nothing (e.g. £0 average cost when every
+    placement is an orphan). Skipped when the table already has a blocking issue (``blocked``, e.g. an
+    empty_file whose only rows are total rows). Otherwise, when rows quarantined / rows in is over
+    :data:`QUARANTINE_WARNING_SHARE` (an optional table with none kept included), a warning. Both name
+    the file, the counts and the commonest reasons (:func:`quarantine_reason_counts`).
+    """
+    rows_in = len(t)
+    if rows_in == 0:
+        return
+    q = int(t.quarantined.sum())
+    if q == rows_in and required and not blocked:
+        t.note("no_rows_kept", "blocking",
+               f"{'all ' + format(rows_in, ',') + ' rows' if rows_in > 1 else 'the only row'} of {t.file} "
+               f"{'were' if rows_in > 1 else 'was'} set aside: {_reasons_text(t)}. With no {t.name} left "
+               f"the extract cannot be used: fix the commonest reason first (each row is in "
+               f"quarantine_{t.name}.csv with its reason), then run again.")
+    elif q > QUARANTINE_WARNING_SHARE * rows_in:
+        kept = rows_in - q
+        t.note("most_rows_quarantined", "warning",
+               f"{q:,} of {rows_in:,} rows of {t.file} ({q / rows_in:.0%}) were set aside: {_reasons_text(t)}. "
+               f"Figures use the {kept:,} row(s) kept; fix the commonest reason at source (each row is in "
+               f"quarantine_{t.name}.csv with its reason).")
+
+
+# -------------------------------------------------------------------------------------------------
 # Findings -> issues
 # -------------------------------------------------------------------------------------------------
 
@@ -649,9 +751,11 @@ SEVERITY_ORDER = {"blocking": 0, "error": 1, "warning": 2, "info": 3}
 
 
 def report_dict(extract) -> dict:
-    """The machine-readable report: ``{"tables": {name: counts}, "issues": [...]}`` (``--json``)."""
+    """The machine-readable report (``--json``): ``{"usable": bool, "tables": {name: counts},
+    "issues": [...]}``. ``usable`` is False when any issue is blocking (the exit code is then 1)."""
     keys = ("table", "row", "column", "rule", "severity", "message")
     return {
+        "usable": bool(extract.usable),
         "tables": {k: dict(v) for k, v in extract.row_counts.items()},
         "issues": [{k: getattr(i, k) for k in keys} for i in extract.issues],
     }

@@ -3,7 +3,8 @@
 Default ``--data``: ``data/sample`` when it exists, else ``data/example``. Relative paths are read from
 the current folder, falling back to the project root. Default ``--out``: ``reports/validation/`` in
 the project root; writing into the data folder is refused. Exit 0 when the extract is usable (rows may
-be quarantined), 1 when it is not (blocking issues), 2 on a usage error.
+be quarantined), 1 when it is not (blocking issues, e.g. a required table with every row set aside),
+2 on a usage error. ``--json`` prints ``{"usable": true/false, "tables": {...}, "issues": [...]}``.
 """
 
 from __future__ import annotations
