@@ -433,3 +433,119 @@ def test_only_selects_notebooks_by_name_or_prefix():
     assert names == ["00_data_quality", "01_average_cost"]
     with pytest.raises(UsageError, match="matches 0 notebooks"):
         list_notebooks(config.NOTEBOOKS_DIR, ["99"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# --mapping and relative --data
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_refresh_reads_a_mapped_extract_like_the_example(tmp_path, example_dir, capsys):
+    from test_cli import write_mapped_example
+
+    import sendlib
+    from sendlib.headlines import headlines
+
+    data, mapping = write_mapped_example(tmp_path)
+    out = tmp_path / "reports"
+    argv = ["refresh", "--data", str(data), "--only", "00", "--out", str(out), "--jobs", "1"]
+    code = cli.main([*argv, "--mapping", str(mapping)])
+    log, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"mapping {mapping}" in log and re.search(r"^00_data_quality\s+ok", log, flags=re.M)
+    published = pd.read_csv(out / "2024-11" / "headlines.csv", dtype=str, keep_default_na=False)
+    # the figures of the unmapped example, as headlines.csv publishes them
+    expected = headlines_frame(headlines(sendlib.load(example_dir), "2024-11"), 5)
+    expected.to_csv(tmp_path / "expected.csv", index=False, lineterminator="\n")
+    pd.testing.assert_frame_equal(
+        published, pd.read_csv(tmp_path / "expected.csv", dtype=str, keep_default_na=False)
+    )
+    values = dict(zip(published["measure"], published["value"], strict=True))
+    # data/example/README.md: 9 plans at 30 November, £248,800 / 9 = £27,644.44 a plan; 3 INMSS hidden
+    assert (values["ehcp_active"], values["avg_cost_per_ehcp"]) == ("9", "27644.44")
+    assert values["independent_placements"] == "[c]"
+    # notebook 00 on the mapped files: 12 plans + 13 placements + 17 requests + 7 trajectory months
+    # + 2 budget years = 51 rows, none set aside
+    html = (out / "2024-11" / "00_data_quality.html").read_text(encoding="utf-8")
+    assert "51 of 51 rows passed validation" in html
+
+    # without the mapping: stopped before any notebook, naming what is missing
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    assert code == 1 and "no notebook was run" in err and "plans.csv" in err
+
+
+def test_a_notebook_that_reloads_uses_the_refresh_mapping(tmp_path, monkeypatch):
+    from test_cli import write_mapped_example
+
+    from sendlib.refresh import CACHE_ENV, MAPPING_ENV
+
+    monkeypatch.setenv(MAPPING_ENV, str(tmp_path / "a-stale-mapping.toml"))  # the refresh's own wins
+    data, mapping = write_mapped_example(tmp_path)
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    # no shared copy: the notebook loads the folder itself, as it would if the cache could not be read
+    _notebook(
+        nbs / "a_reload.ipynb",
+        [
+            f"import os\nos.environ.pop({CACHE_ENV!r})\n"
+            f"assert os.environ[{MAPPING_ENV!r}] == {str(mapping)!r}, os.environ.get({MAPPING_ENV!r})",
+            "from sendlib.refresh import load_for_report\nextract = load_for_report(data_dir)",
+            # data/example: 12 plans; 13 placements, 2 of them in an INMSS (P001 from Sep 2023, P008)
+            "assert len(extract.plans) == 12 and len(extract.placements) == 13\n"
+            "assert (extract.placements['setting'] == 'special_independent').sum() == 2",
+        ],
+        'period = "2024-11"\ndata_dir = ""',
+    )
+    result = refresh(data_dir=data, mapping=mapping, out_dir=tmp_path / "r", notebooks_dir=nbs, stream=None)
+    assert result.ok, result.summary()
+    assert os.environ[MAPPING_ENV] == str(tmp_path / "a-stale-mapping.toml")  # restored after the run
+
+
+def test_load_for_report_shares_only_an_extract_made_with_the_same_mapping(tmp_path, monkeypatch):
+    import pickle
+
+    from test_cli import write_mapped_example
+
+    from sendlib.refresh import CACHE_ENV, MAPPING_ENV, _cache_key, load_for_report
+
+    data, mapping = write_mapped_example(tmp_path)
+    cache = tmp_path / "cache.pkl"
+    cache.write_bytes(pickle.dumps((_cache_key(data, mapping), "the refresh's copy")))
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    monkeypatch.setenv(MAPPING_ENV, str(mapping))
+    assert load_for_report(data) == "the refresh's copy"
+    # the same folder read with another mapping file is another extract: loaded, not shared
+    other = tmp_path / "other.toml"
+    other.write_text(mapping.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv(MAPPING_ENV, str(other))
+    assert len(load_for_report(data).plans) == 12
+    # and with no mapping the copy's plans file is missing
+    monkeypatch.delenv(MAPPING_ENV)
+    with pytest.raises(DataError, match="plans"):
+        load_for_report(data)
+
+
+def test_relative_data_is_read_from_the_current_folder_first(tmp_path, example_dir, monkeypatch, capsys):
+    """``--data data/example`` from another folder: that folder's copy when it has one (as every
+    command reads it), else the project root's."""
+    monkeypatch.chdir(tmp_path)
+    rel = example_dir.relative_to(config.PROJECT_ROOT)
+    here = tmp_path / rel
+    shutil.copytree(example_dir, here)
+    (here / "extract.toml").write_text('as_of = "2024-10-31"\n', encoding="utf-8")  # a month earlier
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    _notebook(nbs / "a.ipynb", [f"assert data_dir == {str(here.resolve())!r}, data_dir"],
+              'period = "2024-11"\ndata_dir = ""')
+    out = tmp_path / "reports"
+    code = cli.main(["refresh", "--data", str(rel), "--out", str(out), "--notebooks", str(nbs)])
+    log, err = capsys.readouterr()
+    assert code == 0, log + err
+    assert f"period 2024-10, data {here.resolve()}," in log  # the copy's as_of, not the project's
+    assert sorted(p.name for p in out.iterdir()) == ["2024-10"]
+    # the same from the Python API; a folder in neither place is a usage error naming both
+    shutil.rmtree(here)
+    with pytest.raises(UsageError, match="nor in the project root"):
+        refresh(data_dir="no/such/extract", out_dir=out, notebooks_dir=nbs, stream=None)
+    assert cli.main(["refresh", "--data", "no/such/extract", "--out", str(out), "--notebooks", str(nbs)]) == 2

@@ -4,12 +4,19 @@ Each subcommand lives in :mod:`sendlib.commands` as a module with ``register(sub
 returns an exit code. Exit codes: 0 success, 1 the data (or a run) failed, 2 usage error. Errors that
 sendlib raises on purpose print their message only; anything unexpected prints one line asking for a
 bug report, and the traceback only with ``--debug``.
+
+Paths given on the command line (the one rule, for every command and :func:`sendlib.refresh.refresh`):
+an input (``--data DIR``, ``--mapping FILE``) given as a relative path is read from the current folder
+when it exists there, else from the project root (:data:`sendlib.config.PROJECT_ROOT`); an output folder
+(``--out``) given as a relative path is always in the project root. :func:`input_path` applies the rule
+and :data:`RELATIVE_INPUT_HELP` says it in ``--help``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -29,25 +36,59 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 # ---------------------------------------------------------------------------------------------------
-# Helpers shared by the subcommands that read an extract (backlog, forecast): one message per problem
+# Helpers shared by the subcommands that read an extract (headlines, backlog, forecast, refresh): one
+# message per problem
 # ---------------------------------------------------------------------------------------------------
+
+#: How a relative input path is read, as ``--help`` says it (see the module docstring).
+RELATIVE_INPUT_HELP = "a relative path is read from the current folder, else from the project root"
 
 
 def add_extract_arguments(parser, period_help: str = "month (default: the extract's last full month)") -> None:
-    """``--data DIR`` and ``--period YYYY-MM``, as every command that reads an extract takes them."""
+    """``--data DIR``, ``--period YYYY-MM`` and ``--mapping FILE``, as every command that reads an
+    extract takes them (each default written once, in the help text)."""
     from sendlib import config
 
     parser.add_argument("--data", metavar="DIR", default=None,
-                        help=f"extract folder (default: {config.SAMPLE_DIR})")
+                        help=f"extract folder (default: {config.SAMPLE_DIR}); {RELATIVE_INPUT_HELP}")
     parser.add_argument("--period", metavar="YYYY-MM", default=None, help=period_help)
+    parser.add_argument(
+        "--mapping", metavar="FILE", default=None,
+        help="TOML mapping of the extract's file, sheet, column and label names to sendlib's (as for "
+        "`sendlib validate --mapping`; default: none, the names are sendlib's); read like --data",
+    )
 
 
-def data_folder(value: str | None) -> Path:
-    """The extract folder named by ``--data`` (default :data:`sendlib.config.SAMPLE_DIR`).
+def input_path(value: str | os.PathLike[str], option: str) -> Path:
+    """The input file or folder ``value`` given to ``option``, resolved by the one rule.
 
-    A relative path is read from the current folder, else from the project root. A ``--data`` folder
-    that does not exist (or is a file) is a usage error (exit 2); a missing default folder is a data
-    problem (exit 1).
+    Absolute: as given. Relative: from the current folder when it exists there, else from the project
+    root. :class:`UsageError` (exit 2) naming every place looked in when it exists in neither.
+    """
+    from sendlib import config
+
+    given = Path(value).expanduser()
+    if given.is_absolute():
+        if not given.exists():
+            raise UsageError(f"{option} {value}: {given} does not exist")
+        return given
+    here = Path.cwd() / given
+    if here.exists():
+        return here.resolve()
+    root = config.resolve_path(given)
+    if root is not None and root.exists():
+        return root
+    raise UsageError(
+        f"{option} {value}: does not exist in the current folder ({here}) nor in the project root ({root})"
+    )
+
+
+def data_folder(value: str | os.PathLike[str] | None) -> Path:
+    """The extract folder named by ``--data`` (default :data:`sendlib.config.SAMPLE_DIR`), absolute.
+
+    A relative path is read from the current folder, else from the project root (:func:`input_path`).
+    A ``--data`` folder that does not exist (or is a file) is a usage error (exit 2); a missing default
+    folder is a data problem (exit 1).
     """
     from sendlib import config
 
@@ -55,27 +96,48 @@ def data_folder(value: str | None) -> Path:
         if not config.SAMPLE_DIR.is_dir():
             raise DataError(f"the default data folder {config.SAMPLE_DIR} does not exist; give --data DIR")
         return config.SAMPLE_DIR
-    p = Path(value).expanduser()
-    if not p.exists() and not p.is_absolute():
-        p = config.resolve_path(value) or p
-    if not p.exists():
-        raise UsageError(
-            f"--data {value}: folder {p} does not exist; give the folder holding the extract files"
-        )
+    try:
+        p = input_path(value, "--data")
+    except UsageError as exc:
+        raise UsageError(f"{exc}; give the folder holding the extract files") from None
     if not p.is_dir():
         raise UsageError(f"--data {value}: {p} is a file; give the folder holding the extract files")
     return p.resolve()
 
 
-def load_usable_extract(data_dir: Path):
-    """:func:`sendlib.load` the folder; :class:`DataError` (exit 1) naming the blocking issues if unusable."""
+def mapping_file(value: str | os.PathLike[str] | None) -> Path | None:
+    """The mapping file named by ``--mapping`` (None when not given), absolute, read like ``--data``.
+
+    Missing, or a folder: :class:`UsageError` (exit 2). Its content is checked when the extract is
+    loaded (:func:`sendlib.mapping.load_mapping`, also a usage error naming the file and the line's
+    section).
+    """
+    if value is None or str(value) == "":
+        return None
+    try:
+        p = input_path(value, "--mapping")
+    except UsageError as exc:
+        raise UsageError(f"{exc}; give the TOML mapping file (see `help(sendlib.mapping)`)") from None
+    if not p.is_file():
+        raise UsageError(f"--mapping {value}: {p} is a folder; give the TOML mapping file")
+    return p.resolve()
+
+
+def validate_hint(data_dir: Path, mapping: Path | None = None) -> str:
+    """The ``sendlib validate`` command that gives the full report on this extract."""
+    return f"sendlib validate --data {data_dir}" + (f" --mapping {mapping}" if mapping else "")
+
+
+def load_usable_extract(data_dir: Path, mapping: Path | None = None):
+    """:func:`sendlib.load` the folder (with the ``mapping`` file, if any); :class:`DataError` (exit 1)
+    naming the blocking issues if unusable."""
     from sendlib import load
 
-    extract = load(data_dir, errors="return")
+    extract = load(data_dir, mapping=mapping, errors="return")
     if not extract.usable:
         blocking = "; ".join(str(i) for i in extract.issues if i.severity == "blocking")
         raise DataError(
-            f"the extract in {data_dir} cannot be used: {blocking} (run `sendlib validate --data {data_dir}`)"
+            f"the extract in {data_dir} cannot be used: {blocking} (run `{validate_hint(data_dir, mapping)}`)"
         )
     return extract
 
@@ -162,8 +224,6 @@ def main(argv: list[str] | None = None) -> int:
 def _silence_stdout() -> None:
     """Point stdout at devnull so the interpreter's final flush does not fail again (Python's documented
     recipe for SIGPIPE: https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 

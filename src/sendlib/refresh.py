@@ -2,8 +2,9 @@
 
 ``refresh()`` (and ``sendlib refresh``) does, in order:
 
-1. load and validate the extract; blocking problems stop here with the validation report, before any
-   notebook runs (:class:`sendlib.errors.DataError`);
+1. load and validate the extract (with its mapping file, if any: :mod:`sendlib.mapping`); blocking
+   problems stop here with the validation report, before any notebook runs
+   (:class:`sendlib.errors.DataError`);
 2. run the notebooks in ``notebooks/`` through real Papermill (``papermill.execute_notebook``, the same
    as ``papermill notebooks/01_average_cost.ipynb out.ipynb -p period 2024-10``), in parallel
    (``jobs``, default the number of cores), injecting only the parameters each notebook declares in its
@@ -50,6 +51,11 @@ _local = threading.local()
 
 #: Environment variable naming the pickled extract a running refresh shares with its notebooks.
 CACHE_ENV = "SENDLIB_EXTRACT_CACHE"
+
+#: Environment variable naming the mapping file (:mod:`sendlib.mapping`) a running refresh loaded the
+#: extract with; unset when it used none. :func:`load_for_report` loads with it, so a notebook that has
+#: to reload the extract reads it as the refresh did.
+MAPPING_ENV = "SENDLIB_EXTRACT_MAPPING"
 
 
 class RefreshError(SendlibError):
@@ -135,55 +141,72 @@ def validation_report(extract) -> str:
     return "\n".join(lines)
 
 
-def load_and_validate(data_dir: Path):
-    """Load the extract; raise :class:`DataError` with the validation report if it cannot be used.
+def load_and_validate(data_dir: Path, mapping: Path | None = None):
+    """Load the extract (with the ``mapping`` file, if any); raise :class:`DataError` with the validation
+    report if it cannot be used.
 
     Quarantined rows (severity ``error``) do not stop the refresh: they are reported by notebook 00.
-    Blocking problems (missing file or column, unreadable file) do, before any notebook runs.
+    Blocking problems (missing file or column, unreadable file) do, before any notebook runs. A bad
+    mapping file is a :class:`UsageError` naming it.
     """
     from sendlib import load
+    from sendlib.cli import validate_hint
 
     if not Path(data_dir).is_dir():
         raise UsageError(f"data folder {data_dir} does not exist (--data)")
-    extract = load(data_dir, errors="return")
+    extract = load(data_dir, mapping=mapping, errors="return")
     if not extract.usable:
         raise DataError(
             f"the extract in {data_dir} cannot be used, so no notebook was run.\n"
             + validation_report(extract)
-            + "\nFix the files (or the mapping) and run again; `sendlib validate` writes the full report."
+            + f"\nFix the files (or the mapping) and run again; `{validate_hint(data_dir, mapping)}` writes "
+            "the full report."
         )
     return extract
 
 
-def _cache_key(data_dir: Path) -> tuple:
+def _file_stamp(p: Path) -> tuple:
+    st = p.stat()
+    return (p.name, st.st_mtime_ns, st.st_size)
+
+
+def _cache_key(data_dir: Path, mapping: str | os.PathLike | None = None) -> tuple:
+    """What the cached extract was made from: the folder, its files and the mapping file (if any)."""
     files = sorted(p for p in Path(data_dir).iterdir() if p.is_file())
+    m = Path(mapping).resolve() if mapping else None
     return (
         str(Path(data_dir).resolve()),
-        tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files),
+        tuple(_file_stamp(p) for p in files),
+        None if m is None else (str(m), *_file_stamp(m)[1:]),
     )
 
 
 def load_for_report(data_dir: str | os.PathLike | None = None):
-    """``sendlib.load(data_dir)`` for a notebook, reusing the extract the running refresh has loaded.
+    """``sendlib.load(data_dir, mapping=...)`` for a notebook, reusing the extract the running refresh
+    has loaded.
 
     The refresh loads and validates the extract once and pickles it to the file named by
     ``$SENDLIB_EXTRACT_CACHE``; notebooks use that copy when it was made from the same folder with the
-    same files (names, sizes and modification times), so N notebooks do not parse the extract N times.
-    Outside a refresh (JupyterLab, plain Papermill, nbval) this is exactly ``sendlib.load``.
+    same files (names, sizes and modification times) and the same mapping file, so N notebooks do not
+    parse the extract N times. The mapping is the file named by ``$SENDLIB_EXTRACT_MAPPING``, which the
+    refresh sets to its ``--mapping`` (and unsets without one), so a notebook that reloads reads the
+    extract as the refresh did. Outside a refresh (JupyterLab, plain Papermill, nbval) this is exactly
+    ``sendlib.load``, with that mapping when the variable is set.
     """
     from sendlib import load
 
     path = config.resolve_path(data_dir, config.SAMPLE_DIR)
+    mapping = os.environ.get(MAPPING_ENV) or None
     cache = os.environ.get(CACHE_ENV)
     if cache and Path(cache).is_file():
         try:
             with open(cache, "rb") as f:
                 key, extract = pickle.load(f)
-            if key == _cache_key(path):
+            if key == _cache_key(path, mapping):
                 return extract
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
             pass
-    return load(path)
+    return load(path, mapping=mapping)
 
 
 def _parameters_for(path: Path, available: Mapping[str, object]) -> dict[str, object]:
@@ -648,6 +671,7 @@ def refresh(
     dfe_dir: str | os.PathLike | None = None,
     only: Iterable[str] | None = None,
     *,
+    mapping: str | os.PathLike | None = None,
     notebooks_dir: str | os.PathLike | None = None,
     suppress_below: int = 5,
     stream: TextIO | None | str = "stdout",
@@ -655,6 +679,10 @@ def refresh(
 ) -> RefreshResult:
     """Run the monthly refresh into ``<out_dir>/<period>/`` (default ``reports/``); see module doc.
 
+    ``data_dir`` (default ``data/sample``) and ``mapping`` (a TOML mapping file, default none) are read
+    by the command line's rule (:func:`sendlib.cli.input_path`): a relative path from the current folder
+    when it exists there, else from the project root; ``out_dir`` (default ``reports/``) relative to the
+    project root. The notebooks get the extract loaded with the mapping (:func:`load_for_report`).
     ``period`` defaults to the extract's last full month. ``notebooks_dir``: where the notebooks are
     (default ``notebooks/``; tests pass a throwaway folder). ``stream``: where progress and the summary
     go (default standard output; None for silence). ``on_progress(run, done, total)`` is called as each
@@ -662,8 +690,11 @@ def refresh(
     :class:`~sendlib.errors.UsageError` for a bad period, folder or ``only``, and :class:`RefreshError`
     if a notebook fails (the previous report stays).
     """
+    from sendlib import cli
+
     t0 = time.perf_counter()
-    data = config.resolve_path(data_dir, config.SAMPLE_DIR)
+    data = cli.data_folder(data_dir)
+    mapping_path = cli.mapping_file(mapping)
     reports = config.resolve_path(out_dir, config.REPORTS_DIR)
     nb_dir = config.resolve_path(notebooks_dir, config.NOTEBOOKS_DIR)
     jobs = max(1, int(jobs or os.cpu_count() or 1))
@@ -680,7 +711,7 @@ def refresh(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     notebooks = list_notebooks(nb_dir, only)
-    extract = load_and_validate(data)
+    extract = load_and_validate(data, mapping_path)
     if period is None:
         if extract.as_of is None:
             raise UsageError("the extract has no as_of date: give --period YYYY-MM")
@@ -713,7 +744,11 @@ def refresh(
             )
         else:
             todo.append(path)
-    say(f"sendlib refresh: {len(todo)} notebook(s), period {period}, data {data}, {jobs} job(s)")
+    say(
+        f"sendlib refresh: {len(todo)} notebook(s), period {period}, data {data}"
+        + (f", mapping {mapping_path}" if mapping_path else "")
+        + f", {jobs} job(s)"
+    )
     for r in runs.values():
         say(f"  skipped {r.name}: {r.message}")
 
@@ -721,9 +756,13 @@ def refresh(
     done = 0
     cache = reports / f".{period}.extract-{os.getpid()}.pkl"
     with open(cache, "wb") as f:
-        pickle.dump((_cache_key(data), extract), f, protocol=pickle.HIGHEST_PROTOCOL)
-    saved_env = {k: os.environ.get(k) for k in (CACHE_ENV, "JUPYTER_PATH")}
+        pickle.dump((_cache_key(data, mapping_path), extract), f, protocol=pickle.HIGHEST_PROTOCOL)
+    saved_env = {k: os.environ.get(k) for k in (CACHE_ENV, MAPPING_ENV, "JUPYTER_PATH")}
     os.environ[CACHE_ENV] = str(cache)
+    if mapping_path:  # the kernels inherit it: a notebook that reloads uses the same mapping
+        os.environ[MAPPING_ENV] = str(mapping_path)
+    else:
+        os.environ.pop(MAPPING_ENV, None)
     # this Python's own kernelspec first (ahead of a user-wide "python3"), so kernels run sendlib's venv
     own = Path(sys.prefix) / "share" / "jupyter"
     if (own / "kernels" / KERNEL_NAME).is_dir():

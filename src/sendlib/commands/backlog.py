@@ -1,4 +1,5 @@
-"""``sendlib backlog [--data DIR] [--period YYYY-MM] [--months N] [--json]``: the overdue backlog.
+"""``sendlib backlog [--data DIR] [--mapping FILE] [--period YYYY-MM] [--months N] [--json]``: the overdue
+backlog.
 
 A thin wrapper over :mod:`sendlib.backlog`: every figure comes from one of its functions; this module
 only picks the dates, applies disclosure control (:data:`DESCRIPTION` says how) and prints.
@@ -60,7 +61,8 @@ the starting queue could be recovered. --suppress-below 1 turns suppression off:
 figures on your own machine only, never for a committee paper.
 
 Exit codes: 0 done; 1 data problem (the default folder is missing, the extract cannot be used);
-2 usage error (a bad option value, a --data folder that does not exist).
+2 usage error (a bad option value, a --data folder or --mapping file that does not exist, a
+mapping file that is not valid).
 """
 
 
@@ -104,7 +106,7 @@ def run(args) -> int:
             f"--suppress-below {args.suppress_below}: give a whole number, 1 or more (default 5)"
         )
     data_dir = cli.data_folder(args.data)
-    extract = cli.load_usable_extract(data_dir)
+    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping))
     period_end = cli.report_period(extract, period)
     report = backlog_report(extract, period_end, months=args.months, threshold=args.suppress_below)
     if args.json:

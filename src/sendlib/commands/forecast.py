@@ -1,4 +1,5 @@
-"""``sendlib forecast [--data DIR] [--period YYYY-MM] [--to YYYY-MM] [--json]``: the caseload forecast.
+"""``sendlib forecast [--data DIR] [--mapping FILE] [--period YYYY-MM] [--to YYYY-MM] [--json]``: the
+caseload forecast.
 
 A thin wrapper over :mod:`sendlib.forecast`, called as :func:`sendlib.forecast.headline_section` calls
 it (same data cut-off, default horizon and seed), so the figures equal ``sendlib headlines``'.
@@ -41,7 +42,8 @@ not suppressed (as in headlines.csv). The one actual count shown, active plans a
 shown as {disclosure.SUPPRESSED} (null in --json) when it is from 1 to {disclosure.DEFAULT_THRESHOLD - 1}.
 
 Exit codes: 0 done; 1 data problem (the default folder is missing, the extract cannot be used);
-2 usage error (a bad option value, a --data folder that does not exist).
+2 usage error (a bad option value, a --data folder or --mapping file that does not exist, a
+mapping file that is not valid).
 """
 
 
@@ -76,7 +78,7 @@ def run(args) -> int:
             "period; give a later --to"
         )
     data_dir = cli.data_folder(args.data)
-    extract = cli.load_usable_extract(data_dir)
+    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping))
     period_end = cli.report_period(extract, period)
     if to is None:
         to = periods.next_january(period_end)

@@ -1,5 +1,5 @@
-"""``sendlib headlines [--data DIR] [--period YYYY-MM] [--suppress-below N] [--json]``: the month's
-headline figures.
+"""``sendlib headlines [--data DIR] [--mapping FILE] [--period YYYY-MM] [--suppress-below N] [--json]``:
+the month's headline figures.
 
 Disclosure control as in the refresh's headlines.csv (:func:`sendlib.refresh.suppressed_headlines`):
 counts from 1 to N - 1 (default 5: 1 to 4), counts hidden so that no hidden count can be worked back
@@ -59,7 +59,7 @@ def run(args) -> int:
     if args.suppress_below < 1:
         raise UsageError(f"--suppress-below {args.suppress_below}: give a whole number, 1 or more (default 5)")
     data_dir = cli.data_folder(args.data)
-    extract = cli.load_usable_extract(data_dir)
+    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping))
     period = cli.report_period(extract, period)
     report = suppressed_report(headlines(extract, period), args.suppress_below)
     if args.json:
