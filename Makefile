@@ -8,6 +8,7 @@ DEPS_HASH   := $(shell $(PYTHON_BOOT) -c "import hashlib,sys;print(hashlib.sha25
 STAMP       := $(VENV)/.installed-$(DEPS_HASH)
 PERIOD      ?=
 DATA        ?= data/sample
+MAPPING     ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install report test lint lab validate clean
@@ -24,9 +25,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv if needed and install sendlib with its dev tools
 
-report: $(STAMP) ## Run every notebook into reports/<period>/ (DATA=folder, default the sample; PERIOD=YYYY-MM, default its latest month)
-	$(VENV)/bin/sendlib refresh --data $(DATA) $(if $(PERIOD),--period $(PERIOD))
-	$(VENV)/bin/sendlib headlines --data $(DATA) $(if $(PERIOD),--period $(PERIOD),)
+report: $(STAMP) ## Run every notebook into reports/<period>/ (DATA=folder, default the sample; MAPPING=file.toml if its names differ; PERIOD=YYYY-MM, default its latest month)
+	$(VENV)/bin/sendlib refresh --data $(DATA) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(PERIOD),--period $(PERIOD))
+	$(VENV)/bin/sendlib headlines --data $(DATA) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(PERIOD),--period $(PERIOD),)
 
 lint: $(STAMP) ## Ruff over the code, tests and notebooks
 	$(VENV)/bin/ruff check src tests benchmarks notebooks
@@ -37,8 +38,8 @@ test: $(STAMP) lint ## Ruff plus the whole test suite (unit, property, notebooks
 lab: $(STAMP) ## JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-validate: $(STAMP) ## Validate an extract (DATA=folder) and write the quarantine to reports/validation/
-	$(VENV)/bin/sendlib validate --data $(DATA)
+validate: $(STAMP) ## Validate an extract (DATA=folder, MAPPING=file.toml if its names differ) and write the quarantine to reports/validation/
+	$(VENV)/bin/sendlib validate --data $(DATA) $(if $(MAPPING),--mapping $(MAPPING))
 
 clean: ## Remove caches and reports (keeps .venv)
 	rm -rf reports .pytest_cache .ruff_cache .hypothesis

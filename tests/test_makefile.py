@@ -61,12 +61,27 @@ def test_report_and_test_targets_install_first(project_copy):
         assert "pip install" in _make(project_copy, target)
 
 
+def test_report_and_validate_pass_the_mapping_only_when_given(project_copy):
+    venv = project_copy / ".venv"
+    venv.mkdir()
+    (venv / _stamp(project_copy)).touch()
+    commands = [ln for ln in _make(project_copy, "report", "validate").splitlines() if "bin/sendlib" in ln]
+    assert len(commands) == 3 and not any("--mapping" in c for c in commands)
+    mapped = _make(project_copy, "report", "validate", "DATA=la/extract", "MAPPING=la/names.toml").splitlines()
+    mapped = [c for c in mapped if "bin/sendlib" in c]
+    assert [c.split()[1] for c in mapped] == ["refresh", "headlines", "validate"]
+    for c in mapped:
+        assert "--data la/extract --mapping la/names.toml" in " ".join(c.split()), c
+
+
 def test_make_help_lists_documented_targets():
     out = subprocess.run(
         ["make", "help"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True
     ).stdout
     for target in ("report", "test", "lab", "help"):
         assert f"make {target}" in out
+    report = next(line for line in out.splitlines() if "make report" in line)
+    assert "DATA=" in report and "MAPPING=" in report and "PERIOD=" in report
 
 
 def test_ci_entry_runs_make_test_with_public_data():
