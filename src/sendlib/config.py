@@ -7,6 +7,10 @@ Environment variables
 ---------------------
 ``SENDLIB_DFE_DIR``   folder holding DfE's public release files (see :mod:`sendlib.dfe`).
 ``SENDLIB_ROOT``      override the project root (useful when sendlib is installed, not checked out).
+``SENDLIB_EXTRACT_MAPPING``  mapping file notebooks load the extract with (set by ``sendlib refresh
+                      --mapping``; set it yourself to open a mapped extract in JupyterLab).
+``SENDLIB_EXTRACT_CACHE``    set by ``sendlib refresh`` only: the extract it loaded, reused by notebooks
+                      (:func:`sendlib.refresh.load_for_report`).
 """
 
 from __future__ import annotations
