@@ -302,10 +302,7 @@ def _type_columns(t: TableData, m: Mapping) -> None:
                     bad = bad & ~sentinel
                     t.note("open_end_date", "info", f"{t.file}: {int(sentinel.sum())} row(s) have {c} 31/12/9999 "
                            "(the system's 'no end date'); read as blank.", c)
-            soft = (t.name, c) in SOFT_DATES
-            t.add(bad, c, "bad_date", "warning" if soft else "error",
-                  lambda m, soft=soft: shown(m) + " is not a date" + ("; kept with the date blank" if soft else ""),
-                  "Write dates day-first (05/11/2024) or ISO (2024-11-05).")
+            _add_bad_dates(t, c, values, bad, shown)
         elif col.kind == "money":
             v, bad = clean.parse_money(values)
             t.add(bad, c, "bad_money", "error", lambda m: shown(m) + " is not an amount of money",
@@ -347,6 +344,32 @@ def _type_columns(t: TableData, m: Mapping) -> None:
         t.add(blank, c, "missing_value", "error", f"{c} is blank", f"Fill in {c}; the row cannot be used without it.")
     if t.name == schema.PLAN_TRAJECTORY:
         t.data["month"] = t.data["month"] + pd.offsets.MonthEnd(0)
+
+
+def _add_bad_dates(t: TableData, column: str, values: pd.Series, bad: pd.Series, shown) -> None:
+    """``bad_date`` findings for the non-blank ``values`` that :func:`clean.parse_dates` could not read.
+
+    Two wordings, each with its own fix: a value laid out as a date that names no real day
+    (``2024-02-31``, ``2023-02-29``, ``2024-13-01``, ``31/04/2024``; :func:`clean.laid_out_as_date`) and
+    an unreadable form (``abc``, an Excel day number outside 1950-2099). Quarantined, except in
+    :data:`SOFT_DATES` columns: there a warning, the row kept with the date blank (the caller's typed
+    value is already NaT).
+    """
+    if not bad.any():
+        return
+    no_such_day = np.zeros(len(bad), dtype=bool)
+    no_such_day[bad.to_numpy(dtype=bool)] = clean.laid_out_as_date(values[bad]).to_numpy(dtype=bool)
+    soft = (t.name, column) in SOFT_DATES
+    severity = "warning" if soft else "error"
+    kept = "; kept with the date blank" if soft else ""
+    t.add(no_such_day, column, "bad_date", severity,
+          lambda m: shown(m) + " is not a date: there is no such day (a day past the end of its month, or a "
+          "month above 12)" + kept,
+          "Correct the date in the source system (30 days in April, June, September and November; "
+          "February 28, 29 in a leap year). Dates are read day-first (05/11/2024) or ISO (2024-11-05).")
+    t.add(bad.to_numpy(dtype=bool) & ~no_such_day, column, "bad_date", severity,
+          lambda m: shown(m) + " is not a date" + kept,
+          "Write dates day-first (05/11/2024) or ISO (2024-11-05).")
 
 
 def _already_bad(t: TableData, column: str) -> pd.Series:

@@ -22,7 +22,11 @@ total_row                  a spreadsheet total row at the bottom of the file: a 
                            that label (:mod:`sendlib.read`); counted in rows in, set     info)
                            aside with its reason (a record with its ids is never one)
 missing_value              a value needed to use the row is blank (ids, start dates)     quarantine
-bad_date                   a non-blank date cannot be read (date of birth: kept, blank)  quarantine
+bad_date                   a non-blank date cannot be read, or names no real day         quarantine
+                           (2024-02-31, 2023-02-29, 2024-04-31, 2024-13-01, in any
+                           form read: ISO, ISO with a time, day-first, month name,
+                           text in an xlsx cell), or is an Excel day number outside
+                           1950-2099 (date of birth: kept, blank, warning)
 bad_money                  a non-blank money value is not a number                       quarantine
 negative_money             a cost, contribution or budget is below zero                  quarantine
 bad_number / bad_bool /    a whole number, true/false or ``2024-25`` value cannot be     quarantine
@@ -135,6 +139,11 @@ which is empty, so the plan is in no snapshot; :mod:`sendlib.caseload` counts it
 nor the ceased flow, so active(previous month end) + issued - ceased = active(month end) still holds.
 It is kept with a warning (``ceased_on_issue_day``): usually a record opened in error or a wrong date,
 for the analyst to check; its placements have no day inside the plan (``placement_outside_plan``).
+
+Impossible dates (``bad_date``). Every form of date is read strictly: a day past the end of its month
+or a month above 12 is an error, never rolled into the next month (``2024-02-31`` is not 2 March). The
+message says there is no such day and how many days the months have; other unreadable text gets the
+usual "write dates day-first or ISO" fix.
 
 Also: ``negative_number`` (planned_ehcps below zero, quarantine), ``ambiguous_file`` (two files for
 one table, warning), ``duplicate_column`` (two headers mean the same column: the first is used,
