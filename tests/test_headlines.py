@@ -151,6 +151,55 @@ def test_cli_example_json_hides_what_would_reveal_a_small_count(example_dir, cap
     assert sorted(frame.loc[frame["value"] == "[c]", "measure"]) == out["suppressed"]
 
 
+FORECAST_KEYS = {
+    "ehcp_forecast_next_january", "ehcp_forecast_next_january_low80", "ehcp_forecast_next_january_high80",
+    "ehcp_forecast_vs_plan", "fy_forecast_spend", "fy_forecast_placement_spend", "fy_forecast_overspend",
+    "fy_overspend_vs_cap",
+}
+
+
+def test_cli_example_hides_the_forecast_and_spend_of_a_hidden_caseload(example_dir, capsys):
+    argv = ["headlines", "--data", str(example_dir), "--period", "2019-06", "--json"]
+    assert main([*argv, "--suppress-below", "1"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    # 30 June 2019 (data/example/plans.csv): one active plan, P011 (issued 1 April 2018), one at 31 May;
+    # no request for assessment before 2023 and no plan has ever ceased in these months, so the forecast
+    # for January 2020 is that 1 plan with an 80% band of 1 to 1, and the 2019-20 spend is its placement
+    # (mainstream, £6,000 a year, placements.csv): every one gives the hidden 1 back
+    assert (full["ehcp_active"], full["ehcp_active_prev_month"]) == (1, 1)
+    assert [full[f"ehcp_forecast_next_january{s}"] for s in ("", "_low80", "_high80")] == [1.0, 1.0, 1.0]
+    assert full["fy_forecast_spend"] == full["fy_forecast_placement_spend"] == 6_000
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    hidden = set(out["suppressed"])
+    assert FORECAST_KEYS <= hidden and all(out[k] is None for k in FORECAST_KEYS)
+    # the two month-end counts of 1 and what is worked out from them; issued and ceased (0) are shown
+    assert hidden - FORECAST_KEYS == {
+        "ehcp_active", "ehcp_active_prev_month", "ehcp_active_change", "committed_cost", "committed_cost_net",
+        "partner_share_cost", "avg_cost_per_ehcp", "avg_cost_per_ehcp_net", "avg_cost_per_ehcp_prev_month",
+        "avg_cost_per_ehcp_change", "avg_cost_change_mix", "avg_cost_change_rate", "avg_cost_change_interaction",
+        "independent_share_count", "independent_share_cost", "independent_share_count_broad",
+        "independent_share_cost_broad",
+    }
+    # everything else is as without suppression: the plan, budget and other spend are not about the plan
+    shown = {k: v for k, v in out.items() if k not in hidden and k not in ("suppressed", "suppress_below")}
+    assert shown == {k: full[k] for k in shown}
+    assert shown["fy_other_high_needs_spend"] == 0 and shown["ehcp_issued"] == 0
+    assert main(argv[:-1]) == 0
+    rows = {ln.split()[0]: ln.split()[1] for ln in capsys.readouterr().out.splitlines() if ln.startswith(("ehcp_f", "fy_f"))}
+    assert rows == {k: "[c]" for k in FORECAST_KEYS if k.startswith(("ehcp_f", "fy_f"))}
+
+
+def test_cli_forecast_and_spend_are_shown_over_5_plans(example_dir, capsys):
+    # 30 November 2024: 9 plans (data/example/README.md), so the forecast and spend are shown
+    assert main(["headlines", "--data", str(example_dir), "--period", "2024-11", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert not FORECAST_KEYS & set(out["suppressed"]) and out["ehcp_active"] == 9
+    assert out["fy_budget"] == 300_000 and out["fy_forecast_overspend"] == pytest.approx(
+        out["fy_forecast_spend"] - 300_000, abs=0.011
+    )
+
+
 def test_cli_sample_values_are_unchanged_by_suppression(sample, sample_dir, capsys):
     assert main(["headlines", "--data", str(sample_dir), "--period", "2024-11", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -326,6 +326,65 @@ def test_timeliness_rate_over_few_plans_is_hidden(example_headlines):
     assert shown["timeliness_20wk_excl_exceptions_ytd"] == 3.1963
 
 
+ISSUED, WITHIN, RATE = (
+    "plans_issued_ytd_excl_exceptions", "plans_issued_ytd_within_20wk_excl_exceptions",
+    "timeliness_20wk_excl_exceptions_ytd",
+)
+
+
+def _timeliness(issued: int, within: int) -> dict:
+    """The three timeliness headlines as sendlib.forecast.headline_section gives them (rate to 4 dp)."""
+    return {ISSUED: issued, WITHIN: within, RATE: round(100 * within / issued, 4) if issued else float("nan")}
+
+
+def test_a_small_late_count_hides_the_rate_and_a_second_count():
+    # 12 issued, 10 within 20 weeks: 83.3333%, and 12 - 10 = 2 issued late. Before, both counts and the
+    # rate were shown, so anyone could take the 2 late plans as 12 - 10; now the 10 and the rate are
+    # hidden (the smaller shown part of within + late = issued) and the 12 is shown
+    published = _published(_timeliness(12, 10))
+    assert published == {ISSUED: 12, WITHIN: "[c]", RATE: "[c]"}
+    # 12 issued, 7 within: 5 late, no count from 1 to 4, so all three are shown (7 / 12 = 58.3333%)
+    assert _published(_timeliness(12, 7)) == {ISSUED: 12, WITHIN: 7, RATE: 58.3333}
+    # the late count is worked out to protect it, never published nor listed as a headline key
+    from sendlib.refresh import LATE_KEY, suppressed_headlines
+
+    assert LATE_KEY not in suppressed_headlines(_timeliness(12, 10))
+    assert suppressed_headlines(_timeliness(12, 10), threshold=1) == set()
+
+
+def test_no_small_timeliness_count_can_be_worked_back():
+    """Plain loop over every year to date of 0-30 plans: from what is published (counts shown exactly,
+    the rate to 4 dp), list every (issued, within) pair that fits; a count from 1 to 4 (issued, within
+    or late = issued - within) is leaked when every fitting pair gives it the same value."""
+    grid = [(i, w) for i in range(31) for w in range(i + 1)]
+    for issued, within in grid:
+        shown = _published(_timeliness(issued, within))
+        fits = [
+            (i, w) for i, w in grid
+            if shown[ISSUED] in ("[c]", i) and shown[WITHIN] in ("[c]", w)
+            and (shown[RATE] == "[c]" or (i > 0 and round(100 * w / i, 4) == shown[RATE]))
+        ]
+        true = {"issued": issued, "within": within, "late": issued - within}
+        for name, pick in (("issued", 0), ("within", 1), ("late", None)):
+            values = {f[0] - f[1] if pick is None else f[pick] for f in fits}
+            assert not (1 <= true[name] <= 4 and values == {true[name]}), (issued, within, name, shown)
+
+
+def test_the_paragraph_leaves_out_the_forecasts_of_a_hidden_caseload(example_dir):
+    import sendlib
+    from sendlib.headlines import headlines
+
+    extract = sendlib.load(example_dir)
+    # 30 June 2019: one active plan (P011, issued 1 April 2018; £6,000 a year), so the forecast for
+    # January 2020 (1) and the spend (£6,000) would give the hidden 1 back
+    text = draft_paragraph(headlines(extract, "2019-06"), "2019-06")
+    assert "fewer than 5 EHCPs" in text
+    assert "forecast for January 2020" not in text and "spend" not in text and "6,000" not in text
+    # November 2024, 9 plans: both sentences are there
+    text = draft_paragraph(headlines(extract, "2024-11"), "2024-11")
+    assert "The forecast for January 2025 is 10" in text and "spend for 2024-25 is forecast" in text
+
+
 @pytest.mark.parametrize("period", ["2024-06", "2024-11"])
 def test_a_hidden_headline_count_cannot_be_worked_back(example_headlines, period):
     h = example_headlines[period]

@@ -334,6 +334,10 @@ def is_count(key: str, value, unit: str = "") -> bool:
     return not any(u in unit for u in ("%", "£", "month", "yes/no"))
 
 
+#: The unpublished count of plans issued beyond 20 weeks (year to date, excluding exception cases):
+#: issued - within 20 weeks. Worked out by :func:`suppressed_headlines`, never returned.
+LATE_KEY = "_plans_issued_ytd_late_excl_exceptions"
+
 #: Every headline value worked out from counts, with the counts it reveals: it is hidden (``[c]``,
 #: null) whenever ANY of those counts is, after primary and secondary suppression
 #: (:func:`suppressed_headlines`). Keys of :func:`sendlib.headlines.headlines`; a key ending in a
@@ -364,9 +368,28 @@ HEADLINE_DERIVED: dict[str, tuple[str, ...]] = {
     "independent_share_count_broad": ("independent_placements_broad", "ehcp_active"),
     "independent_share_cost_broad": ("independent_placements_broad", "ehcp_active"),
     # 20-week timeliness = on time / issued x 100: a rate over fewer than 5 plans, or with fewer than 5
-    # on time, is about those children (60% of 5 = 3)
+    # on time or fewer than 5 late, is about those children (60% of 5 = 3; 83.33% of 12 = 10, so 2 late)
     "timeliness_20wk_excl_exceptions_ytd": ("plans_issued_ytd_excl_exceptions",
-                                            "plans_issued_ytd_within_20wk_excl_exceptions"),
+                                            "plans_issued_ytd_within_20wk_excl_exceptions",
+                                            LATE_KEY),
+    # the caseload forecast starts from the plans active at the period end, and the financial year's
+    # spend forecast from their placements: with fewer than 5 plans the forecast gives the count back
+    # (1.0, 80% band 1.0 to 1.0) and the spend is those children's placements. Forecast - plan and
+    # outturn - budget (- cap) give them back from the published plan and budget; the plan
+    # (ehcp_plan_next_january), budget and other high-needs spend (budget.csv) are not about them.
+    **dict.fromkeys(
+        (
+            "ehcp_forecast_next_january",
+            "ehcp_forecast_next_january_low80",
+            "ehcp_forecast_next_january_high80",
+            "ehcp_forecast_vs_plan",
+            "fy_forecast_spend",
+            "fy_forecast_placement_spend",
+            "fy_forecast_overspend",
+            "fy_overspend_vs_cap",
+        ),
+        ("ehcp_active",),
+    ),
     # not a key: the month's change in overdue requests that the paragraph writes ("down 21")
     "overdue_assessments_change": ("overdue_assessments", "overdue_assessments_prev_month"),
 }
@@ -375,8 +398,14 @@ HEADLINE_DERIVED: dict[str, tuple[str, ...]] = {
 #: with exactly one hidden count gets a second one hidden, so no count is worked back from the others.
 #: Plans: previous month end + issued - ceased = this month end (exact for sendlib's month-end counts
 #: and calendar-month flows: a plan issued and ceased in the same month is in neither stock).
+#: Timeliness: plans issued on time + plans issued late = plans issued (year to date, excluding
+#: exception cases). The late count is not a headline: :func:`suppressed_headlines` works it out
+#: (:data:`LATE_KEY`) so that a late count from 1 to 4, which anyone can take as issued - on time,
+#: hides a second count (and the rate), as the backlog command's "not yet overdue" line does.
 HEADLINE_IDENTITIES: list[tuple[tuple[str, ...], str]] = [
     (("ehcp_active_prev_month", "ehcp_issued", "ehcp_ceased"), "ehcp_active"),
+    (("plans_issued_ytd_within_20wk_excl_exceptions", LATE_KEY),
+     "plans_issued_ytd_excl_exceptions"),
 ]
 
 #: Counts hidden for secondary suppression only when nothing else in the line can be: month-end
@@ -391,6 +420,8 @@ def suppressed_headlines(headlines: Mapping, threshold: int = 5) -> set[str]:
     :data:`HEADLINE_IDENTITIES`; then every value of :data:`HEADLINE_DERIVED` whose counts include a
     hidden one (a derived key is listed even when absent from ``headlines``, so prose that works one
     out, such as ``overdue_assessments_change``, can ask). ``threshold`` 1 hides nothing.
+    Plans issued late (issued - within 20 weeks, :data:`LATE_KEY`) are protected too, though not a
+    headline: 10 of 12 on time (83.33%) hides the 10 and the rate, since 2 were late.
     A difference of two hidden counts that are linked to shown ones (issued - ceased = the change in
     plans) is shown: it is the difference of two published month-end counts, and it does not give
     either count back.
@@ -403,10 +434,20 @@ def suppressed_headlines(headlines: Mapping, threshold: int = 5) -> set[str]:
         UNITS = {}
     flat = {k: _scalar(v) for k, v in _flatten(headlines).items()}
     counts = {k: v for k, v in flat.items() if is_count(k, v, UNITS.get(k, ""))}
+    counts |= _unpublished_counts(counts)
     lines = [(list(c), t) for c, t in HEADLINE_IDENTITIES if all(k in counts for k in [*c, t])]
     hidden = linked_suppression(counts, lines, threshold, last=HEADLINE_LAST_RESORT)
     hidden |= {k for k, sources in HEADLINE_DERIVED.items() if any(c in hidden for c in sources)}
-    return hidden
+    return hidden - {LATE_KEY}
+
+
+def _unpublished_counts(counts: Mapping) -> dict:
+    """Counts anyone can work out from published ones, to be protected like them: :data:`LATE_KEY`
+    (plans issued year to date beyond 20 weeks, excluding exception cases = issued - within 20 weeks)
+    when both counts are there."""
+    issued = counts.get("plans_issued_ytd_excl_exceptions")
+    within = counts.get("plans_issued_ytd_within_20wk_excl_exceptions")
+    return {} if issued is None or within is None else {LATE_KEY: issued - within}
 
 
 def headlines_frame(headlines: Mapping, threshold: int = 5):
@@ -473,7 +514,8 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
     (with ``fy_forecast_placement_spend`` and ``fy_other_high_needs_spend`` when other spend is given),
     ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap`` (pounds). Disclosure control as in
     headlines.csv (:func:`suppressed_headlines`): counts from 1 to ``threshold - 1`` read "fewer than
-    5", and the changes, shares and costs that would give a hidden count back are left out.
+    5", and the changes, shares, costs and forecasts that would give a hidden count back are left out
+    (with fewer than 5 active plans, the sentences on the caseload and spend forecasts).
     """
     from sendlib.disclosure import count_phrase
 
@@ -494,10 +536,10 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
         if change is not None:
             txt += f" ({_signed(change, _count)} on the previous month)"
         s.append(txt + ".")
-    fc = _num(h, "ehcp_forecast_next_january")
+    fc = shown("ehcp_forecast_next_january")
     if fc is not None:
         plan = _num(h, "ehcp_plan_next_january")
-        gap = _num(h, "ehcp_forecast_vs_plan")
+        gap = shown("ehcp_forecast_vs_plan")
         if gap is None and plan is not None:
             gap = fc - plan
         january = periods.next_january(periods.parse_period(period)).strftime("%B %Y")
@@ -548,19 +590,19 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
         if cshare is not None:
             txt += f" but {float(cshare):.1f}% of placement cost"
         s.append(txt + ".")
-    spend = _num(h, "fy_forecast_spend")
+    spend = shown("fy_forecast_spend")
     if spend is not None:
         fy = h.get("financial_year") or periods.financial_year(periods.parse_period(period))
         other = _num(h, "fy_other_high_needs_spend")
-        placements = _num(h, "fy_forecast_placement_spend")
+        placements = shown("fy_forecast_placement_spend")
         if other and placements is not None:  # the whole block: say what it is made of
             txt = (f"High-needs spend for {fy} is forecast at {_pounds_m(spend)} (placements "
                    f"{_pounds_m(placements)}, other high-needs spend {_pounds_m(other)})")
         else:
             txt = f"Placement spend for {fy} is forecast at {_pounds_m(spend)}"
         budget = _num(h, "fy_budget")
-        over = _num(h, "fy_forecast_overspend")
-        beyond = _num(h, "fy_overspend_vs_cap")
+        over = shown("fy_forecast_overspend")
+        beyond = shown("fy_overspend_vs_cap")
         if budget is not None:
             txt += f" against a budget of {_pounds_m(budget)}"
         if over is not None:

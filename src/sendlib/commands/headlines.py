@@ -3,9 +3,11 @@ the month's headline figures.
 
 Disclosure control as in the refresh's headlines.csv (:func:`sendlib.refresh.suppressed_headlines`):
 counts from 1 to N - 1 (default 5: 1 to 4), counts hidden so that no hidden count can be worked back
-(previous month's plans + issued - ceased = plans now), and every share, cost and change computed from a
-hidden count are shown as ``[c]`` in the table and null in ``--json``, whose ``suppressed`` list names
-them. ``--suppress-below 1`` shows everything: for checking, not for committee papers.
+(previous month's plans + issued - ceased = plans now; plans issued within 20 weeks + plans issued late
+= plans issued, though the late count is not a headline), and every share, cost, change and forecast
+computed from a hidden count (the caseload and spend forecasts start from the active plans) are shown
+as ``[c]`` in the table and null in ``--json``, whose ``suppressed`` list names them.
+``--suppress-below 1`` shows everything: for checking, not for committee papers.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def register(subparsers) -> None:
         help="the month's headline figures (caseload, average cost, independent sector)",
         description="Print the month's headline figures from an extract folder. Shares are %, money is "
         "pounds (annualised); see `help(sendlib.headlines)` for every key. Small counts, and the "
-        "shares, costs and changes that would reveal them, are suppressed as in headlines.csv.",
+        "shares, costs, changes and forecasts that would reveal them, are suppressed as in headlines.csv.",
     )
     cli.add_extract_arguments(p)
     p.add_argument(
@@ -70,8 +72,8 @@ def run(args) -> int:
     shown = {k: (disclosure.SUPPRESSED if k in hidden else v) for k, v in report.items()}
     print(f"Headlines for {report['period']} (month end {report['period_end']}), data: {data_dir}")
     print(
-        f"Counts from 1 to {threshold - 1} are shown as {disclosure.SUPPRESSED}, with the shares, costs and "
-        "changes that would reveal them."
+        f"Counts from 1 to {threshold - 1} are shown as {disclosure.SUPPRESSED}, with the shares, costs, "
+        "changes and forecasts that would reveal them."
         if threshold > 1
         else "Small counts are NOT suppressed (--suppress-below 1): not for committee papers."
     )
