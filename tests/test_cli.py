@@ -219,3 +219,44 @@ def test_refresh_help_names_its_defaults_and_the_path_rule():
     assert "(default: reports/; a relative path is in the project root)" in helps["--out DIR"]
     for command in ("headlines", "backlog", "forecast"):
         assert cli.RELATIVE_INPUT_HELP in _option_helps(_subcommands()[command].format_help())["--data DIR"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Month options: a year far off is a usage error naming the option and the years accepted
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, year", [("1990-01", 1990), ("2100-12", 2100), (" 2024-11 ", 2024)])
+def test_month_option_accepts_1990_to_2100(value, year):
+    month = cli.month_option(value, "--period")
+    assert (month.year, month.day) == (year, 31 if year != 2024 else 30)
+
+
+@pytest.mark.parametrize("value", ["1989-12", "2101-01", "2300-01", "0000-01", "9999-12"])
+def test_month_option_refuses_years_outside_the_range(value):
+    with pytest.raises(UsageError) as info:
+        cli.month_option(value, "--to")
+    year = int(value.strip()[:4])
+    assert str(info.value) == (
+        f"--to {value}: year {year} is outside the years sendlib accepts, 1990 to 2100; "
+        "give a month from 1990-01 to 2100-12"
+    )
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["headlines", "--period", "2101-01"],
+        ["backlog", "--period", "1989-12"],
+        ["forecast", "--to", "2300-01"],
+        ["forecast", "--period", "1000-06"],
+        ["refresh", "--period", "2300-01"],
+    ],
+)
+def test_a_far_off_month_exits_2_on_every_command(argv, capsys):
+    code = cli.main([*argv, "--data", str(config.EXAMPLE_DIR)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"sendlib {argv[0]}: {argv[1]} {argv[2]}: year " in err and "1990 to 2100" in err
+    assert "unexpected error" not in err and "bug" not in err

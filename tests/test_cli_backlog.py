@@ -268,7 +268,11 @@ def test_unusable_extract_is_a_data_error(capsys, tmp_path, example_dir):
         (["--period", "2024-13"], "YYYY-MM"),
         (["--period", "Nov 2024"], "YYYY-MM"),
         (["--period", "2025-01"], "after the extract's last full month 2024-11"),
-        (["--months", "0"], "--months 0"),
+        (["--months", "0"], "--months 0: give a whole number of months from 1 to 240"),
+        # far-off months: a usage error naming the option and the range, not "year -6309 is out of range"
+        (["--months", "100000"], "--months 100000: give a whole number of months from 1 to 240"),
+        (["--months", "241"], "--months 241: give a whole number of months from 1 to 240"),
+        (["--period", "1989-12"], "--period 1989-12: year 1989 is outside the years sendlib accepts, 1990 to 2100"),
         (["--months", "twelve"], "invalid int value"),
         (["--suppress-below", "0"], "--suppress-below 0"),
     ],
@@ -276,6 +280,15 @@ def test_unusable_extract_is_a_data_error(capsys, tmp_path, example_dir):
 def test_usage_errors_exit_2(capsys, example_dir, argv, match):
     code, _, err = _run(capsys, "--data", str(example_dir), *argv)
     assert code == 2 and match in err
+
+
+def test_the_longest_history_from_the_first_year_accepted(capsys, example_dir):
+    # --months 240 ending January 1990: 240 month ends, February 1970 to January 1990, all before the
+    # first request in data/example (2023), so every count is 0
+    r = _json(capsys, "--data", str(example_dir), "--period", "1990-01", "--months", "240")
+    months = [h["month"] for h in r["history"]]
+    assert len(months) == 240 and (months[0], months[-1]) == ("1970-02", "1990-01")
+    assert {h["overdue_requests"] for h in r["history"]} == {0} and r["open_requests"] == 0
 
 
 def test_registered_in_cli():

@@ -142,14 +142,34 @@ def load_usable_extract(data_dir: Path, mapping: Path | None = None):
     return extract
 
 
+#: The years a month option (``--period``, ``--to``) may name, first and last inclusive. Wide enough for
+#: any SEND extract (EHCPs began in September 2014; statements before them date from the 1980s) and any
+#: forecast a committee would ask for; narrow enough that every date a command works out from the
+#: month stays inside the dates pandas can hold (1677-09-21 to 2262-04-11): the backlog's history
+#: goes back at most 240 months (``sendlib backlog --months``), to 1970, and a forecast runs to the end of the
+#: following financial year, 2102. A year outside this is a usage error (exit 2), not a sendlib bug.
+MONTH_OPTION_YEARS: tuple[int, int] = (1990, 2100)
+
+
 def month_option(value: str | None, option: str):
-    """``--period``/``--to`` ``YYYY-MM`` -> its month end (None passes through); :class:`UsageError` if bad."""
+    """``--period``/``--to`` ``YYYY-MM`` -> its month end (None passes through).
+
+    :class:`UsageError` (exit 2) naming the option when it is not a month written YYYY-MM or its year
+    is outside :data:`MONTH_OPTION_YEARS`.
+    """
     from sendlib import periods
 
     try:
-        return periods.parse_period(value)
+        month = periods.parse_period(value)
     except ValueError as exc:
         raise UsageError(f"{option} {value}: {exc}") from None
+    first, last = MONTH_OPTION_YEARS
+    if month is not None and not first <= month.year <= last:
+        raise UsageError(
+            f"{option} {value}: year {month.year} is outside the years sendlib accepts, {first} to {last}; "
+            f"give a month from {first}-01 to {last}-12"
+        )
+    return month
 
 
 def report_period(extract, period):

@@ -17,6 +17,11 @@ from sendlib.errors import UsageError
 HISTORY_MONTHS = 12
 """Default number of month ends shown in the history (``--months``), ending with the period."""
 
+MAX_MONTHS = 240
+"""Most month ends ``--months`` may ask for (20 years: longer than any extract, since EHCPs began in
+2014). With :data:`sendlib.cli.MONTH_OPTION_YEARS` it keeps the history's first month (1970 at the
+earliest) inside the dates pandas can hold; more is a usage error (exit 2)."""
+
 CLEARANCE_HORIZON_MONTHS = 24
 """Months projected by :func:`sendlib.backlog.project_backlog_clearance` (as the backlog notebook)."""
 
@@ -39,7 +44,7 @@ Exception cases are included unless a line says otherwise.
 
 Shows, at the month end: open requests, overdue requests (with and without exception cases), overdue
 by age band and by stage, and how many open requests pass 20 weeks in the next {BREACH_WEEKS} weeks
-(a count; request ids are never shown). Then the last N months (--months) of overdue requests at
+(a count; request ids are never shown). Then the last N months (--months, 1 to {MAX_MONTHS}) of overdue requests at
 each month end, assessments completed in the month (plans issued + decisions not to issue) and
 requests received in the month; and the FIFO clearance projection ({CLEARANCE_HORIZON_MONTHS} months,
 sendlib.backlog.project_backlog_clearance): projected overdue requests at each month end at the
@@ -81,7 +86,8 @@ def register(subparsers) -> None:
         metavar="N",
         type=int,
         default=HISTORY_MONTHS,
-        help=f"month ends of history to show, ending with the period (default: {HISTORY_MONTHS})",
+        help=f"month ends of history to show, ending with the period, 1 to {MAX_MONTHS} "
+        f"(default: {HISTORY_MONTHS})",
     )
     p.add_argument(
         "--suppress-below",
@@ -99,8 +105,8 @@ def run(args) -> int:
     from sendlib import cli
 
     period = cli.month_option(args.period, "--period")
-    if args.months < 1:
-        raise UsageError(f"--months {args.months}: give a whole number of months, 1 or more")
+    if not 1 <= args.months <= MAX_MONTHS:
+        raise UsageError(f"--months {args.months}: give a whole number of months from 1 to {MAX_MONTHS}")
     if args.suppress_below < 1:
         raise UsageError(
             f"--suppress-below {args.suppress_below}: give a whole number, 1 or more (default 5)"
