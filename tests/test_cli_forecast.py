@@ -97,6 +97,58 @@ def test_without_plan_or_budget(capsys, tmp_path, example_dir):
     assert code == 0 and "no Safety Valve plan" in out and "no budget" in out and "not in plan" in out
 
 
+HIDDEN_MONTH_FIELDS = ["forecast", "low80", "high80", "low95", "high95", "new_plans", "ceased_plans",
+                      "forecast_vs_plan"]
+HIDDEN_SPEND_FIELDS = ["outturn", "placement_outturn", "outturn_low80", "outturn_high80", "outturn_low95",
+                       "outturn_high95", "overspend", "overspend_vs_cap"]
+
+
+def test_a_hidden_caseload_hides_the_forecast_and_spend(capsys, example_dir, monkeypatch):
+    from sendlib import disclosure, load
+
+    argv = ["--data", str(example_dir), "--period", "2019-06"]
+    # 30 June 2019: 1 active plan (P011, issued 1 April 2018, the only plan issued by then); nothing
+    # ever ceased in these months and no request came before 2023, so without suppression every month
+    # forecasts that 1 plan, 1 to 1, and the 2019-20 spend is its £6,000 a year placement: they give it back
+    assert plain_active(load(example_dir).plans, "2019-06-30") == 1
+    with monkeypatch.context() as m:
+        m.setattr(disclosure, "DEFAULT_THRESHOLD", 1)
+        full = _json(capsys, *argv)
+    assert full["active_plans_at_period_end"] == 1 and full["suppressed"] == []
+    assert {(x["forecast"], x["low80"], x["high80"]) for x in full["months"]} == {(1.0, 1.0, 1.0)}
+    assert full["spend"]["outturn"] == 6_000
+    # suppressed (the default): the count, every forecast figure of plans and the spend outturn
+    r = _json(capsys, *argv)
+    assert r["active_plans_at_period_end"] is None and r["to"] == "2020-01" and len(r["months"]) == 7
+    assert all(x[f] is None for x in r["months"] for f in HIDDEN_MONTH_FIELDS)
+    assert all(r["spend"][f] is None for f in HIDDEN_SPEND_FIELDS)
+    assert r["suppressed"] == ["active_plans_at_period_end"] + [
+        f"months.{x['month']}.{f}" for x in r["months"] for f in HIDDEN_MONTH_FIELDS
+    ] + [f"spend.{f}" for f in HIDDEN_SPEND_FIELDS]
+    # what is not about the plan is as without suppression: months, plan (none), year, budget (none)
+    for key in ("period", "to", "seed", "simulations"):
+        assert r[key] == full[key]
+    assert [{k: x[k] for k in ("month", "plan")} for x in r["months"]] == [
+        {k: x[k] for k in ("month", "plan")} for x in full["months"]
+    ]
+    shown_spend = ("financial_year", "other_high_needs_spend", "budget", "safety_valve_overspend_cap")
+    assert {k: r["spend"][k] for k in shown_spend} == {k: full["spend"][k] for k in shown_spend}
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    assert "(actual, count): [c]" in out and "the forecast of plans and the spend outturn" in out
+    row = next(ln for ln in out.splitlines() if ln.startswith("2020-01"))
+    assert row.split() == ["2020-01", "[c]", "[c]", "[c]", "[c]", "[c]", "not", "in", "plan", "[c]"]
+    outturn = next(ln for ln in out.splitlines() if ln.startswith("Forecast outturn"))
+    assert outturn.split()[-1] == "[c]" and "£6,000" not in out
+
+
+def test_the_november_forecast_is_not_suppressed(capsys, example_dir):
+    r = _json(capsys, "--data", str(example_dir))
+    assert r["suppressed"] == [] and r["active_plans_at_period_end"] == 9
+    code, out, _ = _run(capsys, "--data", str(example_dir))
+    assert code == 0 and "[c]" not in out
+
+
 # ---------------------------------------------------------------------------------------------------
 # data/sample: the headline figures, an independent count, reproducibility
 # ---------------------------------------------------------------------------------------------------
@@ -183,6 +235,10 @@ def test_missing_folder_and_unusable_extract(capsys, tmp_path, example_dir):
         (["--period", "2024-11", "--to", "2024-11"], "is not after --period 2024-11"),
         (["--to", "2024-06"], "is not after the period 2024-11"),
         (["--period", "2025-02"], "after the extract's last full month 2024-11"),
+        # far-off months: usage errors naming the option and the years accepted, not a sendlib bug
+        (["--to", "2300-01"], "--to 2300-01: year 2300 is outside the years sendlib accepts, 1990 to 2100"),
+        (["--to", "2101-01"], "--to 2101-01: year 2101"),
+        (["--period", "1989-12"], "--period 1989-12: year 1989 is outside"),
     ],
 )
 def test_usage_errors_exit_2(capsys, example_dir, argv, match):

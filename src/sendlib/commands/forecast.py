@@ -37,9 +37,16 @@ same numbers, equal to `sendlib headlines` for the same period. The simulation r
 the next financial year, as the headline's does; months after that (a later --to) come from a
 longer run with the same seed, spliced on (the central forecast is the same either way).
 
-Disclosure control (decision): forecasts are model estimates, not counts of children, so they are
-not suppressed (as in headlines.csv). The one actual count shown, active plans at the period end, is
-shown as {disclosure.SUPPRESSED} (null in --json) when it is from 1 to {disclosure.DEFAULT_THRESHOLD - 1}.
+Disclosure control (decision, as in headlines.csv): the one actual count shown, active plans at the
+period end, is shown as {disclosure.SUPPRESSED} (null in --json, listed under "suppressed") when it is
+from 1 to {disclosure.DEFAULT_THRESHOLD - 1}. The forecast starts from those plans and the spend from their
+placements, so a forecast of so few plans gives the count back (1 plan: forecast 1, 80% interval 1
+to 1) and the spend is about those children: then every forecast figure of plans (forecast,
+intervals, new, ceased, above plan) and the spend outturn, its intervals and the overspends are
+shown as {disclosure.SUPPRESSED} too (null in --json, listed under "suppressed" as months.<YYYY-MM>.<field>
+and spend.<field>), and the output says so. The Safety Valve plan, the budget, the cap and other
+high-needs spend come from the extract's plan and budget files and are shown. Otherwise forecasts
+are model estimates, not counts of children, and are not suppressed.
 
 Exit codes: 0 done; 1 data problem (the default folder is missing, the extract cannot be used);
 2 usage error (a bad option value, a --data folder or --mapping file that does not exist, a
@@ -103,6 +110,20 @@ def _round(x, digits: int):
     return None if x != x else round(x, digits)
 
 
+#: Fields of a ``months`` row that are forecasts of plans: hidden when the active count is.
+HIDDEN_MONTH_FIELDS: tuple[str, ...] = (
+    "forecast", "low80", "high80", "low95", "high95", "new_plans", "ceased_plans", "forecast_vs_plan",
+)
+
+#: Fields of ``spend`` worked out from the active plans' placements: hidden when the active count is
+#: (as ``fy_forecast_spend`` and the overspends in headlines.csv). Budget, cap and other high-needs
+#: spend come from budget.csv.
+HIDDEN_SPEND_FIELDS: tuple[str, ...] = (
+    "outturn", "placement_outturn", "outturn_low80", "outturn_high80", "outturn_low95", "outturn_high95",
+    "overspend", "overspend_vs_cap",
+)
+
+
 def forecast_report(extract, period_end, to) -> dict:
     """The command's figures as a JSON-ready dict: plans rounded to 0.1, pounds to 0.01 (as the headlines).
 
@@ -110,6 +131,8 @@ def forecast_report(extract, period_end, to) -> dict:
     ``high80``, ``low95``, ``high95`` (active plans at month end), ``new_plans`` and ``ceased_plans``
     (plans in the month), ``plan`` (Safety Valve trajectory, None if absent) and ``forecast_vs_plan``.
     ``spend``: :func:`sendlib.forecast.forecast_fy_spend` of the headline forecast (pounds).
+    When the active plans at ``period_end`` are from 1 to ``DEFAULT_THRESHOLD - 1`` they are None, and so
+    are :data:`HIDDEN_MONTH_FIELDS` and :data:`HIDDEN_SPEND_FIELDS`; ``suppressed`` lists their paths.
     """
     import pandas as pd
 
@@ -142,15 +165,14 @@ def forecast_report(extract, period_end, to) -> dict:
         )
     spend = forecast.forecast_fy_spend(extract, forecast=headline_fc)
     active = int(headline_fc.model.active)
-    hide = 1 <= active < disclosure.DEFAULT_THRESHOLD
-    return {
+    report = {
         "period": periods.period_label(pe),
         "period_end": pe.strftime("%Y-%m-%d"),
         "to": periods.period_label(to),
         "seed": config.DEFAULT_SEED,
         "simulations": int(headline_fc.paths_active.shape[0] - 1),
-        "active_plans_at_period_end": None if hide else active,
-        "suppressed": ["active_plans_at_period_end"] if hide else [],
+        "active_plans_at_period_end": active,
+        "suppressed": [],
         "months": months,
         "spend": {
             "financial_year": spend.financial_year,
@@ -166,6 +188,24 @@ def forecast_report(extract, period_end, to) -> dict:
             "safety_valve_overspend_cap": _round(spend.cap, 2),
             "overspend_vs_cap": _round(spend.overspend_vs_cap, 2),
         },
+    }
+    if 1 <= active < disclosure.DEFAULT_THRESHOLD:
+        report = suppress_forecast(report)
+    return report
+
+
+def suppress_forecast(report: dict) -> dict:
+    """``report`` with the active count, :data:`HIDDEN_MONTH_FIELDS` of every month and
+    :data:`HIDDEN_SPEND_FIELDS` set to None and their paths listed under ``suppressed``."""
+    paths = ["active_plans_at_period_end"]
+    paths += [f"months.{m['month']}.{f}" for m in report["months"] for f in HIDDEN_MONTH_FIELDS]
+    paths += [f"spend.{f}" for f in HIDDEN_SPEND_FIELDS]
+    return {
+        **report,
+        "active_plans_at_period_end": None,
+        "suppressed": paths,
+        "months": [{**m, **dict.fromkeys(HIDDEN_MONTH_FIELDS)} for m in report["months"]],
+        "spend": {**report["spend"], **dict.fromkeys(HIDDEN_SPEND_FIELDS)},
     }
 
 
@@ -195,10 +235,30 @@ def _table(header, rows) -> str:
 
 
 def format_report(report: dict, data_dir=None) -> str:
-    """The report as text: the monthly caseload table and the financial-year spend, units in headers."""
+    """The report as text: the monthly caseload table and the financial-year spend, units in headers.
+
+    Figures listed under ``suppressed`` are shown as ``[c]``, with a line saying why."""
     active = report["active_plans_at_period_end"]
     s = report["spend"]
+    hidden = set(report["suppressed"])
     has_plan = any(m["plan"] is not None for m in report["months"])
+
+    def plans(m: dict, field: str) -> str:
+        return disclosure.SUPPRESSED if f"months.{m['month']}.{field}" in hidden else _plans(m[field])
+
+    def interval(m: dict, low: str, high: str) -> str:
+        if f"months.{m['month']}.{low}" in hidden:
+            return disclosure.SUPPRESSED
+        return f"{_plans(m[low])} to {_plans(m[high])}"
+
+    def pounds(field: str) -> str:
+        return disclosure.SUPPRESSED if f"spend.{field}" in hidden else _pounds(s[field])
+
+    def pounds_interval(low: str, high: str) -> str:
+        if f"spend.{low}" in hidden:
+            return disclosure.SUPPRESSED
+        return f"{_pounds(s[low])} to {_pounds(s[high])}"
+
     lines = [
         f"EHCP caseload forecast from {report['period_end']} to {report['to']}"
         + (f", data: {data_dir}" if data_dir is not None else ""),
@@ -206,6 +266,13 @@ def format_report(report: dict, data_dir=None) -> str:
         + (disclosure.SUPPRESSED if active is None else f"{active:,}"),
         f"Intervals from {report['simulations']:,} simulated paths, seed {report['seed']} "
         "(the same numbers every run).",
+    ]
+    if "active_plans_at_period_end" in hidden:
+        lines.append(
+            f"Active plans at the period end are from 1 to {disclosure.DEFAULT_THRESHOLD - 1}: the forecast of plans "
+            f"and the spend outturn, which would give that count back, are shown as {disclosure.SUPPRESSED}."
+        )
+    lines += [
         "",
         _table(
             [
@@ -221,13 +288,13 @@ def format_report(report: dict, data_dir=None) -> str:
             [
                 [
                     m["month"],
-                    _plans(m["forecast"]),
-                    f"{_plans(m['low80'])} to {_plans(m['high80'])}",
-                    f"{_plans(m['low95'])} to {_plans(m['high95'])}",
-                    _plans(m["new_plans"]),
-                    _plans(m["ceased_plans"]),
+                    plans(m, "forecast"),
+                    interval(m, "low80", "high80"),
+                    interval(m, "low95", "high95"),
+                    plans(m, "new_plans"),
+                    plans(m, "ceased_plans"),
                     _plans(m["plan"]) or "not in plan",
-                    _plans(m["forecast_vs_plan"]) or "n/a",
+                    plans(m, "forecast_vs_plan") or "n/a",
                 ]
                 for m in report["months"]
             ],
@@ -247,16 +314,16 @@ def format_report(report: dict, data_dir=None) -> str:
         _table(
             ["Measure", "Pounds (£)"],
             [
-                *([["Placements", _pounds(s["placement_outturn"])],
-                   ["Other high-needs spend", _pounds(s["other_high_needs_spend"])]]
+                *([["Placements", pounds("placement_outturn")],
+                   ["Other high-needs spend", pounds("other_high_needs_spend")]]
                   if s["other_high_needs_spend"] else []),
-                ["Forecast outturn", _pounds(s["outturn"])],
-                ["  80% interval", f"{_pounds(s['outturn_low80'])} to {_pounds(s['outturn_high80'])}"],
-                ["  95% interval", f"{_pounds(s['outturn_low95'])} to {_pounds(s['outturn_high95'])}"],
-                ["HNB budget", _pounds(s["budget"])],
-                ["Forecast overspend (outturn - budget)", _pounds(s["overspend"])],
-                ["Safety Valve overspend cap", _pounds(s["safety_valve_overspend_cap"])],
-                ["Overspend beyond the cap (negative: within it)", _pounds(s["overspend_vs_cap"])],
+                ["Forecast outturn", pounds("outturn")],
+                ["  80% interval", pounds_interval("outturn_low80", "outturn_high80")],
+                ["  95% interval", pounds_interval("outturn_low95", "outturn_high95")],
+                ["HNB budget", pounds("budget")],
+                ["Forecast overspend (outturn - budget)", pounds("overspend")],
+                ["Safety Valve overspend cap", pounds("safety_valve_overspend_cap")],
+                ["Overspend beyond the cap (negative: within it)", pounds("overspend_vs_cap")],
             ],
         ),
     ]
