@@ -305,9 +305,12 @@ def _type_columns(t: TableData, m: Mapping) -> None:
             _add_bad_dates(t, c, values, bad, shown)
         elif col.kind == "money":
             v, bad = clean.parse_money(values)
-            t.add(bad, c, "bad_money", "error", lambda m: shown(m) + " is not an amount of money",
-                  "Write pounds as 1234.50, £1,234.50 or (1,234) for a negative.")
-            if not col.required:
+            soft = not col.required  # optional money (contributions, planning figures): blank, not quarantine
+            t.add(bad, c, "bad_money", "warning" if soft else "error",
+                  lambda m, soft=soft, c=c: shown(m) + " is not an amount of money" + _soft_money_note(t.name, c, soft),
+                  "Write pounds as 1234.50, £1,234.50 or (1,234) for a negative"
+                  + (", or leave the cell blank when there is none." if soft else "."))
+            if soft:
                 v = v.fillna(0.0)
             elif t.name == schema.PLACEMENTS:
                 blank = v.isna() & ~bad
@@ -344,6 +347,16 @@ def _type_columns(t: TableData, m: Mapping) -> None:
         t.add(blank, c, "missing_value", "error", f"{c} is blank", f"Fill in {c}; the row cannot be used without it.")
     if t.name == schema.PLAN_TRAJECTORY:
         t.data["month"] = t.data["month"] + pd.offsets.MonthEnd(0)
+
+
+def _soft_money_note(table: str, column: str, soft: bool) -> str:
+    """What happens to a row whose optional money value cannot be read (validate.py's rule table)."""
+    if not soft:
+        return ""
+    if table == schema.PLACEMENTS:
+        return (f"; the placement is kept with {column} read as £0 (as a blank cell is), so its net cost "
+                "to the High Needs Block may be overstated")
+    return "; the row is kept with the value blank (read as £0, as a blank cell is)"
 
 
 def _add_bad_dates(t: TableData, column: str, values: pd.Series, bad: pd.Series, shown) -> None:

@@ -27,7 +27,15 @@ bad_date                   a non-blank date cannot be read, or names no real day
                            form read: ISO, ISO with a time, day-first, month name,
                            text in an xlsx cell), or is an Excel day number outside
                            1950-2099 (date of birth: kept, blank, warning)
-bad_money                  a non-blank money value is not a number                       quarantine
+bad_money                  a non-blank money value is not a number, in a required        quarantine
+                           column (annual_cost, hnb_budget,
+                           safety_valve_overspend_cap)
+bad_money                  a non-blank value of an optional money column (placements'    warning
+                           contributions; budget's planned_deficit,                      (kept)
+                           safety_valve_contribution, other_high_needs_spend;
+                           plan_trajectory's planned_deficit) is not a number: the row
+                           is kept with the value blank, read as £0 as a blank cell
+                           is (see "Unreadable optional values" below)
 negative_money             a cost, contribution or budget is below zero                  quarantine
 bad_number / bad_bool /    a whole number, true/false or ``2024-25`` value cannot be     quarantine
 bad_financial_year         read
@@ -139,6 +147,17 @@ which is empty, so the plan is in no snapshot; :mod:`sendlib.caseload` counts it
 nor the ceased flow, so active(previous month end) + issued - ceased = active(month end) still holds.
 It is kept with a warning (``ceased_on_issue_day``): usually a record opened in error or a wrong date,
 for the analyst to check; its placements have no day inside the plan (``placement_outside_plan``).
+
+Unreadable optional values (``bad_money`` on a column the contract marks ``required=False``). A blank
+optional money cell already reads as £0, so an unreadable one (``n/a``, ``TBC``) is read the same way,
+with a warning naming the file, row, column and value, and the row is kept. Quarantining instead would
+lose far more than the value: a budget year whose ``other_high_needs_spend`` says ``n/a`` would leave
+the forecast with no budget for that year, and a placement whose health or social care contribution
+cannot be read would lose its whole gross cost and leave its plan at £0 in the average cost. For a
+contribution, £0 is the prudent reading for the High Needs Block (net cost = annual_cost - health -
+social care may be overstated, never understated); gross cost figures are unchanged. The required money
+columns (a placement's annual_cost, a year's hnb_budget and cap) are still quarantined when unreadable:
+no figure can use the row without them.
 
 Impossible dates (``bad_date``). Every form of date is read strictly: a day past the end of its month
 or a month above 12 is an error, never rolled into the next month (``2024-02-31`` is not 2 March). The
