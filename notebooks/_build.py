@@ -557,10 +557,14 @@ said = {k: disclosure.count_phrase(v, suppress_below, hidden=k in hidden) for k,
 change = "," if "ehcp_active_change" in hidden else (
     f" the number {plots.change_phrase(counts['ehcp_active'] - counts['ehcp_active_prev_month'])}:"
 )
-display(Markdown(
-    f"**There were {said['ehcp_active']} EHCPs at the end of {month}; the forecast for {january} "
-    f"is {vs['forecast']:,.0f}{against_plan}.** "
+# a forecast from fewer than 5 plans would give the hidden count back (as in headlines.csv)
+outlook = (
+    f"; a forecast is not shown for so few plans.** " if "ehcp_forecast_next_january" in hidden else
+    f"; the forecast for {january} is {vs['forecast']:,.0f}{against_plan}.** "
     f"The 80% interval runs from {vs['low80']:,.0f} to {vs['high80']:,.0f}. "
+)
+display(Markdown(
+    f"**There were {said['ehcp_active']} EHCPs at the end of {month}{outlook}"
     f"In {month}{change} {said['ehcp_issued']} plans were issued and {said['ehcp_ceased']} ceased."
 ))
 '''),
@@ -571,14 +575,16 @@ if extract.plan_trajectory is not None and len(extract.plan_trajectory):
     plan = extract.plan_trajectory.set_index("month")["planned_ehcps"].astype(float).sort_index()
     plan = plan[(plan.index >= series.index[0]) & (plan.index <= fc.frame.index[-1])]
 ahead = fc.frame
+shown = "ehcp_forecast_next_january" not in hidden  # no forecast line from fewer than 5 plans
 fig = plots.trend_chart(
     series["ehcp_active"].rename("Active EHCPs"),
-    forecast=ahead["active"].rename("Forecast"),
-    interval=ahead[["low80", "high80"]].rename(columns={"low80": "lower", "high80": "upper"}),
+    forecast=ahead["active"].rename("Forecast") if shown else None,
+    interval=ahead[["low80", "high80"]].rename(columns={"low80": "lower", "high80": "upper"}) if shown else None,
     plan=plan,
     plan_label="Safety Valve plan",
     title=(
-        f"EHCPs are forecast to be {abs(vs['gap']):,.0f} {'above' if vs['gap'] > 0 else 'below'} plan in {january}"
+        "Active EHCPs (too few plans to show a forecast)" if not shown
+        else f"EHCPs are forecast to be {abs(vs['gap']):,.0f} {'above' if vs['gap'] > 0 else 'below'} plan in {january}"
         if vs["plan"] is not None
         else f"EHCPs are forecast to reach {vs['forecast']:,.0f} in {january}"
     ),
@@ -603,55 +609,58 @@ show(table, counts=["A year earlier", month], col_total="Total")
 '''),
     md("## High-needs spend against the budget and the Safety Valve cap"),
     code('''
-spend = forecast.forecast_fy_spend(extract, forecast=fc)
-m = spend.monthly
-if spend.budget is None:
-    display(Markdown(f"No budget is recorded for {spend.financial_year}: the outturn is shown without it."))
-verdict = "" if spend.overspend is None else (
-    f" against a budget of {plots.format_pounds_short(spend.budget)}: "
-    f"{'an overspend' if spend.overspend > 0 else 'an underspend'} of {plots.format_pounds_short(abs(spend.overspend))}"
-)
-cap_text = "" if spend.overspend_vs_cap is None else (
-    f", {plots.format_pounds_short(spend.overspend_vs_cap)} beyond the Safety Valve cap"
-    if spend.overspend_vs_cap > 0
-    else f", within the Safety Valve cap of {plots.format_pounds_short(spend.cap)}"
-)
-parts = "" if not spend.other_spend else (
-    f" (placements {plots.format_pounds_short(spend.placement_outturn)}, other high-needs spend "
-    f"{plots.format_pounds_short(spend.other_spend)})"
-)
-what = "High-needs spend" if spend.other_spend else "Placement spend"
-display(Markdown(
-    f"**{what} for {spend.financial_year} is forecast at {plots.format_pounds_short(spend.outturn)}{parts}"
-    f"{verdict}{cap_text}.** 80% interval {plots.format_pounds_short(spend.outturn_low80)} to "
-    f"{plots.format_pounds_short(spend.outturn_high80)}."
-))
-actual = m.loc[m["is_actual"], "spend"].rename("Actual")
-ahead = m.loc[~m["is_actual"]]
-fig = plots.trend_chart(
-    actual,
-    forecast=ahead["spend"].rename("Forecast"),
-    interval=ahead[["low80", "high80"]].rename(columns={"low80": "lower", "high80": "upper"}),
-    plan=None if spend.budget is None else pd.Series((spend.budget - spend.other_spend) / 12, index=m.index),
-    plan_label="Budget left for placements (monthly share)" if spend.other_spend else "Budget (monthly share)",
-    title=f"Monthly placement spend, {spend.financial_year}: actual to {month}, then forecast",
-    ylabel="Pounds per month",
-    source=SOURCE + "; high-needs budget",
-    period=f"financial year {spend.financial_year} (April to March)",
-    kind="pounds",
-    note="Spend = committed annual cost net of health and social-care contributions / 12",
-)
-plt.show()
-table = pd.DataFrame(
-    {"Pounds": [spend.placement_outturn, spend.other_spend, spend.outturn, spend.outturn_low80,
-                spend.outturn_high80, spend.budget, spend.cap, spend.overspend, spend.overspend_vs_cap]},
-    index=["Placements (forecast outturn)", "Other high-needs spend (budget.csv)", "Forecast outturn",
-           "80% interval, low", "80% interval, high", "Budget",
-           "Safety Valve overspend cap", "Overspend (outturn minus budget)",
-           "Overspend beyond the cap (negative: within it)"],
-)
-table.index.name = spend.financial_year
-show(table, money=["Pounds"])
+if "fy_forecast_spend" in hidden:  # spend forecast from fewer than 5 plans: as in headlines.csv
+    display(Markdown("Spend is not shown: the extract has fewer than 5 active plans at this month end."))
+else:
+    spend = forecast.forecast_fy_spend(extract, forecast=fc)
+    m = spend.monthly
+    if spend.budget is None:
+        display(Markdown(f"No budget is recorded for {spend.financial_year}: the outturn is shown without it."))
+    verdict = "" if spend.overspend is None else (
+        f" against a budget of {plots.format_pounds_short(spend.budget)}: "
+        f"{'an overspend' if spend.overspend > 0 else 'an underspend'} of {plots.format_pounds_short(abs(spend.overspend))}"
+    )
+    cap_text = "" if spend.overspend_vs_cap is None else (
+        f", {plots.format_pounds_short(spend.overspend_vs_cap)} beyond the Safety Valve cap"
+        if spend.overspend_vs_cap > 0
+        else f", within the Safety Valve cap of {plots.format_pounds_short(spend.cap)}"
+    )
+    parts = "" if not spend.other_spend else (
+        f" (placements {plots.format_pounds_short(spend.placement_outturn)}, other high-needs spend "
+        f"{plots.format_pounds_short(spend.other_spend)})"
+    )
+    what = "High-needs spend" if spend.other_spend else "Placement spend"
+    display(Markdown(
+        f"**{what} for {spend.financial_year} is forecast at {plots.format_pounds_short(spend.outturn)}{parts}"
+        f"{verdict}{cap_text}.** 80% interval {plots.format_pounds_short(spend.outturn_low80)} to "
+        f"{plots.format_pounds_short(spend.outturn_high80)}."
+    ))
+    actual = m.loc[m["is_actual"], "spend"].rename("Actual")
+    ahead = m.loc[~m["is_actual"]]
+    fig = plots.trend_chart(
+        actual,
+        forecast=ahead["spend"].rename("Forecast"),
+        interval=ahead[["low80", "high80"]].rename(columns={"low80": "lower", "high80": "upper"}),
+        plan=None if spend.budget is None else pd.Series((spend.budget - spend.other_spend) / 12, index=m.index),
+        plan_label="Budget left for placements (monthly share)" if spend.other_spend else "Budget (monthly share)",
+        title=f"Monthly placement spend, {spend.financial_year}: actual to {month}, then forecast",
+        ylabel="Pounds per month",
+        source=SOURCE + "; high-needs budget",
+        period=f"financial year {spend.financial_year} (April to March)",
+        kind="pounds",
+        note="Spend = committed annual cost net of health and social-care contributions / 12",
+    )
+    plt.show()
+    table = pd.DataFrame(
+        {"Pounds": [spend.placement_outturn, spend.other_spend, spend.outturn, spend.outturn_low80,
+                    spend.outturn_high80, spend.budget, spend.cap, spend.overspend, spend.overspend_vs_cap]},
+        index=["Placements (forecast outturn)", "Other high-needs spend (budget.csv)", "Forecast outturn",
+               "80% interval, low", "80% interval, high", "Budget",
+               "Safety Valve overspend cap", "Overspend (outturn minus budget)",
+               "Overspend beyond the cap (negative: within it)"],
+    )
+    table.index.name = spend.financial_year
+    show(table, money=["Pounds"])
 '''),
     md("""
 ## Caveats and definitions
