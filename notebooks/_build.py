@@ -559,7 +559,7 @@ change = "," if "ehcp_active_change" in hidden else (
 )
 # a forecast from fewer than 5 plans would give the hidden count back (as in headlines.csv)
 outlook = (
-    f"; a forecast is not shown for so few plans.** " if "ehcp_forecast_next_january" in hidden else
+    "; a forecast is not shown for so few plans.** " if "ehcp_forecast_next_january" in hidden else
     f"; the forecast for {january} is {vs['forecast']:,.0f}{against_plan}.** "
     f"The 80% interval runs from {vs['low80']:,.0f} to {vs['high80']:,.0f}. "
 )
