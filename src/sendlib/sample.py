@@ -502,7 +502,9 @@ def _plans(r: np.random.Generator, k: float) -> dict[str, np.ndarray]:
         age = _age_years(dob[cand], start)
         w = 1.0 + 2.0 * (age >= 16) + 6.0 * (age >= 18.5) + 12.0 * (age >= 22) + 5_000.0 * (age >= 25)
         keys = r.exponential(size=len(cand)) / w
-        pick = cand[np.argpartition(keys, c - 1)[:c]]
+        # the c smallest keys, in plan order: argpartition's own order depends on the CPU's SIMD
+        # (AVX2 and AVX-512 builds of NumPy return the same set in different orders)
+        pick = cand[np.sort(np.argpartition(keys, c - 1)[:c])]
         cease[pick] = start + np.floor(r.random(c) * (_M_END_EXCL[i] - start)).astype(np.int64)
 
     need_codes = np.array(list(NEED_MIX))
