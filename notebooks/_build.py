@@ -538,9 +538,8 @@ start = periods.month_end(period_end - pd.DateOffset(months=23))
 series = sendlib.monthly_series(extract, start=start, end=period_end)
 now, prev = series.iloc[-1], series.iloc[-2]
 fc = forecast.forecast_caseload(extract, period_end)
-vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory)
-# one decimal place first, as in headlines.csv, so the rounded figures agree with headlines.md
-vs = {k: round(v, 1) if isinstance(v, float) else v for k, v in vs.items()}
+# whole plans, as in headlines.csv and headlines.md
+vs = forecast.in_whole_plans(forecast.forecast_vs_plan(fc, extract.plan_trajectory))
 january = vs["date"].strftime("%B %Y")
 against_plan = "" if vs["plan"] is None else (
     f", {abs(vs['gap']):,.0f} {'above' if vs['gap'] > 0 else 'below'} the Safety Valve plan of {vs['plan']:,.0f}"

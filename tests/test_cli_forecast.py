@@ -46,14 +46,15 @@ def test_example_forecast_by_hand(capsys, example_dir):
     # 140 = 4.6 months -> 5. Conversion: 5 plans issued (P005, P012, P008, P009, P010) / 9 requests
     # received Jul 2023-Jun 2024 = 5/9. December: 5/9 x 2 requests of July (R008, R012) = 1.11 new;
     # no plan has ever ceased in December or January, so nothing ceases: 9 + 10/9 = 10.11 at Dec and
-    # Jan (no requests in August).
-    assert m.loc["2024-12", "new_plans"] == 1.1 and m.loc["2025-01", "new_plans"] == 0.0
+    # Jan (no requests in August). Published in whole plans: 1.11 -> 1, 10.11 -> 10.
+    assert m.loc["2024-12", "new_plans"] == 1.0 and m.loc["2025-01", "new_plans"] == 0.0
     assert m.loc["2024-12", "ceased_plans"] == 0.0 and m.loc["2025-01", "ceased_plans"] == 0.0
-    assert m.loc["2024-12", "forecast"] == m.loc["2025-01", "forecast"] == round(9 + 10 / 9, 1)
+    assert m.loc["2024-12", "forecast"] == m.loc["2025-01", "forecast"] == 10.0
     # plan_trajectory.csv: 9 in December, 10 from January to March; nothing for April
     assert m["plan"].tolist()[:4] == [9.0, 10.0, 10.0, 10.0] and pd.isna(m.loc["2025-04", "plan"])
-    assert m.loc["2024-12", "forecast_vs_plan"] == round(10 / 9, 1)
-    assert m.loc["2025-01", "forecast_vs_plan"] == round(10 / 9 - 1, 1)
+    # gap of the published figures: 10 - 9 = 1 in December, 10 - 10 = 0 in January
+    assert m.loc["2024-12", "forecast_vs_plan"] == 1.0
+    assert m.loc["2025-01", "forecast_vs_plan"] == 0.0
     assert pd.isna(m.loc["2025-04", "forecast_vs_plan"])
     assert (m["low95"] <= m["low80"]).all() and (m["low80"] <= m["high80"]).all()
     assert (m["high80"] <= m["high95"]).all()
@@ -196,7 +197,8 @@ def test_sample_equals_headlines_and_is_reproducible(capsys, sample_dir, sample_
         == float(plan.loc[plan["month"].str.startswith("2025-01"), "planned_ehcps"].iloc[0])
         == 9372
     )
-    assert abs(jan["forecast_vs_plan"] - (jan["forecast"] - jan["plan"])) <= 0.1
+    assert jan["forecast_vs_plan"] == jan["forecast"] - jan["plan"]
+    assert all(float(v).is_integer() for v in (jan["forecast"], jan["low80"], jan["high80"]))
 
 
 def test_sample_longer_to_keeps_the_headline_months(capsys, sample_dir, headline_json):

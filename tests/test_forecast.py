@@ -496,6 +496,26 @@ def test_forecast_vs_plan_at_next_january():
     assert vs["forecast"] == pytest.approx(1079.6) and vs["plan"] == 1050
     assert vs["gap"] == pytest.approx(29.6)
     assert forecast.forecast_vs_plan(fc, None)["gap"] is None
+    # published in whole plans: 1079.6 -> 1080, gap 1080 - 1050 = 30
+    whole = forecast.in_whole_plans(vs)
+    assert whole["forecast"] == 1080.0 and whole["plan"] == 1050.0 and whole["gap"] == 30.0
+    assert whole["date"] == vs["date"]
+
+
+def test_whole_plans_are_rounded_once():
+    # 9,842.55 rounded to 0.1 first is 9,842.5, which rounds (half to even) to 9,842: the right figure is
+    # 9,843. The gap is worked from the published figures (9,843 - 9,372 = 471), not rounded on its own.
+    vs = {"date": pd.Timestamp("2025-01-31"), "forecast": 9842.55, "low80": 9800.11, "high80": 9903.61,
+          "low95": 9780.49, "high95": 9917.5, "plan": 9372.0, "gap": 470.55}
+    whole = forecast.in_whole_plans(vs)
+    assert whole == {"date": pd.Timestamp("2025-01-31"), "forecast": 9843.0, "low80": 9800.0,
+                     "high80": 9904.0, "low95": 9780.0, "high95": 9918.0, "plan": 9372.0, "gap": 471.0}
+    # gap of 2.5 - 1 rounded alone would be round(1.5) = 2; from the published figures 2 - 1 = 1
+    assert forecast.in_whole_plans({"forecast": 2.5, "plan": 1.0, "gap": 1.5})["gap"] == 1.0
+    # no plan, or a hidden / missing forecast: no gap
+    assert forecast.in_whole_plans({"forecast": 5.2, "plan": None, "gap": None}) == {
+        "forecast": 5.0, "plan": None, "gap": None}
+    assert forecast.in_whole_plans({"forecast": float("nan"), "plan": 3.0, "gap": float("nan")})["gap"] is None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -452,6 +452,20 @@ def forecast_vs_plan(forecast: CaseloadForecast, plan_trajectory: pd.DataFrame |
     return out
 
 
+def in_whole_plans(vs: dict) -> dict:
+    """:func:`forecast_vs_plan`'s figures as published: forecast, intervals and plan rounded to whole plans
+    (floats), ``gap`` = rounded forecast - rounded plan, so the published figures add up.
+
+    Rounded once, straight to whole plans: rounding to 0.1 first and then to whole plans for a table
+    can move a figure by one (9,842.55 -> 9,842.5 -> 9,842, where 9,843 is right)."""
+    out = {k: (None if v is None or v != v else float(round(v))) if isinstance(v, float | int) and k != "gap"
+           else v for k, v in vs.items()}
+    if "gap" in vs:
+        f, p = out.get("forecast"), out.get("plan")
+        out["gap"] = None if f is None or p is None else f - p
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------
 # Spend
 # ---------------------------------------------------------------------------------------------------
@@ -782,8 +796,9 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     Percent: ``timeliness_20wk_excl_exceptions_ytd`` (DfE definition, calendar year to the month end),
     with its denominator ``plans_issued_ytd_excl_exceptions`` and numerator
     ``plans_issued_ytd_within_20wk_excl_exceptions`` (counts of plans).
-    Plans at month end: ``ehcp_forecast_next_january`` with ``_low80`` / ``_high80``,
-    ``ehcp_plan_next_january`` (Safety Valve plan) and ``ehcp_forecast_vs_plan`` (forecast - plan).
+    Plans at month end, whole plans (:func:`in_whole_plans`): ``ehcp_forecast_next_january`` with
+    ``_low80`` / ``_high80``, ``ehcp_plan_next_january`` (Safety Valve plan) and
+    ``ehcp_forecast_vs_plan`` (forecast - plan).
     Pounds, financial year containing the month: ``fy_forecast_spend`` (high-needs outturn: placement
     spend net of partner contributions plus budget.csv's other high-needs spend), split into
     ``fy_forecast_placement_spend`` and ``fy_other_high_needs_spend`` (0 when budget.csv has none);
@@ -807,13 +822,13 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
         "plans_issued_ytd_excl_exceptions": int(ytd["plans_issued_den_ex"]),
         "plans_issued_ytd_within_20wk_excl_exceptions": int(ytd["plans_issued_20_weeks_ex"]),
     }
-    vs = forecast_vs_plan(fc, extract.plan_trajectory)
+    vs = in_whole_plans(forecast_vs_plan(fc, extract.plan_trajectory))
     out |= {
-        "ehcp_forecast_next_january": _round(vs["forecast"], 1),
-        "ehcp_forecast_next_january_low80": _round(vs["low80"], 1),
-        "ehcp_forecast_next_january_high80": _round(vs["high80"], 1),
-        "ehcp_plan_next_january": _round(vs["plan"], 1),
-        "ehcp_forecast_vs_plan": _round(vs["gap"], 1),
+        "ehcp_forecast_next_january": vs["forecast"],
+        "ehcp_forecast_next_january_low80": vs["low80"],
+        "ehcp_forecast_next_january_high80": vs["high80"],
+        "ehcp_plan_next_january": vs["plan"],
+        "ehcp_forecast_vs_plan": vs["gap"],
     }
     spend = forecast_fy_spend(extract, forecast=fc)
     out |= {

@@ -214,7 +214,8 @@ def format_table(values: dict) -> str:
         elif isinstance(value, int):
             text = f"{value:,}"
         elif isinstance(value, float):
-            text = f"{value:,.1f}" if "%" in unit else f"{value:,.2f}"
+            text = (f"{value:,.1f}" if "%" in unit else f"{value:,.0f}" if unit == "plans"
+                    else f"{value:,.2f}")  # forecast plans are whole (forecast.in_whole_plans)
         else:
             text = "n/a" if value is None else str(value)
         lines.append(f"{key:<{width}}  {text:>18}  {unit}".rstrip())

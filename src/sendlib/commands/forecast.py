@@ -125,7 +125,9 @@ HIDDEN_SPEND_FIELDS: tuple[str, ...] = (
 
 
 def forecast_report(extract, period_end, to) -> dict:
-    """The command's figures as a JSON-ready dict: plans rounded to 0.1, pounds to 0.01 (as the headlines).
+    """The command's figures as a JSON-ready dict, rounded as the headlines: plans to whole plans
+    (:func:`sendlib.forecast.in_whole_plans`: rounded once, so the table and the JSON agree and the gap
+    is forecast - plan as printed), pounds to 0.01.
 
     ``months``: one row per month end after ``period_end`` up to ``to``: ``forecast``, ``low80``,
     ``high80``, ``low95``, ``high95`` (active plans at month end), ``new_plans`` and ``ceased_plans``
@@ -147,20 +149,20 @@ def forecast_report(extract, period_end, to) -> dict:
     months = []
     for d in periods.month_ends(pe + pd.offsets.MonthEnd(1), to):
         fc = headline_fc if d <= headline_fc.frame.index[-1] else longer_fc
-        vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory, d)
+        vs = forecast.in_whole_plans(forecast.forecast_vs_plan(fc, extract.plan_trajectory, d))
         row = fc.frame.loc[d]
         months.append(
             {
                 "month": periods.period_label(d),
-                "forecast": _round(vs["forecast"], 1),
-                "low80": _round(vs["low80"], 1),
-                "high80": _round(vs["high80"], 1),
-                "low95": _round(vs["low95"], 1),
-                "high95": _round(vs["high95"], 1),
-                "new_plans": _round(row["new"], 1),
-                "ceased_plans": _round(row["ceased"], 1),
-                "plan": _round(vs["plan"], 1),
-                "forecast_vs_plan": _round(vs["gap"], 1),
+                "forecast": vs["forecast"],
+                "low80": vs["low80"],
+                "high80": vs["high80"],
+                "low95": vs["low95"],
+                "high95": vs["high95"],
+                "new_plans": _round(row["new"], 0),
+                "ceased_plans": _round(row["ceased"], 0),
+                "plan": vs["plan"],
+                "forecast_vs_plan": vs["gap"],
             }
         )
     spend = forecast.forecast_fy_spend(extract, forecast=headline_fc)
@@ -215,7 +217,7 @@ def suppress_forecast(report: dict) -> dict:
 
 
 def _plans(v) -> str:
-    """Whole plans in the table, as a committee paper gives them (--json keeps one decimal)."""
+    """Whole plans, as a committee paper gives them (the report's figures are already whole)."""
     return "" if v is None else f"{v:,.0f}"
 
 
