@@ -458,8 +458,13 @@ def in_whole_plans(vs: dict) -> dict:
 
     Rounded once, straight to whole plans: rounding to 0.1 first and then to whole plans for a table
     can move a figure by one (9,842.55 -> 9,842.5 -> 9,842, where 9,843 is right)."""
-    out = {k: (None if v is None or v != v else float(round(v))) if isinstance(v, float | int) and k != "gap"
-           else v for k, v in vs.items()}
+    def whole(v):
+        return None if v is None or v != v else float(round(v))  # None and NaN: not available
+
+    out = dict(vs)
+    for key in ("forecast", "low80", "high80", "low95", "high95", "plan"):
+        if key in vs:
+            out[key] = whole(vs[key])
     if "gap" in vs:
         f, p = out.get("forecast"), out.get("plan")
         out["gap"] = None if f is None or p is None else f - p
