@@ -717,3 +717,24 @@ def test_recent_rates_variant_by_hand():
     assert m.active == 126
     fc = forecast.project_caseload(m, n_sims=0)
     assert fc.frame["active"].iloc[0] == pytest.approx(126 + 9 - 126 / 320)
+
+
+def test_ceasing_factor_scales_the_ceased_plans_by_hand():
+    """Scenario.ceasing_factor multiplies the hazard: with no new plans, A(t) = A(t-1) x (1 - f x h)."""
+    from sendlib.forecast import FlowModel, Scenario, project_caseload
+
+    as_of = pd.Timestamp("2024-03-31")
+    model = FlowModel(
+        as_of=as_of,
+        active=1000,
+        requests_history=pd.Series([0.0] * 12, index=pd.date_range("2023-04-30", periods=12, freq="ME")),
+        requests_base=0.0,
+        lag_months=0,
+        conversion=0.0,
+        hazard=np.full(12, 0.02),
+    )
+    base = project_caseload(model, end="2024-05-31", n_sims=0)
+    half = project_caseload(model, end="2024-05-31", scenario=Scenario(ceasing_factor=0.5), n_sims=0)
+    assert base.frame["active"].tolist() == pytest.approx([980.0, 960.4])
+    assert half.frame["active"].tolist() == pytest.approx([990.0, 980.1])
+    assert half.frame["ceased"].tolist() == pytest.approx([10.0, 9.9])

@@ -80,12 +80,15 @@ class Scenario:
     ``as_of``. ``conversion``: plans issued per request (replaces the estimate). ``independent_share``:
     share (0-1) of new plans placed in the independent sector (INMSS); None = the recent share of new
     placements. ``cost_inflation``: annual unit-cost inflation (0.05 = 5% a year) from ``as_of``.
+    ``ceasing_factor``: multiplies every month's ceasing rate (0.9 = 10% fewer plans cease than the
+    estimated hazard; 1.0 = as estimated).
     """
 
     request_growth: float = 0.0
     conversion: float | None = None
     independent_share: float | None = None
     cost_inflation: float = 0.0
+    ceasing_factor: float = 1.0
 
 
 @dataclass
@@ -367,7 +370,7 @@ def project_caseload(
     h = len(months)
     conversion = model.conversion if scenario.conversion is None else scenario.conversion
     req = _future_requests(model, months, scenario)
-    hz = model.hazard[months.month.to_numpy() - 1]
+    hz = model.hazard[months.month.to_numpy() - 1] * scenario.ceasing_factor
     # three independent streams from the one seed: residual blocks, trend slopes, level shifts (slopes
     # and shifts do not depend on the horizon, so a longer run keeps each path's draws)
     noise_gen, slope_gen, level_gen = config.rng_streams(seed, 3)
