@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sendlib import clean, schema
+from sendlib import clean, panel_rules, schema
 from sendlib.errors import DataError
 from sendlib.extract import Extract, Issue
 from sendlib.mapping import Mapping, load_mapping
@@ -49,6 +49,7 @@ NEEDED_VALUES: dict[str, tuple[str, ...]] = {
     schema.ASSESSMENTS: ("request_id", "received_on"),
     schema.PLAN_TRAJECTORY: ("month", "planned_ehcps"),
     schema.BUDGET: ("financial_year", "hnb_budget", "safety_valve_overspend_cap"),
+    schema.PANEL_DECISIONS: ("decision_id", "decided_on", "category", "amount_requested", "decision"),
 }
 #: End dates where 31/12/9999 means "no end" (read as blank, with a note).
 OPEN_END_COLUMNS = {"ceased_on", "end_on", "closed_on"}
@@ -451,6 +452,8 @@ def _row_rules(t: TableData, as_of: pd.Timestamp | None) -> None:
     elif t.name == schema.PLAN_TRAJECTORY:
         neg = (t.data["planned_ehcps"] < 0).fillna(False)
         t.add(neg, "planned_ehcps", "negative_number", "error", "planned_ehcps is negative", "Correct the plan.")
+    elif t.name == schema.PANEL_DECISIONS:
+        panel_rules.check_panel_decisions(t)
     check_after_as_of(t, as_of)
     check_duplicates(t)
 
@@ -522,6 +525,7 @@ def _finish(data_dir: Path, tables: dict, as_of, issues: list[Issue], errors: st
         assessments=frames[schema.ASSESSMENTS],
         plan_trajectory=frames[schema.PLAN_TRAJECTORY],
         budget=frames[schema.BUDGET],
+        panel_decisions=frames[schema.PANEL_DECISIONS],
         as_of=as_of,
         issues=issues + row_issues,
         quarantine=quarantine,

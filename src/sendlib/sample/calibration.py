@@ -172,4 +172,29 @@ def calibration_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
             f"£{b.loc['2024-25', 'safety_valve_overspend_cap'] / 1e6:.1f}m",
         )
     )
+    agreed = (b["planned_deficit"] - b["safety_valve_contribution"]).cumsum()
+    rows.append(
+        (
+            f"Agreed cumulative deficit at the end of {b.index[-1]} (the agreement's last year)",
+            "£0.0m",
+            f"£{agreed.iloc[-1] / 1e6:.1f}m",
+        )
+    )
+    panel = frames[schema.PANEL_DECISIONS]
+    to_date = panel[panel["decided_on"] <= AS_OF]
+    rows.append(
+        (
+            f"Expenditure panel: annual value of decisions reviewed {panel['decided_on'].min():%d %b} to "
+            f"{AS_OF:%d %b %Y}",
+            "about £7.0m",
+            f"£{to_date['amount_requested'].sum() / 1e6:.1f}m",
+        )
+    )
+    rows.append(
+        (
+            "Expenditure panel: decisions reviewed (about 8 a working day)",
+            "about 240",
+            f"{len(to_date):,}",
+        )
+    )
     return pd.DataFrame(rows, columns=["measure", "target", "achieved"])

@@ -1,5 +1,5 @@
-"""Step 5 of the sample generator (requests for assessment), the planning inputs
-(``plan_trajectory``, ``budget``) and :func:`generate`, which assembles the contract frames."""
+"""Step 5 of the sample generator (requests for assessment) and :func:`generate`, which assembles the
+contract frames (the planning inputs and the panel log are in :mod:`sendlib.sample.planning`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sendlib.sample.placements import (
     _providers,
     _settings_from_cats,
 )
+from sendlib.sample.planning import _budget, _panel_decisions, _plan_trajectory
 from sendlib.sample.targets import (
     _M_END_EXCL,
     _M_START,
@@ -175,35 +176,6 @@ def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Planning inputs
-# ---------------------------------------------------------------------------------------------------
-
-
-def _plan_trajectory(k: float) -> pd.DataFrame:
-    months = pd.date_range("2023-04-30", "2027-03-31", freq="ME")
-    m = (months.year - 2025) * 12 + (months.month - 1)  # months from January 2025
-    planned = np.round((9_372 + 40 * m - 0.3 * m**2) * k).astype(np.int64)
-    deficit = np.round((96_000_000 + 2_100_000 * (m + 21) - 60_000 * (m + 21) ** 2) * k / 1000) * 1000
-    return pd.DataFrame({"month": months, "planned_ehcps": planned, "planned_deficit": deficit.astype(float)})
-
-
-def _budget(k: float) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "financial_year": ["2023-24", "2024-25", "2025-26"],
-            "hnb_budget": np.array([143_700_000.0, 155_400_000.0, 164_900_000.0]) * k,
-            "safety_valve_overspend_cap": np.array([34_600_000.0, 31_200_000.0, 24_700_000.0]) * k,
-            "planned_deficit": np.array([34_600_000.0, 31_200_000.0, 24_700_000.0]) * k,
-            "safety_valve_contribution": np.array([19_000_000.0, 19_000_000.0, 19_000_000.0]) * k,
-            # high-needs spend no placement carries (support services, AP, hospital education...): set so
-            # that 2023-24 ends near its planned deficit and 2024-25 about £20m beyond the Safety Valve
-            # cap, as the trigger report says (DOMAIN.md section 1)
-            "other_high_needs_spend": np.array([40_000_000.0, 47_400_000.0, 50_000_000.0]) * k,
-        }
-    )
-
-
-# ---------------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------------
 
@@ -217,7 +189,7 @@ def _dates(days: np.ndarray) -> pd.Series:
 
 
 def generate(seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str, pd.DataFrame]:
-    """The synthetic extract as clean contract frames: ``{table: DataFrame}`` for all five tables.
+    """The synthetic extract as clean contract frames: ``{table: DataFrame}`` for all six tables.
 
     ``scale`` is ``"county"`` (Example County, about 9,750 active plans at 2024-11-30) or
     ``"national"`` (about 640,000). Money in pounds; dates ``datetime64[ns]`` with NaT for empty.
@@ -304,6 +276,7 @@ def generate(seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str
         schema.ASSESSMENTS: assessments,
         schema.PLAN_TRAJECTORY: _plan_trajectory(k),
         schema.BUDGET: _budget(k),
+        schema.PANEL_DECISIONS: _panel_decisions(seed, k, plans_df),
     }
     for name, frame in out.items():
         frame = frame[schema.CONTRACT[name].column_names].reset_index(drop=True)

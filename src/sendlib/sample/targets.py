@@ -308,3 +308,8 @@ DETAIL_START = _d("2018-04-01")
 _MONTHS = np.arange(np.datetime64("2018-04"), np.datetime64("2024-12"))  # 80 months, Apr 2018..Nov 2024
 _M_START = _MONTHS.astype("datetime64[D]").astype(np.int64)
 _M_END_EXCL = (_MONTHS + 1).astype("datetime64[D]").astype(np.int64)
+
+#: The daily expenditure panel: first decision day and the annual value of the decisions it reviewed
+#: from then to the extract date (pounds; "several million pounds of decisions within weeks").
+PANEL_START = "2024-10-21"
+PANEL_REVIEWED_BY_AS_OF = 7_000_000.0

@@ -84,10 +84,22 @@ agreement and high-needs budget), as listed in the table below.
   social care (`health_contribution`, `social_care_contribution`).
 - The MI average steps up each September, when the new academic year's placements start at new prices.
 - `plan_trajectory.csv` (Safety Valve plan, April 2023 to March 2027) and `budget.csv` (2023-24 to
-  2025-26) are illustrative planning inputs: only the January 2025 planned EHCPs (9,372), the 2024-25
-  budget (£155.4m) and overspend cap (£31.2m) are targets. `budget.csv`'s `other_high_needs_spend`
-  (high-needs spend no placement carries: £40.0m, £47.4m, £50.0m) is set so that the 2024-25 outturn
-  ends about £20m beyond the Safety Valve cap, as the report that prompted sendlib says.
+  2030-31, the agreement's last year) are illustrative planning inputs: only the January 2025 planned
+  EHCPs (9,372), the 2024-25 budget (£155.4m) and overspend cap (£31.2m) are targets. `budget.csv`'s
+  `other_high_needs_spend` (high-needs spend no placement carries: £40.0m, £47.4m, £50.0m, then £1.5m
+  a year more to £57.5m in 2030-31) is set so that the 2024-25 outturn ends about £20m beyond the
+  Safety Valve cap, as the report that prompted sendlib says. The agreed profile: in-year deficits
+  (`planned_deficit`, before the DfE contribution, also the year's cap) of £34.6m, £31.2m, £24.7m,
+  £16.0m, £9.0m, £3.0m, £0 and £0, and DfE contributions of £19.0m a year to 2026-27, then £15.0m,
+  £11.0m, £8.5m and £8.0m, so the agreed cumulative deficit (running sum of deficit - contribution
+  from 2023-24) is £15.6m, £27.8m, £33.5m, £30.5m, £24.5m, £16.5m, £8.0m and £0 at 31 March 2031;
+  the budget grows to £195.9m in 2030-31.
+- `panel_decisions.csv` is the log of a daily expenditure panel of senior officers, from 21 October
+  2024 (about 8 decisions a working day; categories new placement 30%, placement change 20%, top-up
+  30%, transport 12%, other 8%; approved 50%, agreed at a lower amount 20%, declined 10%, deferred 12%,
+  returned for more information 8%), its annual amounts scaled so that **about £7m of decisions has
+  been reviewed by 30 November 2024** (the report says the panel had reviewed several million pounds
+  of decisions within weeks). It is drawn from its own random stream, so it changes no other table.
 
 ## Targets and what the sample achieves
 
@@ -108,7 +120,7 @@ def _readme(frames: dict[str, pd.DataFrame], seed: int, scale: str) -> str:
 
 
 def write_sample(out_dir, seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str, Path]:
-    """Generate the extract and write ``<table>.csv`` for the five tables, ``extract.toml`` and a
+    """Generate the extract and write ``<table>.csv`` for the six tables, ``extract.toml`` and a
     ``README.md`` saying it is synthetic, with the calibration table (target vs achieved).
 
     Output is byte-for-byte reproducible for a seed: rows sorted by key, ISO dates, money with two
