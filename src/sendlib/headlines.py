@@ -170,6 +170,7 @@ SECTIONS: list[Section | str] = [
     engine_section,
     cost_change_section,
     "sendlib.forecast:headline_section",  # backlog, timeliness, forecast and spend keys
+    "sendlib.outlook:headline_section",  # Safety Valve outlook: deficit path, zero year, panel
 ]
 
 
