@@ -48,7 +48,7 @@ LEVERS: dict[str, Lever] = {
     "independent_share": Lever(
         "independent_share", "share of new plans placed in independent special schools", 0.0, 1.0
     ),
-    "saving": Lever("saving", "saving a year from next April (pounds)", 0.0, np.nan),
+    "saving": Lever("saving", "saving a year from next April", 0.0, np.nan),
 }
 
 
@@ -119,6 +119,8 @@ def what_would_it_take(base: Base, lever: str, year: str, target: str = "zero") 
         return target_distance(base, lever, v, year, target)
 
     out = {"lever": lever, "target": target, "year": year, "trend": trend, "low": low, "high": high}
+    if lever == "saving":
+        out["saving_from"] = saving_start(base.as_of)
     at_trend = f(trend)
     out["distance_at_trend"] = at_trend
     if at_trend <= 0:
@@ -137,3 +139,46 @@ def what_would_it_take_table(base: Base, year: str, target: str = "zero", levers
     """:func:`what_would_it_take` for every lever (default: all of :data:`LEVERS`), one row each."""
     rows = [what_would_it_take(base, lever, year, target) for lever in (levers or LEVERS)]
     return pd.DataFrame(rows).set_index("lever")
+
+
+def target_words(target: str, year: str) -> str:
+    """``"zero"``, ``"2030-31"`` -> "to bring the cumulative deficit to zero by 31 March 2031"."""
+    end = periods.financial_year_bounds(periods.normalise_financial_year(year))[1]
+    goal = "to zero" if target == "zero" else "back to the agreed path"
+    return f"to bring the cumulative deficit {goal} by 31 March {end.year}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def lever_sentence(result: dict) -> str:
+    """One sentence for a :func:`what_would_it_take` result (percentages and pounds formatted)."""
+    from sendlib import formatting
+
+    lever, status, v, trend = result["lever"], result["status"], result["value"], result["trend"]
+    if status == "met_at_trend":
+        return f"{_capital(LEVERS[lever].label)}: none needed, the current trend already meets the target."
+    if status == "not_reachable":
+        lo, hi = result["low"], result["high"]
+        bounds = {
+            "requests": f"requests falling {formatting.percent(-100 * lo)} a year",
+            "conversion": f"{lo:.2f} plans per request",
+            "independent_share": f"{formatting.percent(100 * lo)} of new plans placed independent",
+            "saving": f"a saving of {formatting.pounds_prose(hi)} a year",
+        }[lever]
+        return (
+            f"{_capital(LEVERS[lever].label)}: not reachable with this lever alone (not even with {bounds})."
+        )
+    if lever == "requests":
+        return f"Requests for assessment would have to fall by {formatting.percent(-100 * v)} a year."
+    if lever == "conversion":
+        return f"Plans issued per request would have to fall from {trend:.2f} to {v:.2f}."
+    if lever == "independent_share":
+        return (
+            "The share of new plans placed in independent special schools would have to fall from "
+            f"{formatting.percent(100 * trend)} to {formatting.percent(100 * v)}."
+        )
+    start = result.get("saving_from")
+    when = f" from {formatting.month(start)}" if start is not None else ""
+    return f"A saving of {formatting.pounds_prose(v)} a year{when} would be needed."
