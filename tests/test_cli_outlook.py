@@ -90,3 +90,26 @@ def test_errors(capsys, tmp_path, example_dir):
     bad.write_text('[[scenario]]\nname = "A"\nrequest_grow = 0.1\n', encoding="utf-8")
     code, _, err = run_command(capsys, "outlook", "--data", str(example_dir), "--scenarios", str(bad))
     assert code == 1 and "unknown key 'request_grow'" in err
+
+
+def test_readme_outlook_figures_are_the_sample_report(sample_report, project_root):
+    from sendlib import formatting
+
+    text = (project_root / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Safety Valve outlook")[1].split("## Compare with other LAs")[0]
+    section = " ".join(section.split())
+    r = sample_report
+    [row] = [x for x in r["deficit_path"] if x["financial_year"] == "2024-25"]
+    saving = [lv for lv in r["what_would_it_take"]["levers"] if lv["lever"] == "saving"][0]
+    p = r["panel"]["summary"]
+    money = formatting.pounds_prose
+    for phrase in (
+        f"2024-25's in-year deficit is {money(row['in_year_deficit'])}",
+        f"{money(row['in_year_deficit'] - row['planned_deficit'])} beyond the Safety Valve position",
+        f"would be {money(row['cumulative_deficit'])} at 31 March 2025 ({money(row['gap'])} above the agreed "
+        f"{money(row['planned_cumulative_deficit'])})",
+        f"a saving of {money(saving['value'])} a year from April 2025",
+        f"reviewed {p['decisions']} decisions worth {money(p['value_reviewed'])} a year",
+        f"{money(p['value_not_committed'])} a year was not committed",
+    ):
+        assert phrase in section, phrase
