@@ -2,7 +2,7 @@
 
 Nothing here is real: every child, plan, provider and date is drawn at random (through
 :func:`sendlib.config.rng`, so a seed gives identical output). The county's *scale and trends* are
-calibrated to Devon's published figures (DOMAIN.md section 4) so that notebooks and tests have
+calibrated to Devon's published figures so that notebooks and tests have
 realistic data out of the box. ``data/sample/README.md`` lists every target and what was achieved.
 
 How the extract is built (all vectorised with numpy; the only Python loops run over months or over
