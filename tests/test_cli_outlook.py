@@ -113,3 +113,11 @@ def test_readme_outlook_figures_are_the_sample_report(sample_report, project_roo
         f"{money(p['value_not_committed'])} a year was not committed",
     ):
         assert phrase in section, phrase
+
+
+def test_no_budget_is_a_data_problem(capsys, tmp_path, example_dir):
+    d = tmp_path / "nobudget"
+    shutil.copytree(example_dir, d)
+    (d / "budget.csv").unlink()
+    code, _, err = run_command(capsys, "outlook", "--data", str(d))
+    assert code == 1 and "has no budget.csv: the deficit path needs one" in err

@@ -143,18 +143,19 @@ def test_panel_decisions_load_with_mapping_and_quarantine(tmp_path, example_dir)
         "D2,22/10/2024,P001,top up,1000,Declined,500\n"
         "D3,23/10/2024,,transport,abc,deferred,\n"
         "D4,24/10/2024,,taxi,100,approved,100\n"
-        "D5,25/10/2024,,other,900,Agreed at a lower amount,950\n",
+        "D5,25/10/2024,,other,900,Agreed at a lower amount,950\n"
+        "D6,28/10/2024,P999,other,900,approved,900\n",
         encoding="utf-8",
     )
     (d / "mapping.toml").write_text('[panel_decisions]\ndecision_id = "Decision ref"\n', encoding="utf-8")
     ex = sendlib.load(d, mapping=d / "mapping.toml")
     counts = ex.row_counts[schema.PANEL_DECISIONS]
-    assert counts == {"rows_in": 5, "rows_kept": 2, "rows_quarantined": 3}
+    assert counts == {"rows_in": 6, "rows_kept": 3, "rows_quarantined": 3}
     kept = ex.panel_decisions
-    assert kept["decision_id"].tolist() == ["D1", "D5"]
-    assert kept["category"].tolist() == ["new_placement", "other"]
-    assert kept["decision"].tolist() == ["approved", "reduced"]
-    assert kept["amount_requested"].tolist() == [50_000.0, 900.0]
+    assert kept["decision_id"].tolist() == ["D1", "D5", "D6"]
+    assert kept["category"].tolist() == ["new_placement", "other", "other"]
+    assert kept["decision"].tolist() == ["approved", "reduced", "approved"]
+    assert kept["amount_requested"].tolist() == [50_000.0, 900.0, 900.0]
     q = ex.quarantine[ex.quarantine["table"] == schema.PANEL_DECISIONS]
     assert q["row"].tolist() == [3, 4, 5]
     issues = {i.row: i for i in ex.issues if i.table == schema.PANEL_DECISIONS and i.row is not None}
@@ -164,6 +165,11 @@ def test_panel_decisions_load_with_mapping_and_quarantine(tmp_path, example_dir)
     assert issues[5].rule == "unknown_code" and "[panel_category_values]" in issues[5].message
     # kept with a warning: reduced, but agreed more than requested
     assert issues[6].rule == "panel_reduced_not_less" and issues[6].severity == "warning"
+    # kept with a warning: a plan the plans table does not have (P001 is in data/example's plans)
+    assert (
+        issues[7].rule == "panel_unknown_plan"
+        and "plan_id P999 is not in plans.csv; kept" in issues[7].message
+    )
 
 
 def test_extract_without_panel_has_none(example_dir):

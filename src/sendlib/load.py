@@ -114,6 +114,7 @@ def load(
         # after the overlap trim: kept spells are disjoint, so moving a start or trimming an end to the
         # plan's dates creates no new overlap
         check_placements_within_plans(placements, plans)
+    panel_rules.check_panel_links(tables.get(schema.PANEL_DECISIONS), plans, tables.get(schema.ASSESSMENTS))
     for t in present:  # last: counts every rule's quarantine
         blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
         check_rows_kept(t, required=t.name in schema.REQUIRED_TABLES, blocked=blocked)

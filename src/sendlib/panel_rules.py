@@ -9,11 +9,14 @@ panel_nothing_agreed    approved or reduced, but amount_agreed is £0 or blank  
 panel_agreed_on_no      declined, deferred or returned, but amount_agreed is above £0   error (quarantine)
 panel_reduced_not_less  reduced, but amount_agreed is not below amount_requested        warning (kept)
 panel_agreed_more       approved with amount_agreed above amount_requested              warning (kept)
+panel_unknown_plan      plan_id not in plans (or request_id not in assessments)         warning (kept: the
+                                                                                       panel's figures do
+                                                                                       not use the link)
 """
 
 from __future__ import annotations
 
-from sendlib.validate import TableData, _mask
+from sendlib.validate import TableData, _mask, isin
 
 AGREEING = ("approved", "reduced")
 NOT_COMMITTING = ("declined", "deferred", "returned")
@@ -75,3 +78,27 @@ def check_panel_decisions(t: TableData) -> None:
         "Check the amounts (the panel may have agreed more than was asked).",
         quarantine=False,
     )
+
+
+def check_panel_links(t: TableData | None, plans: TableData | None, assessments: TableData | None) -> None:
+    """panel_unknown_plan: a decision's ``plan_id`` (``request_id``) is not in the plans (assessments)
+    table. Ids are compared exactly. A warning: the row is kept, since the panel's measures do not use
+    the link; a wrong id only breaks the trail from a decision to its plan."""
+    if t is None:
+        return
+    for column, other, key in (("plan_id", plans, "plan_id"), ("request_id", assessments, "request_id")):
+        if other is None or column not in t.data:
+            continue
+        ids = t.data[column]
+        unknown = ids.notna().to_numpy() & ~t.quarantined & ~isin(ids, other.data[key].dropna())
+        t.add(
+            unknown,
+            column,
+            "panel_unknown_plan",
+            "warning",
+            lambda m, ids=ids, column=column, other=other: (
+                column + " " + ids[m].fillna("") + f" is not in {other.file}; kept"
+            ),
+            f"Correct {column}, or leave it blank when the decision is not about one {column.split('_')[0]}.",
+            quarantine=False,
+        )
