@@ -276,7 +276,8 @@ else:
 # - **Deficit**: spend (placements net of partner contributions, plus other high-needs spend) minus the
 #   High Needs Block budget, in the financial year; the cumulative deficit is the running sum from the
 #   first year of `budget.csv` of the in-year deficit less the DfE contribution, at 31 March.
-# - **Intervals**: 80% of the simulated caseload paths; unit costs and the budget are fixed inputs.
+# - **Intervals**: 80% of the simulated caseload paths, each with a cost-growth shock drawn from the
+#   LA's own year-on-year changes in the MI average cost; the budget is a fixed input.
 # - **What would it take**: one lever at a time on the central path, found with a root finder; "not
 #   reachable" means no value in the lever's plausible range meets the target.
 # - **Panel**: annual amounts; decisions of 1-4 are `[c]`, with the value they carry.
