@@ -100,7 +100,7 @@ if has_budget:
         xlabel="31 March of each financial year",
         source=SOURCE,
         period=f"financial years {table.index[0]} to {outlook.last_year}, data to {month}",
-        note="Band = 80% interval of the caseload simulations; deficit after the DfE contribution",
+        note="Band = 80% interval of the caseload and cost simulations; deficit after the DfE contribution",
     )
     plt.show()
     shown = table[
