@@ -627,7 +627,7 @@ def test_sample_trend_slope_against_plain_loops(sample):
 
 def test_sample_spend_and_headlines(sample):
     keys = forecast.headline_section(sample, pd.Timestamp("2024-11-30"))
-    assert set(forecast.UNITS) == set(keys)
+    assert set(forecast.HEADLINE_UNITS) == set(keys)
     assert all(v is None or isinstance(v, int | float) for v in keys.values())
     assert keys["fy_budget"] == pytest.approx(155_400_000)
     assert keys["fy_forecast_overspend"] == pytest.approx(keys["fy_forecast_spend"] - keys["fy_budget"])
@@ -674,7 +674,7 @@ def test_sample_spend_stays_finite_with_blank_costs(sample_with_blank_costs):
 
 
 def test_sample_backtest_coverage(sample):
-    res = forecast.backtest_caseload(sample, pd.date_range("2023-01-31", "2023-12-31", freq="ME"), n_sims=500)
+    res = forecast.backtest_flow_forecast(sample, pd.date_range("2023-01-31", "2023-12-31", freq="ME"), n_sims=500)
     # 12 origins x 3 horizons, less targets after the extract date (December 2023 + 12 months)
     assert len(res) == 35 and set(res["horizon"]) == {2, 6, 12}
     assert (res["target"] <= pd.Timestamp("2024-11-30")).all()

@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/backtest_sample.py [--data data/sample] [--year 2023] [--sims 2000]
+    .venv/bin/python benchmarks/flow_forecast_backtest.py [--data data/sample] [--year 2023] [--sims 2000]
 
 Prints one line per origin and horizon (forecast, actual, 80% and 95% intervals) and a summary per
 horizon: mean absolute error (plans and %), bias (mean forecast - actual) and the share of origins
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     extract = sendlib.load(config.resolve_path(args.data))
     origins = pd.date_range(f"{args.year}-01-31", f"{args.year}-12-31", freq="ME")
-    res = forecast.backtest_caseload(
+    res = forecast.backtest_flow_forecast(
         extract, origins, horizons=(2, 6, 12), n_sims=args.sims, seed=config.DEFAULT_SEED
     )
 
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print(f"Caseload forecast backtest on {args.data}: origins {args.year}-01 .. {args.year}-12\n")
     print(detail[cols + ["in80", "in95"]].round(1).to_string(index=False))
-    summary = forecast.backtest_summary(res)
+    summary = forecast.backtest_flow_forecast_summary(res)
     print("\nSummary by horizon (months)")
     print(summary.round(1).to_string())
     all80 = 100.0 * res["in80"].mean()
@@ -82,8 +82,8 @@ def compare(extract, origins, sims: int) -> None:
     as_of = sendlib.periods.last_full_month(extract.as_of)
     rows = []
     for opts in VARIANTS:
-        res = forecast.backtest_caseload(extract, origins, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
-        s = forecast.backtest_summary(res)
+        res = forecast.backtest_flow_forecast(extract, origins, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
+        s = forecast.backtest_flow_forecast_summary(res)
         fc = forecast.forecast_caseload(extract, as_of, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
         vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory)
         rows.append(
