@@ -23,16 +23,20 @@ Month by month, with ``A`` the active plans at month end (MI, :func:`sendlib.cas
   ``ceasing="recent"`` uses one flat hazard from the last few months instead of the seasonal one.
   The defaults (requests, seasonal) backtest best on the sample.
 - ``trend``: when Kendall's tau finds a significant trend (p < 0.05) in the last 24 months of requests,
-  future requests follow the Theil-Sen line (:func:`requests_trend`); otherwise they stay level.
+  the central path's future requests follow the Theil-Sen line (:func:`requests_trend`); otherwise they
+  stay level. The test decides only the central path: the paths always draw a slope (below).
 
 Intervals (width from the data, 2,000 simulated paths): (1) the model's one-step errors on net flows
-over the last 36 months (actual net flow minus the model's net flow given the actual previous stock,
-with each month's ceasing predicted from the other years' same month, so the errors are out of sample),
-resampled in moving blocks of 3 months (a centred residual block bootstrap) and added to new plans;
+over the last 36 months (actual net flow minus the model's net flow given the actual previous stock),
+every rate (lag, conversion, ceasing hazard) fitted only on the months before the month it predicts
+(:func:`one_step_rates`), so the errors are truly out of sample; resampled in moving blocks of 3 months
+(a centred residual block bootstrap) and added to new plans;
 (2) level uncertainty: each path's rate of new plans drifts over 12 months to exp(delta) times the
 central rate, delta resampled from the LA's own year-on-year log changes in plans issued
 (:func:`issue_level_changes`, centred); (3) trend uncertainty: each path's request slope is drawn from
-the Theil-Sen interval. The 80% and 95% intervals are the 10-90% and 2.5-97.5% quantiles of the
+a normal centred on the central slope, its spread from the slope's sampling distribution with
+Newey-West (HAC) errors, which allow for autocorrelated months, plus the distance to the Theil-Sen
+slope when the central path carries none (:func:`requests_trend`). The 80% and 95% intervals are the 10-90% and 2.5-97.5% quantiles of the
 simulated stock; the central forecast is the path without noise. All randomness comes from
 :func:`sendlib.config.rng`. Coverage is checked by :func:`backtest_flow_forecast` (benchmarks/README.md).
 
@@ -43,7 +47,10 @@ contributions at that month end / 12 (:func:`sendlib.cost.committed_cost_at`). F
 committed cost at ``as_of`` minus ceased plans x the average cost per plan at ``as_of`` plus new plans x
 the cost of a new placement (independent-sector share x mean cost of recent INMSS placements + the
 rest x mean cost of other recent placements; the means skip placements with a blank annual_cost, see
-:func:`new_placement_costs`), all x (1 + annual unit-cost inflation) ^ (months / 12).
+:func:`new_placement_costs`), all x (1 + annual unit-cost inflation) ^ (months / 12). Intervals carry
+unit-cost uncertainty too: each simulated path resamples the recent costed new placements (setting and
+net cost together) and moves its cost of a new plan by the resample's change in mix and cost
+(:func:`spend_paths`).
 
 The extract holds placements only, but the High Needs Block also pays for things no placement carries
 (SEN support services, alternative provision, hospital education, therapies...). Where ``budget.csv``
@@ -54,7 +61,12 @@ Valve monitors it; without it they are for placements only (and say so).
 
 from __future__ import annotations
 
-from sendlib.forecast.backtest import backtest_flow_forecast, backtest_flow_forecast_summary
+from sendlib.forecast.backtest import (
+    BASELINES,
+    backtest_baselines,
+    backtest_flow_forecast,
+    backtest_flow_forecast_summary,
+)
 from sendlib.forecast.headline import HEADLINE_UNITS, headline_section
 from sendlib.forecast.model import (
     BLOCK_MONTHS,
@@ -74,6 +86,7 @@ from sendlib.forecast.model import (
     estimate_flow_model,
     issue_level_changes,
     median_lag_months,
+    one_step_rates,
     one_step_residuals,
     requests_trend,
 )
@@ -106,11 +119,14 @@ __all__ = [
     "deficit_path",
     "backtest_flow_forecast",
     "backtest_flow_forecast_summary",
+    "backtest_baselines",
+    "BASELINES",
     "headline_section",
     "HEADLINE_UNITS",
     "median_lag_months",
     "ceasing_hazard_by_month",
     "one_step_residuals",
+    "one_step_rates",
     "issue_level_changes",
     "requests_trend",
     "DEFAULT_SIMS",

@@ -46,7 +46,10 @@ class FlowModel:
 
     ``requests_history``: requests received per month (count) up to ``as_of``, indexed by month end.
     ``hazard``: 12 ceasing rates (per plan per month), index 0 = January. ``residuals``: one-step net
-    flow errors (plans per month), oldest first.
+    flow errors (plans per month), oldest first, each from rates fitted on the months before it.
+    ``requests_slope``: the request trend the central path carries (requests per month per month; 0 when
+    not significant); ``requests_slope_sd``: the spread of the slope drawn for each simulated path
+    (:func:`requests_trend`); ``requests_trend_p``: Kendall's tau p-value.
     """
 
     as_of: pd.Timestamp
@@ -62,6 +65,8 @@ class FlowModel:
     requests_trend_p: float = 1.0
     level_shocks: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ceasing: str = "seasonal"
+    new_plans: str = "requests"
+    recent_months: int = 3
 
 
 @dataclass
@@ -90,21 +95,37 @@ def _months_back(as_of: pd.Timestamp, n: int) -> pd.DatetimeIndex:
     return periods.month_ends(as_of - pd.DateOffset(months=n - 1), as_of)
 
 
+def _issue_days_sorted(assessments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Issue dates (datetime64, sorted) and days from request to issue of every issued assessment."""
+    days = timeliness.days_to_issue(assessments).to_numpy()
+    issued = assessments["issued_on"].to_numpy("datetime64[ns]")
+    ok = ~np.isnan(days)
+    order = np.argsort(issued[ok], kind="stable")
+    return issued[ok][order], days[ok][order]
+
+
+def _median_lags(issued: np.ndarray, days: np.ndarray, fit_dates, window_months: int) -> np.ndarray:
+    """:func:`median_lag_months` at each of ``fit_dates``, from :func:`_issue_days_sorted`'s arrays
+    (each window is a slice of the sorted dates, found by binary search)."""
+    fit = pd.DatetimeIndex(fit_dates)
+    start = (fit - pd.DateOffset(months=window_months)).to_numpy("datetime64[ns]")
+    lo = np.searchsorted(issued, start, side="right")
+    hi = np.searchsorted(issued, fit.to_numpy("datetime64[ns]"), side="right")
+    out = np.full(len(fit), 5, dtype=int)
+    for i, (a, b) in enumerate(zip(lo, hi, strict=True)):  # one slice per month, not months x rows
+        if b > a:
+            out[i] = int(np.clip(np.round(np.median(days[a:b]) / DAYS_PER_MONTH), 0, 24))
+    return out
+
+
 def median_lag_months(assessments: pd.DataFrame, as_of, window_months: int = WINDOW_MONTHS) -> int:
     """Median whole months from request received to plan issued, plans issued in the window to ``as_of``.
 
     Months = days / 30.4375 (365.25 / 12), rounded half to even and kept within 0-24. 5 (about 20
     weeks) when nothing was issued in the window.
     """
-    as_of = pd.Timestamp(as_of)
-    start = as_of - pd.DateOffset(months=window_months)
-    issued = assessments["issued_on"]
-    inside = ((issued > start) & (issued <= as_of)).fillna(False).to_numpy(bool)
-    days = timeliness.days_to_issue(assessments).to_numpy()[inside]
-    days = days[~np.isnan(days)]
-    if len(days) == 0:
-        return 5
-    return int(np.clip(np.round(np.median(days) / DAYS_PER_MONTH), 0, 24))
+    issued, days = _issue_days_sorted(assessments)
+    return int(_median_lags(issued, days, [pd.Timestamp(as_of)], window_months)[0])
 
 
 def ceasing_hazard_by_month(plans: pd.DataFrame, as_of, years: int = HAZARD_YEARS) -> np.ndarray:
@@ -185,7 +206,7 @@ def estimate_flow_model(
         conversion=conversion,
         hazard=hazard,
     )
-    model.ceasing = ceasing
+    model.ceasing, model.new_plans, model.recent_months = ceasing, new_plans, recent_months
     model.residuals = one_step_residuals(extract, model)
     model.requests_slope, model.requests_slope_sd, model.requests_trend_p = requests_trend(
         requests.iloc[-TREND_MONTHS:]
@@ -213,13 +234,30 @@ def issue_level_changes(plans: pd.DataFrame, as_of, months: int = RESIDUAL_MONTH
     return np.log(cur[ok] / prev[ok])
 
 
-def requests_trend(requests: pd.Series, alpha: float = TREND_ALPHA) -> tuple[float, float, float]:
-    """Linear trend in monthly requests: (slope, its standard error, Kendall's tau p-value).
+def newey_west_lags(n: int) -> int:
+    """Newey-West's rule for the number of autocorrelation lags: floor(4 (n / 100) ^ (2 / 9))."""
+    return int(np.floor(4 * (n / 100.0) ** (2.0 / 9.0)))
 
-    Slope in requests per month per month, by :func:`scipy.stats.theilslopes` (robust to outliers);
-    its standard error from the Theil-Sen 95% interval (width / 3.92). The slope is used only when
-    :func:`scipy.stats.kendalltau` finds the trend significant (p < ``alpha``); otherwise (0, 0, p).
+
+def requests_trend(requests: pd.Series, alpha: float = TREND_ALPHA) -> tuple[float, float, float]:
+    """Linear trend in monthly requests: (central slope, the spread of the slope drawn per path, p).
+
+    Slope in requests per month per month. ``p``: Kendall's tau p-value (:func:`scipy.stats.kendalltau`).
+    Central slope: the Theil-Sen slope (:func:`scipy.stats.theilslopes`, robust to outliers) when the
+    trend is significant (p < ``alpha``), else 0: the central path carries a trend only when the data
+    show one.
+
+    Spread: the standard error of the OLS slope with Newey-West (HAC) errors
+    (:mod:`statsmodels`, Bartlett kernel, :func:`newey_west_lags` lags), which allows for the
+    autocorrelation of monthly counts, so it is not too small when months run in streaks. Every path
+    draws its slope from a normal centred on the central slope with standard deviation
+    sqrt(se^2 + (Theil-Sen slope - central slope)^2): when the trend is significant this is the HAC
+    standard error; when it is not, the central path is level but the paths still spread over the
+    slopes the data allow, including the estimated one (the root mean square error of taking 0 for
+    it), so a real but noisy trend widens the interval instead of vanishing. (0, 0, 1) for fewer than
+    6 months or a constant series.
     """
+    import statsmodels.api as sm
     from scipy import stats
 
     y = requests.to_numpy(dtype=float)
@@ -227,38 +265,86 @@ def requests_trend(requests: pd.Series, alpha: float = TREND_ALPHA) -> tuple[flo
         return 0.0, 0.0, 1.0
     x = np.arange(len(y), dtype=float)
     p = float(stats.kendalltau(x, y).pvalue)
-    if not p < alpha:
-        return 0.0, 0.0, p
-    res = stats.theilslopes(y, x, alpha=0.95)
-    return float(res.slope), float((res.high_slope - res.low_slope) / 3.92), p
+    estimate = float(stats.theilslopes(y, x).slope)
+    fit = sm.OLS(y, sm.add_constant(x)).fit(cov_type="HAC", cov_kwds={"maxlags": newey_west_lags(len(y))})
+    se = float(fit.bse[1])
+    central = estimate if p < alpha else 0.0
+    return central, float(np.hypot(se, estimate - central)), p
+
+
+def one_step_rates(extract: Extract, model: FlowModel, months: int = RESIDUAL_MONTHS) -> pd.DataFrame:
+    """The model's one-step fit of each of the last ``months`` month ends to ``model.as_of``, with every
+    rate fitted only on data dated before that month (at the previous month end), as
+    :func:`estimate_flow_model` would fit it there: so the errors are out of sample.
+
+    One row per month end ``t`` (index): ``lag`` (months, :func:`median_lag_months` at t - 1),
+    ``conversion`` (plans per request: plans issued in the 12 months to t - 1 / requests received in the
+    12 months ``lag`` earlier; 0 when there were none), ``requests`` (received in month t - lag),
+    ``hazard`` (per plan per month: seasonal, the same calendar month's pooled rate over the 3 years
+    before t, or the pooled rate of all those 36 months when that month has no active plans; with
+    ``ceasing="recent"`` the rate over the ``recent_months`` months before t), ``prev`` (active plans
+    at t - 1), ``issued``, ``ceased`` (plans in month t), ``new_fitted`` (conversion x requests; with
+    ``new_plans="issue_rate"`` the mean plans issued a month over the ``recent_months`` months before
+    t), ``fitted`` = new_fitted - hazard x prev and ``residual`` = (issued - ceased) - fitted (plans).
+    Vectorised over months with cumulative sums.
+    """
+    a = extract.assessments
+    me = _months_back(model.as_of, months)
+    back = 12 * HAZARD_YEARS + WINDOW_MONTHS + 24  # the longest look-back: hazard years, lag window
+    hm = periods.month_ends(me[0] - pd.DateOffset(months=back), model.as_of)
+    issued = caseload.plans_issued_by_month(extract.plans, hm).to_numpy(dtype=float)
+    ceased = caseload.plans_ceased_by_month(extract.plans, hm).to_numpy(dtype=float)
+    prev = caseload.active_plans_at(extract.plans, hm - pd.offsets.MonthEnd(1)).to_numpy(dtype=float)
+    requests = backlog.requests_received_by_month(a, hm).to_numpy(dtype=float)
+    pos = np.arange(back, len(hm))  # positions of the residual months t in hm; t - 1 is pos - 1
+
+    def window(values: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
+        """Sums of ``values`` over the ``n`` months ending at positions ``end`` (inclusive)."""
+        c = np.concatenate([[0.0], np.cumsum(values)])
+        return c[end + 1] - c[end + 1 - n]
+
+    fit = pos - 1
+    lag = _median_lags(*_issue_days_sorted(a), hm[fit], WINDOW_MONTHS)
+    issued12 = window(issued, fit, WINDOW_MONTHS)
+    lagged12 = window(requests, fit - lag, WINDOW_MONTHS)
+    conversion = np.where(lagged12 > 0, issued12 / np.where(lagged12 > 0, lagged12, 1.0), 0.0)
+    req = requests[pos - lag]
+    if model.ceasing == "seasonal":
+        years = 12 * np.arange(1, HAZARD_YEARS + 1)
+        num = ceased[pos[:, None] - years[None, :]].sum(axis=1)
+        den = prev[pos[:, None] - years[None, :]].sum(axis=1)
+        all_num = window(ceased, fit, 12 * HAZARD_YEARS)
+        all_den = window(prev, fit, 12 * HAZARD_YEARS)
+        pooled = np.where(all_den > 0, all_num / np.where(all_den > 0, all_den, 1.0), 0.0)
+        hazard = np.where(den > 0, num / np.where(den > 0, den, 1.0), pooled)
+    else:
+        num, den = window(ceased, fit, model.recent_months), window(prev, fit, model.recent_months)
+        hazard = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    if model.new_plans == "issue_rate":
+        new_fitted = window(issued, fit, model.recent_months) / model.recent_months
+    else:
+        new_fitted = conversion * req
+    fitted = new_fitted - hazard * prev[pos]
+    return pd.DataFrame(
+        {
+            "lag": lag,
+            "conversion": conversion,
+            "requests": req,
+            "hazard": hazard,
+            "prev": prev[pos],
+            "issued": issued[pos],
+            "ceased": ceased[pos],
+            "new_fitted": new_fitted,
+            "fitted": fitted,
+            "residual": (issued[pos] - ceased[pos]) - fitted,
+        },
+        index=pd.DatetimeIndex(me, name="month_end"),
+    )
 
 
 def one_step_residuals(extract: Extract, model: FlowModel, months: int = RESIDUAL_MONTHS) -> np.ndarray:
-    """Actual net flow minus the model's net flow given the actual previous stock, last ``months`` months.
-
-    Plans per month, oldest first (a month with no active plans at the previous month end, or outside
-    the request history for the lag, is left out). With the
-    seasonal hazard, each month's ceasing is predicted from the *other* years' same calendar month
-    (leave-one-out), so the errors are out of sample and the intervals are not too narrow when the
-    seasonal pattern shifts.
-    """
-    me = _months_back(model.as_of, months)
-    issued = caseload.plans_issued_by_month(extract.plans, me).to_numpy(dtype=float)
-    ceased = caseload.plans_ceased_by_month(extract.plans, me).to_numpy(dtype=float)
-    prev = caseload.active_plans_at(extract.plans, me - pd.offsets.MonthEnd(1)).to_numpy(dtype=float)
-    lagged_index = pd.DatetimeIndex(
-        [periods.month_end(d - pd.DateOffset(months=model.lag_months)) for d in me]
-    )
-    req = model.requests_history.reindex(lagged_index).to_numpy(dtype=float)
-    cal = me.month.to_numpy() - 1
-    hazard = model.hazard[cal]
-    if model.ceasing == "seasonal":
-        num = np.bincount(cal, weights=ceased, minlength=12)
-        den = np.bincount(cal, weights=prev, minlength=12)
-        other_den = den[cal] - prev
-        loo = (num[cal] - ceased) / np.where(other_den > 0, other_den, 1.0)
-        hazard = np.where(other_den > 0, loo, hazard)
-    fitted = model.conversion * req - hazard * prev
-    resid = (issued - ceased) - fitted
-    keep = ~np.isnan(resid) & (prev > 0)
-    return resid[keep]
+    """Actual net flow minus the model's one-step net flow, last ``months`` months (plans per month,
+    oldest first), every rate fitted on the months before (:func:`one_step_rates`), so the errors are
+    out of sample. A month with no active plans at the previous month end is left out."""
+    r = one_step_rates(extract, model, months)
+    return r["residual"].to_numpy()[r["prev"].to_numpy() > 0]

@@ -27,8 +27,8 @@ def _future_requests(
 ) -> np.ndarray:
     """Requests feeding each projected month's new plans (count; actual where already received).
 
-    Future requests = 12-month mean + slope x months from the middle of that window (the significant
-    trend, else 0), times (1 + request_growth) ^ (months ahead / 12); never below 0. ``slopes``: one
+    Future requests = 12-month mean + slope x months from the middle of that window (the central
+    path: the significant trend, else 0; the paths: their drawn slopes), times (1 + request_growth) ^ (months ahead / 12); never below 0. ``slopes``: one
     slope per simulated path (shape (n,)), giving an array (n, months); default the model's slope.
     """
     src = pd.DatetimeIndex([periods.month_end(d - pd.DateOffset(months=model.lag_months)) for d in months])
@@ -77,7 +77,8 @@ def project_caseload(
     # and shifts do not depend on the horizon, so a longer run keeps each path's draws)
     noise_gen, slope_gen, level_gen = config.rng_streams(seed, 3)
     noise = _block_bootstrap(model.residuals, n_sims, h, noise_gen)
-    # trend uncertainty: one slope per path, drawn from the Theil-Sen interval (0 when no trend)
+    # trend uncertainty: one slope per path, drawn around the central slope (requests_trend: always
+    # drawn, whether or not the central path carries a trend)
     slopes = model.requests_slope + model.requests_slope_sd * slope_gen.standard_normal(n_sims)
     req_paths = np.vstack([req[None, :], _future_requests(model, months, scenario, slopes)])
     # level uncertainty: each path's new-plan rate drifts to exp(delta) times the central over 12 months,
