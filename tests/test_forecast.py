@@ -518,6 +518,64 @@ def test_spend_paths_use_the_net_average_cost_of_ceased_plans():
     assert paths[0, :2] == pytest.approx([(181_000 - 1_810) / 12, (181_000 - 0.199 * 18_100) / 12])
 
 
+def test_unit_cost_draws_by_hand():
+    gen = config.rng(config.DEFAULT_SEED)
+    # two other placements at 8,000 and 12,000: a resample of 2 has mean 8,000 (1/4), 10,000 (1/2) or
+    # 12,000 (1/4): changes -2,000, 0, +2,000 from the sample's own 10,000
+    two = pd.DataFrame({"net_cost": [8_000.0, 12_000.0], "independent": [False, False]})
+    d = forecast.unit_cost_draws(two, 4000, gen)
+    values, counts = np.unique(d, return_counts=True)
+    assert values.tolist() == pytest.approx([-2_000, 0, 2_000])
+    assert counts / 4000 == pytest.approx([0.25, 0.5, 0.25], abs=0.03)
+    # one INMSS at 60,000 and one other at 10,000: own cost 0.5 x 60,000 + 0.5 x 10,000 = 35,000;
+    # both INMSS: share 1, 60,000 (+25,000); both other: 10,000 (-25,000); one each: 0
+    mixed = pd.DataFrame({"net_cost": [60_000.0, 10_000.0], "independent": [True, False]})
+    values = np.unique(forecast.unit_cost_draws(mixed, 4000, gen))
+    assert values.tolist() == pytest.approx([-25_000, 0, 25_000])
+    # a scenario share (0.2) fixes the mix; a sector not drawn takes the sample's mean, and each sector
+    # has one cost, so nothing moves: 0.2 x 60,000 + 0.8 x 10,000 = 20,000 in every resample
+    assert forecast.unit_cost_draws(mixed, 500, gen, share=0.2) == pytest.approx(np.zeros(500))
+    # nothing to resample: no change
+    assert forecast.unit_cost_draws(mixed.iloc[:0], 3, gen).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_spend_intervals_widen_when_new_placement_costs_vary_more():
+    """Caseload without noise (no residuals, level shifts or slope spread): the spend interval is the
+    unit-cost uncertainty alone; spreading the other placements' costs (same mean) widens it."""
+    fc = forecast.project_caseload(spend_model(), n_sims=1000, seed=config.DEFAULT_SEED)
+    assert np.ptp(fc.paths_new[1:], axis=0).max() == 0  # every caseload path is the central one
+    even = spend_extract(BUDGET)
+    half, spread = spend_extract(BUDGET), spend_extract(BUDGET)
+    deviations = np.array([-8_000.0, 8_000.0, -6_000.0, 6_000.0, -4_000.0, 4_000.0, -2_000.0, 2_000.0])
+    half.placements.loc[2:, "annual_cost"] = 10_000.0 + deviations / 2  # the 8 others, mean 10,000 still
+    spread.placements.loc[2:, "annual_cost"] = 10_000.0 + deviations
+    sp = {name: forecast.forecast_fy_spend(ex, forecast=fc) for name, ex in
+          (("even", even), ("half", half), ("spread", spread))}
+    # the central outturn does not move (same mean costs): 233,333.33 as in test_fy_spend_by_hand
+    for v in sp.values():
+        assert v.outturn == pytest.approx(233_333.333, abs=0.01)
+    width = {k: v.outturn_high80 - v.outturn_low80 for k, v in sp.items()}
+    # even costs: the interval is the mix of settings alone (2 of 10 INMSS at 60,000, resampled)
+    assert width["even"] > 0
+    # the 20 new plans of Dec-Mar cost cost_new + the path's draw: the outturn moves by
+    # (2 + 4 + 6 + 8) / 12 x the draw, so its 80% width is 20 / 12 x the cost of a new plan's
+    _, units = forecast.spend_paths(even, fc)
+    assert width["even"] == pytest.approx(20 / 12 * (units["cost_new_high80"] - units["cost_new_low80"]), rel=1e-9)
+    # with the mix fixed by a scenario (share 0.2), even costs leave nothing to vary: width 0; the same
+    # resamples with the others' deviations halved give exactly half the spread's width
+    fixed = forecast.project_caseload(spend_model(), scenario=forecast.Scenario(independent_share=0.2),
+                                      n_sims=1000, seed=config.DEFAULT_SEED)
+    w = {name: (lambda r: r.outturn_high80 - r.outturn_low80)(forecast.forecast_fy_spend(ex, forecast=fixed))
+         for name, ex in (("even", even), ("half", half), ("spread", spread))}
+    assert w["even"] == pytest.approx(0.0, abs=1e-6)
+    assert w["spread"] > w["half"] > 0
+    assert w["half"] == pytest.approx(w["spread"] / 2, rel=1e-9)
+    # no new plans, no unit-cost uncertainty
+    none = forecast.project_caseload(spend_model(conversion=0.0), n_sims=200, seed=config.DEFAULT_SEED)
+    sp_none = forecast.forecast_fy_spend(spread, forecast=none)
+    assert sp_none.outturn_high95 - sp_none.outturn_low95 == pytest.approx(0.0)
+
+
 def test_scenario_independent_share_and_inflation():
     ex = spend_extract(BUDGET)
     fc = forecast.project_caseload(spend_model(), n_sims=0)
@@ -751,6 +809,12 @@ def test_sample_unit_costs_with_blank_costs_against_plain_pandas(sample_with_bla
     assert units["independent_share"] == pytest.approx(inmss.mean())  # by count, blank costs included
     assert units["cost_independent"] == pytest.approx(net[inmss].mean(), rel=1e-12)  # pandas skips NaN
     assert units["cost_other"] == pytest.approx(net[~inmss].mean(), rel=1e-12)
+    # the placements the spend intervals resample: the recent ones with a cost, setting and cost together
+    resampled = forecast.new_placement_sample(sample_with_blank_costs, AS_OF)
+    costed = net.notna()
+    assert len(resampled) == costed.sum() < len(recent)
+    assert resampled["net_cost"].tolist() == pytest.approx(net[costed].tolist())
+    assert resampled["independent"].tolist() == inmss[costed].tolist()
 
 
 def test_sample_spend_stays_finite_with_blank_costs(sample_with_blank_costs):

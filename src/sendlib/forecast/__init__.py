@@ -76,6 +76,7 @@ from sendlib.forecast.model import (
     HAZARD_YEARS,
     NEW_PLAN_METHODS,
     RESIDUAL_MONTHS,
+    STREAMS,
     TREND_ALPHA,
     TREND_MONTHS,
     WINDOW_MONTHS,
@@ -98,7 +99,9 @@ from sendlib.forecast.spend import (
     forecast_fy_spend,
     monthly_placement_spend,
     new_placement_costs,
+    new_placement_sample,
     spend_paths,
+    unit_cost_draws,
 )
 
 __all__ = [
@@ -114,6 +117,8 @@ __all__ = [
     "in_whole_plans",
     "monthly_placement_spend",
     "new_placement_costs",
+    "new_placement_sample",
+    "unit_cost_draws",
     "spend_paths",
     "forecast_fy_spend",
     "deficit_path",
@@ -136,6 +141,7 @@ __all__ = [
     "HAZARD_YEARS",
     "NEW_PLAN_METHODS",
     "RESIDUAL_MONTHS",
+    "STREAMS",
     "TREND_ALPHA",
     "TREND_MONTHS",
     "WINDOW_MONTHS",

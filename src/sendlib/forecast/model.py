@@ -19,6 +19,9 @@ HAZARD_YEARS = 3
 WINDOW_MONTHS = 12
 TREND_MONTHS = 24
 TREND_ALPHA = 0.05
+#: Independent random streams of one seed (:func:`sendlib.config.rng_streams`): residual blocks, trend
+#: slopes, level shifts (:func:`sendlib.forecast.project_caseload`), unit costs (:func:`~sendlib.forecast.spend_paths`).
+STREAMS = ("noise", "slope", "level", "unit_cost")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class CaseloadForecast:
 
     Columns: ``requests``, ``new``, ``ceased``, ``active`` (central), ``low80``, ``high80``,
     ``low95``, ``high95`` (plans at month end). ``paths_active``, ``paths_new``, ``paths_ceased``:
-    simulated paths (n_sims x months) used for the intervals and the spend interval.
+    simulated paths (n_sims x months) used for the intervals and the spend interval. ``seed``: the
+    simulation's seed (the spend's unit-cost draws use a further stream of it).
     """
 
     model: FlowModel
@@ -84,6 +88,7 @@ class CaseloadForecast:
     paths_active: np.ndarray
     paths_new: np.ndarray
     paths_ceased: np.ndarray
+    seed: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sendlib.extract import Extract
 from sendlib.forecast.model import (
     BLOCK_MONTHS,
     DEFAULT_SIMS,
+    STREAMS,
     WINDOW_MONTHS,
     CaseloadForecast,
     FlowModel,
@@ -28,8 +29,9 @@ def _future_requests(
     """Requests feeding each projected month's new plans (count; actual where already received).
 
     Future requests = 12-month mean + slope x months from the middle of that window (the central
-    path: the significant trend, else 0; the paths: their drawn slopes), times (1 + request_growth) ^ (months ahead / 12); never below 0. ``slopes``: one
-    slope per simulated path (shape (n,)), giving an array (n, months); default the model's slope.
+    path: the significant trend, else 0; the paths: their drawn slopes), times (1 + request_growth) ^
+    (months ahead / 12); never below 0. ``slopes``: one slope per simulated path (shape (n,)), giving
+    an array (n, months); default the model's slope.
     """
     src = pd.DatetimeIndex([periods.month_end(d - pd.DateOffset(months=model.lag_months)) for d in months])
     actual = model.requests_history.reindex(src).to_numpy(dtype=float)
@@ -75,7 +77,7 @@ def project_caseload(
     hz = model.hazard[months.month.to_numpy() - 1] * scenario.ceasing_factor
     # three independent streams from the one seed: residual blocks, trend slopes, level shifts (slopes
     # and shifts do not depend on the horizon, so a longer run keeps each path's draws)
-    noise_gen, slope_gen, level_gen = config.rng_streams(seed, 3)
+    noise_gen, slope_gen, level_gen = config.rng_streams(seed, len(STREAMS))[:3]
     noise = _block_bootstrap(model.residuals, n_sims, h, noise_gen)
     # trend uncertainty: one slope per path, drawn around the central slope (requests_trend: always
     # drawn, whether or not the central path carries a trend)
@@ -111,7 +113,7 @@ def project_caseload(
         },
         index=pd.DatetimeIndex(months, name="month_end"),
     )
-    return CaseloadForecast(model, scenario, frame, paths_a, paths_n, paths_c)
+    return CaseloadForecast(model, scenario, frame, paths_a, paths_n, paths_c, seed=seed)
 
 
 def forecast_caseload(

@@ -117,10 +117,76 @@ def _budget_row(budget: pd.DataFrame | None, fy: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
+def new_placement_sample(extract: Extract, as_of, window_months: int = WINDOW_MONTHS) -> pd.DataFrame:
+    """The recent new placements :func:`spend_paths` resamples: ``net_cost`` (net annual pounds) and
+    ``independent`` (INMSS) of every **costed** placement started in the window to ``as_of`` (the
+    current placements at ``as_of`` when none started in it, as :func:`new_placement_costs`). A
+    placement with a blank annual_cost is left out: its cost is unknown, not £0."""
+    from sendlib import cost
+
+    p = extract.placements
+    as_of = pd.Timestamp(as_of)
+    arr = cost.placement_arrays(extract)
+    start, end = p["start_on"], p["end_on"]
+    recent = ((start > as_of - pd.DateOffset(months=window_months)) & (start <= as_of)).fillna(False).to_numpy(bool)
+    current = ((start <= as_of) & (end.isna() | (end >= as_of))).fillna(False).to_numpy(bool)
+    chosen = (recent if recent.any() else current) & arr.costed
+    ind = p["setting"].isin(schema.INDEPENDENT_SETTINGS_INMSS).fillna(False).to_numpy(bool)
+    return pd.DataFrame({"net_cost": arr.net[chosen], "independent": ind[chosen]})
+
+
+def _mix_cost(n_ind, sum_ind, n_other, sum_other, share, fallback: tuple[float, float]) -> np.ndarray:
+    """share x mean INMSS cost + (1 - share) x mean other cost (pounds); a sector not drawn takes its
+    ``fallback`` mean."""
+    ci = np.where(n_ind > 0, sum_ind / np.maximum(n_ind, 1), fallback[0])
+    co = np.where(n_other > 0, sum_other / np.maximum(n_other, 1), fallback[1])
+    return share * ci + (1 - share) * co
+
+
+def unit_cost_draws(
+    sample: pd.DataFrame, n_sims: int, gen: np.random.Generator, share: float | None = None
+) -> np.ndarray:
+    """Change in the cost of a new plan for each of ``n_sims`` paths (pounds per plan per year), from a
+    bootstrap of ``sample`` (:func:`new_placement_sample`): each path redraws as many placements as
+    the sample holds, with replacement, setting and cost together, and takes the resample's cost of a
+    new plan (INMSS share of the resample, or ``share`` when a scenario fixes it, x its mean INMSS cost
+    + the rest x its mean other cost) minus the sample's own. Zeros when the sample is empty."""
+    n = len(sample)
+    if n == 0 or n_sims == 0:
+        return np.zeros(n_sims)
+    cost_ = sample["net_cost"].to_numpy(dtype=float)
+    ind = sample["independent"].to_numpy(bool)
+    n_ind, sum_ind = float(ind.sum()), float(cost_[ind].sum())
+    n_oth, sum_oth = float(n - n_ind), float(cost_[~ind].sum())
+    fallback = (sum_ind / n_ind if n_ind else 0.0, sum_oth / n_oth if n_oth else 0.0)
+    own = _mix_cost(n_ind, sum_ind, n_oth, sum_oth, n_ind / n if share is None else share, fallback)
+    out = np.empty(n_sims)
+    chunk = max(1, 2_000_000 // n)  # paths per block of draws, to bound memory at national scale
+    for lo in range(0, n_sims, chunk):
+        idx = gen.integers(0, n, size=(min(chunk, n_sims - lo), n))
+        d_ind = ind[idx]
+        d_cost = cost_[idx]
+        k_ind = d_ind.sum(axis=1)
+        s_ind = np.where(d_ind, d_cost, 0.0).sum(axis=1)
+        s_all = d_cost.sum(axis=1)
+        mix = k_ind / n if share is None else share
+        out[lo : lo + len(idx)] = _mix_cost(k_ind, s_ind, n - k_ind, s_all - s_ind, mix, fallback) - own
+    return out
+
+
 def spend_paths(extract: Extract, forecast: CaseloadForecast) -> tuple[np.ndarray, dict]:
     """Monthly placement spend (pounds) along every simulated path, shape (1 + n_sims, months); row 0 is
-    central. Also returns the unit costs used (``avg_cost``, ``cost_new``, shares, inflation)."""
-    from sendlib import cost
+    central. Also returns the unit costs used (``avg_cost``, ``cost_new``, shares, inflation, and
+    ``cost_new_low80`` / ``cost_new_high80``: the 10th and 90th percentiles of the paths' cost of a new
+    plan).
+
+    Row 0 prices new plans at :func:`new_placement_costs`' ``cost_new``; every other path at
+    ``cost_new`` + its own :func:`unit_cost_draws` change (unit-cost uncertainty: the mix of new
+    placements by setting and their cost, resampled from the recent costed new placements), drawn from
+    the forecast seed's unit-cost stream, so the spend intervals carry caseload and unit-cost
+    uncertainty together."""
+    from sendlib import config, cost
+    from sendlib.forecast.model import STREAMS
 
     as_of = forecast.model.as_of
     c0 = float(cost.committed_cost_at(extract, [as_of], net=True).iloc[0])
@@ -133,15 +199,21 @@ def spend_paths(extract: Extract, forecast: CaseloadForecast) -> tuple[np.ndarra
         else forecast.scenario.independent_share
     )
     cost_new = share * units["cost_independent"] + (1 - share) * units["cost_other"]
+    n_sims = forecast.paths_new.shape[0] - 1
+    gen = config.rng_streams(forecast.seed, len(STREAMS))[STREAMS.index("unit_cost")]
+    draws = unit_cost_draws(new_placement_sample(extract, as_of), n_sims, gen, forecast.scenario.independent_share)
+    cost_paths = cost_new + np.concatenate([[0.0], draws])
     k = np.arange(1, forecast.frame.shape[0] + 1)
     inflation = (1.0 + forecast.scenario.cost_inflation) ** (k / 12.0)
     committed = (
         c0
         - np.cumsum(forecast.paths_ceased, axis=1) * avg0
-        + np.cumsum(forecast.paths_new, axis=1) * cost_new
+        + np.cumsum(forecast.paths_new, axis=1) * cost_paths[:, None]
     )
     used = {"avg_cost": avg0, "cost_new": cost_new, "independent_share": share, **units}
     used["cost_inflation"] = forecast.scenario.cost_inflation
+    sims = cost_paths[1:] if n_sims else cost_paths
+    used["cost_new_low80"], used["cost_new_high80"] = (float(q) for q in np.quantile(sims, [0.10, 0.90]))
     return committed * inflation / 12.0, used
 
 
