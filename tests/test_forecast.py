@@ -889,3 +889,31 @@ def test_ceasing_factor_scales_the_ceased_plans_by_hand():
     assert base.frame["active"].tolist() == pytest.approx([980.0, 960.4])
     assert half.frame["active"].tolist() == pytest.approx([990.0, 980.1])
     assert half.frame["ceased"].tolist() == pytest.approx([10.0, 9.9])
+
+
+def test_baselines_by_hand():
+    """Two plans issued on the 15th of every month from January 2015, none ceased: A(m) = 2 x months."""
+    months = pd.date_range("2015-01-01", "2024-11-01", freq="MS") + pd.Timedelta(days=14)
+    issued = np.repeat(months.strftime("%Y-%m-%d").to_numpy(), 2)
+    plans = pd.DataFrame({"plan_id": [f"p{i}" for i in range(len(issued))],
+                          "child_id": [f"c{i}" for i in range(len(issued))], "primary_need": "ASD",
+                          "issued_on": issued, "ceased_on": None})
+    placements = pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"])
+    ex = from_frames(plans, placements, as_of=AS_OF)
+    res = forecast.backtest_baselines(ex, ["2023-01-31", "2023-06-30"], horizons=(2, 6))
+    assert len(res) == 2 * 2 * 3 and set(res["method"]) == set(forecast.BASELINES)
+    row = res.set_index(["method", "origin", "horizon"])
+    # January 2023 is month 97 from January 2015: A = 194; 2 months on, March 2023: 198
+    cf = row.loc[("carry_forward", pd.Timestamp("2023-01-31"), 2)]
+    assert (cf["forecast"], cf["actual"], cf["error"]) == (194, 198, -4)
+    # carry forward's past 2-month errors are all +4: interval 198 to 198, which holds the actual
+    assert (cf["low80"], cf["high80"], cf["low95"], cf["high95"]) == (198, 198, 198, 198) and cf["in80"]
+    # net flow: 194 + 6 x (194 - 170) / 12 = 206 at June 2023 (month 102: 206): exact, no past error
+    nf = row.loc[("net_flow_12m", pd.Timestamp("2023-01-31"), 6)]
+    assert (nf["forecast"], nf["actual"], nf["error"], nf["low80"], nf["high95"]) == (206, 206, 0, 206, 206)
+    # damped ETS on log counts of a steady line: close to the line (a damped trend slightly below it)
+    ets = res[res["method"] == "damped_ets"]
+    assert (ets["pct_error"].abs() < 1.0).all() and (ets["low95"] <= ets["forecast"]).all()
+    # the summary per method and horizon
+    s = forecast.backtest_flow_forecast_summary(res)
+    assert s.loc[("carry_forward", 6), "mae"] == 12 and s.loc[("net_flow_12m", 2), "mape_pct"] == 0
