@@ -917,3 +917,35 @@ def test_baselines_by_hand():
     # the summary per method and horizon
     s = forecast.backtest_flow_forecast_summary(res)
     assert s.loc[("carry_forward", 6), "mae"] == 12 and s.loc[("net_flow_12m", 2), "mape_pct"] == 0
+
+
+@pytest.mark.parametrize("ceasing", ["seasonal", "recent"])
+def test_sample_one_step_rates_equal_the_model_fitted_the_month_before(sample, ceasing):
+    """Each residual month's rates are what estimate_flow_model fits at the previous month end (a
+    different code path: reindexed windows, bincount by calendar month), so nothing from t is used."""
+    model = forecast.estimate_flow_model(sample, "2024-11-30", ceasing=ceasing, recent_months=3)
+    rates = forecast.one_step_rates(sample, model)
+    for t in pd.DatetimeIndex(["2021-12-31", "2022-07-31", "2023-09-30", "2024-11-30"]):
+        at = forecast.estimate_flow_model(sample, t - pd.offsets.MonthEnd(1), ceasing=ceasing, recent_months=3)
+        row = rates.loc[t]
+        assert row["lag"] == at.lag_months
+        assert row["conversion"] == pytest.approx(at.conversion, rel=1e-12)
+        assert row["hazard"] == pytest.approx(at.hazard[t.month - 1], rel=1e-12)
+        assert row["prev"] == at.active
+        assert row["requests"] == at.requests_history[periods_back(t, at.lag_months)]
+        assert row["residual"] == pytest.approx(
+            row["issued"] - row["ceased"] - (at.conversion * row["requests"] - at.hazard[t.month - 1] * at.active)
+        )
+
+
+def periods_back(t: pd.Timestamp, months: int) -> pd.Timestamp:
+    return (t - pd.DateOffset(months=months)) + pd.offsets.MonthEnd(0)
+
+
+def test_sample_issue_rate_residuals_use_the_rate_before_the_month(sample):
+    model = forecast.estimate_flow_model(sample, "2024-11-30", new_plans="issue_rate", recent_months=3)
+    rates = forecast.one_step_rates(sample, model)
+    for t in pd.DatetimeIndex(["2022-03-31", "2024-10-31"]):
+        at = forecast.estimate_flow_model(sample, t - pd.offsets.MonthEnd(1), new_plans="issue_rate", recent_months=3)
+        # the recent issue rate at t - 1 (conversion x base requests = the mean of the 3 months before t)
+        assert rates.loc[t, "new_fitted"] == pytest.approx(at.conversion * at.requests_base, rel=1e-12)
