@@ -36,9 +36,16 @@ central rate, delta resampled from the LA's own year-on-year log changes in plan
 (:func:`issue_level_changes`, centred); (3) trend uncertainty: each path's request slope is drawn from
 a normal centred on the central slope, its spread from the slope's sampling distribution with
 Newey-West (HAC) errors, which allow for autocorrelated months, plus the distance to the Theil-Sen
-slope when the central path carries none (:func:`requests_trend`). The 80% and 95% intervals are the 10-90% and 2.5-97.5% quantiles of the
-simulated stock; the central forecast is the path without noise. All randomness comes from
-:func:`sendlib.config.rng`. Coverage is checked by :func:`backtest_flow_forecast` (benchmarks/README.md).
+slope when the central path carries none (:func:`requests_trend`). The 80% and 95% intervals are the
+10-90% and 2.5-97.5% quantiles of the simulated stock; the central forecast is the path without noise.
+All randomness comes from independent streams of one seed (:func:`sendlib.config.rng_streams`).
+Accuracy and coverage are checked by :func:`backtest_flow_forecast`, against the naive baselines of
+:func:`backtest_baselines` on the same origins (benchmarks/README.md).
+
+Modules: :mod:`~sendlib.forecast.model` (estimation), :mod:`~sendlib.forecast.project` (simulation),
+:mod:`~sendlib.forecast.plan` (the Safety Valve plan), :mod:`~sendlib.forecast.spend` (spend and
+deficit), :mod:`~sendlib.forecast.backtest` (the local backtest and baselines),
+:mod:`~sendlib.forecast.headline` (headline keys). Everything public is re-exported here.
 
 Spend
 -----
