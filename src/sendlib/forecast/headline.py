@@ -17,7 +17,7 @@ from sendlib.forecast.spend import forecast_fy_spend
 
 
 def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
-    """Forecast headline keys for the month ending ``period_end``.
+    """Forecast headline keys for the month ending ``period_end`` (units in :data:`HEADLINE_UNITS`).
 
     Plans at month end, whole plans (:func:`in_whole_plans`): ``ehcp_forecast_next_january`` with
     ``_low80`` / ``_high80``, ``ehcp_plan_next_january`` (Safety Valve plan) and
@@ -26,13 +26,14 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     spend net of partner contributions plus budget.csv's other high-needs spend), split into
     ``fy_forecast_placement_spend`` and ``fy_other_high_needs_spend`` (0 when budget.csv has none);
     ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap``.
-    The forecast uses only data dated on or before ``period_end``. Units of every key:
-    :data:`HEADLINE_UNITS`.
+    The forecast uses only data dated on or before ``period_end``. The backlog and timeliness keys are
+    :func:`sendlib.backlog.headline_section` and :func:`sendlib.timeliness.headline_section`.
     """
     pe = periods.month_end(period_end)
     fc = forecast_caseload(extract, pe)
+    out: dict = {}
     vs = in_whole_plans(forecast_vs_plan(fc, extract.plan_trajectory))
-    out = {
+    out |= {
         "ehcp_forecast_next_january": vs["forecast"],
         "ehcp_forecast_next_january_low80": vs["low80"],
         "ehcp_forecast_next_january_high80": vs["high80"],
@@ -58,7 +59,7 @@ def _round(x, digits: int):
     return None if np.isnan(x) else round(x, digits)
 
 
-#: Key -> unit of every key :func:`headline_section` returns.
+#: Units of :func:`headline_section`'s keys (merged into :func:`sendlib.headlines.units`).
 HEADLINE_UNITS = {
     "ehcp_forecast_next_january": "plans",
     "ehcp_forecast_next_january_low80": "plans",
