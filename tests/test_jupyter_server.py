@@ -20,10 +20,11 @@ import uuid
 import pytest
 
 from sendlib import config
+from sendlib.notebook_list import report_notebooks
 
 pytestmark = pytest.mark.notebooks
 
-NOTEBOOKS = sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = [p.name for p in report_notebooks(config.NOTEBOOKS_DIR)]
 
 
 def _free_port() -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -103,7 +102,9 @@ def refresh_pair(ipynb: Path) -> None:
 
 
 def new_notebook(name: str, notebooks_dir: Path | None = None) -> Path:
-    """Copy ``explore/starter.ipynb`` (and its ``.py``) to ``explore/<name>.ipynb``; never overwrites."""
+    """Copy the starter (``explore/starter.py`` and its ``.ipynb``) to ``explore/<name>.ipynb`` and
+    ``.py``, its setup naming ``<name>``; never overwrites, and names may hold only letters, digits,
+    ``_`` and ``-``."""
     folder = _notebooks_dir(notebooks_dir) / EXPLORE_DIR
     name = (name or "").strip().removesuffix(".ipynb").removesuffix(".py")
     if not name or not all(ch.isalnum() or ch in "_-" for ch in name):
@@ -114,8 +115,12 @@ def new_notebook(name: str, notebooks_dir: Path | None = None) -> Path:
     for existing in (target, target.with_suffix(".py")):
         if existing.exists():
             raise UsageError(f"{existing} already exists: open it in JupyterLab or choose another NAME")
-    shutil.copyfile(folder / f"{STARTER}.ipynb", target)
-    shutil.copyfile(folder / f"{STARTER}.py", target.with_suffix(".py"))
+    import jupytext
+
+    text = (folder / f"{STARTER}.py").read_text(encoding="utf-8")
+    text = text.replace(f'notebook.setup("{STARTER}"', f'notebook.setup("{name}"')
+    target.with_suffix(".py").write_text(text, encoding="utf-8")
+    jupytext.write(jupytext.reads(text, fmt=TEXT_FORMAT), target)  # the .ipynb of the pair
     return target
 
 

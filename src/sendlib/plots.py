@@ -125,7 +125,7 @@ def format_date_axis(ax: plt.Axes, max_ticks: int = MAX_DATE_TICKS) -> plt.Axes:
     """Month labels on a time x-axis that do not overlap: at most ``max_ticks`` ticks chosen by
     matplotlib's :class:`~matplotlib.dates.AutoDateLocator`, labelled concisely (``Jan``, ``Apr``... with
     the year once, e.g. ``2024`` at its first tick)."""
-    locator = AutoDateLocator(minticks=3, maxticks=max_ticks)
+    locator = AutoDateLocator(minticks=min(5, max_ticks), maxticks=max_ticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
     ax.tick_params(axis="x", labelrotation=0)
@@ -291,6 +291,7 @@ def bar_chart(
         for text in ax.get_xticklabels():
             text.set_horizontalalignment("right")
             text.set_rotation_mode("anchor")
+        fig.subplots_adjust(bottom=0.25)  # room for the slanted labels above the source note
     else:
         ax.tick_params(axis="x", labelrotation=0)
     return _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind)
