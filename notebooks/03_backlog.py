@@ -62,12 +62,12 @@ nb.chart(fig, 'Overdue assessments at each month end')
 bands = backlog.overdue_requests_by_age_band(extract.assessments, [period_end]).iloc[0]
 stages = backlog.overdue_requests_by_stage(extract.assessments, [period_end]).iloc[0]
 table = pd.DataFrame({"Overdue requests": bands.to_numpy()}, index=[plots.label(b) for b in bands.index])
-table.index.name = "Time since request"
 table = disclosure.add_totals(table, ["Overdue requests"], row_total=None, col_total="Total")
+table.index.name = "Time since request"
 nb.show(table, counts=["Overdue requests"], col_total="Total", title=f"Overdue requests by time since request, {month}")
 table = pd.DataFrame({"Overdue requests": stages.to_numpy()}, index=[plots.label(s) for s in stages.index])
-table.index.name = "Stage"
 table = disclosure.add_totals(table, ["Overdue requests"], row_total=None, col_total="Total")
+table.index.name = "Stage"
 nb.show(table, counts=["Overdue requests"], col_total="Total", title=f"Overdue requests by stage, {month}")
 
 # %% [markdown]

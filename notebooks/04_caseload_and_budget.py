@@ -96,6 +96,7 @@ table = pd.DataFrame({
 }).set_index("Primary need")
 table = table[(table.sum(axis=1) > 0)].sort_values(month, ascending=False)
 table = disclosure.add_totals(table, ["A year earlier", month], row_total=None, col_total="Total")
+table.index.name = "Primary need"
 nb.show(table, counts=["A year earlier", month], col_total="Total", title=f"Active plans by primary need, {month}")
 
 # %% [markdown]

@@ -9,6 +9,7 @@ each notebook with its defaults and compares the outputs with the committed ones
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ import papermill
 import pytest
 
 from sendlib import config
+from sendlib.notebook import cell_value
 from sendlib.notebook_build import new_notebook, pair_differences
 from sendlib.notebook_hygiene import normalise_notebook, notebook_problems
 from sendlib.notebook_list import report_notebooks
@@ -300,3 +302,45 @@ def test_hygiene_check_catches_each_problem():
     assert "papermill" not in cleaned.metadata and "papermill" not in cleaned.cells[0].metadata
     assert cleaned.cells[1].outputs == bad.cells[1].outputs
     assert [c["id"] for c in cleaned.cells] == ["cell-00", "cell-01"]
+
+
+def test_one_cleaner_for_the_hook_and_the_tests():
+    """The pre-commit hook runs sendlib.notebook_hygiene, whose normalise_notebook the tests above use."""
+    hooks = (config.PROJECT_ROOT / ".pre-commit-config.yaml").read_text()
+    assert "-m sendlib.notebook_hygiene" in hooks
+    assert "nbstripout" not in hooks
+    assert "nbstripout" not in (config.PROJECT_ROOT / "pyproject.toml").read_text()
+
+
+def test_report_run_writes_the_committee_pack_artifacts(tmp_path, monkeypatch):
+    """With SENDLIB_REPORT_ARTIFACTS set (as the refresh sets it), 03_backlog writes its three tables
+    and three charts (the notebook shows three tables and three charts)."""
+    art = tmp_path / "artifacts"
+    monkeypatch.setenv("SENDLIB_REPORT_ARTIFACTS", str(art))
+    path = NB_DIR / "03_backlog.ipynb"
+    run = run_notebook(path, tmp_path / "03.ipynb", {}, NB_DIR)
+    assert run.status == "ok", run.message
+    tables = sorted(p.name for p in (art / "tables").iterdir())
+    assert tables == ["03_backlog--01.json", "03_backlog--02.json", "03_backlog--03.json"]
+    stage = json.loads((art / "tables" / "03_backlog--02.json").read_text())
+    assert stage["title"] == "Overdue requests by stage, November 2024"
+    assert stage["columns"] == ["Stage", "Overdue requests"]
+    # the same cells as the table displayed under that title in the committed notebook
+    nb = nbformat.read(path, as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    at = next(i for i, o in enumerate(outputs) if stage["title"] in str(o.get("data", {}).get("text/markdown")))
+    html = outputs[at + 1]["data"]["text/html"]
+    shown = re.findall(r"<tr>\s*<th>([^<]*)</th>\s*<td>([^<]*)</td>", html)
+    assert stage["data"] == [[label, cell_value(value)] for label, value in shown]
+    assert ["Total", 620] in stage["data"]  # 620 overdue at the end of November 2024 (the README headline)
+    assert any(v == "[c]" for _, v in stage["data"])
+    charts = sorted(p.name for p in (art / "charts").iterdir())
+    assert charts == [
+        f"03_backlog--{s}.{ext}"
+        for s in ("overdue-assessments-at-each-month-end", "projected-overdue-assessments",
+                  "requests-received-and-assessments-completed-each-month")
+        for ext in ("png", "svg")
+    ]
+    text = " ".join(p.read_text() for p in (art / "tables").iterdir())
+    for banned in ("plan_id", "child_id", "request_id", "date_of_birth"):
+        assert banned not in text

@@ -99,7 +99,8 @@ def table_record(name: str, order: int, table: pd.DataFrame, title: str, notes: 
     index = frame.index
     plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and index.name is None
     if not plain:
-        frame = frame.reset_index()
+        names = [n if n is not None else "" for n in frame.index.names]  # unnamed: an empty heading
+        frame = frame.rename_axis(names).reset_index()
     columns = [str(c) for c in frame.columns]
     data = [[cell_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     return {
