@@ -237,9 +237,6 @@ def setup(name: str, *, data_dir, period: str, suppress_below: int = disclosure.
 # Phrases for the narrative (numbers through sendlib.formatting)
 # ---------------------------------------------------------------------------------------------------
 
-_KINDS = {"count": formatting.count, "pounds": formatting.pounds, "percent": formatting.percent}
-
-
 def change_phrase(
     value: float, kind: str = "count", up: str = "rose", down: str = "fell", unchanged: str = "was unchanged"
 ) -> str:
@@ -248,9 +245,3 @@ def change_phrase(
     (``"rose by 1.2 percentage points"``). Missing -> ``"is not available"``."""
     return plots.change_phrase(value, kind, up=up, down=down, unchanged=unchanged)
 
-
-def number(value, kind: str = "count") -> str:
-    """``value`` as ``count`` (``9,754``), ``pounds`` (``£16,965``) or ``percent`` (``9.4%``, 0-100 scale)."""
-    if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {sorted(_KINDS)}, not {kind!r}")
-    return _KINDS[kind](value)

@@ -83,7 +83,7 @@ def report_notebooks(notebooks_dir: Path | None = None, only: Iterable[str] | No
         if len(matches) != 1:
             names = ", ".join(p.stem for p in paths)
             raise UsageError(
-                f"{want!r} matches {len(matches)} of the report notebooks in {REPORT_LIST}; choose from: {names}"
+                f"{want!r} matches {len(matches)} notebooks listed in {REPORT_LIST}; choose from: {names}"
             )
         if matches[0] not in chosen:
             chosen.append(matches[0])

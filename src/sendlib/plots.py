@@ -3,7 +3,9 @@
 The style follows the Government Analysis Function's guidance on data visualisation: an accessible
 categorical palette used in a fixed order, no chart junk, a title that states the finding (the caller
 writes it from the numbers), axes labelled with their units, and a note under every chart giving the
-source and the period. Money is shown as ``£12,345`` (or ``£1.2m``), counts with thousands separators.
+source and the period. Numbers follow :mod:`sendlib.formatting`: money as ``£12,345`` (or ``£1.2m``),
+counts with thousands separators; time axes label at most eight months, concisely (``Jan``, ``Jul``,
+with the year at its first tick), so the labels never overlap.
 
 Determinism: charts carry no dates or random state. Notebooks embed them as PNG (matplotlib writes no
 timestamp into PNG metadata); nbval does not compare image data (see ``tests/nbval_sanitize.cfg``), so
