@@ -164,3 +164,24 @@ def test_report_list_errors_say_what_to_fix(tmp_path, text, only, message):
 def test_missing_list_is_an_error(tmp_path):
     with pytest.raises(UsageError, match="report.toml is missing"):
         report_notebooks(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (-80, "pounds", "fell by £80"),
+        (12, "count", "rose by 12"),
+        (0.3, "count", "was unchanged"),  # rounds to 0 plans
+        (1.24, "percent", "rose by 1.2 percentage points"),
+        (float("nan"), "count", "is not available"),
+        (1_234_567.5, "pounds", "rose by £1,234,568"),
+    ],
+)
+def test_change_phrase_by_hand(value, kind, expected):
+    assert notebook.change_phrase(value, kind) == expected
+
+
+def test_count_phrase_hides_small_counts():
+    nb = _nb(threshold=5)
+    assert [nb.count_phrase(n) for n in (0, 3, 5, 1234)] == ["0", "fewer than 5", "5", "1,234"]
+    assert nb.count_phrase(1234, hidden=True) == "[c]"  # hidden to protect another count

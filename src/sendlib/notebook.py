@@ -208,8 +208,8 @@ class ReportNotebook:
     # -- phrases -----------------------------------------------------------------------------------
 
     def count_phrase(self, n, *, hidden: bool = False) -> str:
-        """A count for a sentence: ``"1,234"``, or ``"fewer than 5"`` when it is from 1 to
-        ``suppress_below - 1`` (or ``hidden``)."""
+        """A count for a sentence: ``"1,234"``; ``"fewer than 5"`` when it is from 1 to
+        ``suppress_below - 1``; ``"[c]"`` when ``hidden`` to protect another count."""
         return disclosure.count_phrase(n, self.suppress_below, hidden=hidden)
 
     def hidden(self, figures: Mapping[str, float]) -> set[str]:
