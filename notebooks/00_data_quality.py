@@ -1,7 +1,9 @@
 # %% [markdown]
 # # Data quality of the monthly extract
 #
-# What arrived, what was set aside for checking, and whether the extract is complete enough to report on. Rows that fail a rule are quarantined (kept out of every figure) and listed for the data team by `sendlib validate`; no row is dropped silently.
+# What arrived, what was set aside for checking, and whether the extract is complete enough to report on.
+# Rows that fail a rule are quarantined (kept out of every figure) and listed for the data team by `sendlib
+# validate`; no row is dropped silently.
 
 # %% tags=["parameters"]
 data_dir = "data/sample"  # extract folder (relative to the project root, or absolute)

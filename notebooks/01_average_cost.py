@@ -1,7 +1,8 @@
 # %% [markdown]
 # # Average cost of an EHCP
 #
-# The management-information (MI) average: the annualised committed placement cost of the plans active at the month end, divided by the number of active plans (plans with no costed placement count with cost 0).
+# The management-information (MI) average: the annualised committed placement cost of the plans active at
+# the month end, divided by the number of active plans (plans with no costed placement count with cost 0).
 
 # %% tags=["parameters"]
 data_dir = "data/sample"  # extract folder (relative to the project root, or absolute)
@@ -62,7 +63,9 @@ nb.chart(fig, 'Average cost per EHCP at each month end')
 # %% [markdown]
 # ## Cost per place by type of setting
 #
-# Mean annual cost of the current placements in each type of setting (definition 3; `sendlib.cost.cost_per_place_by_setting` gives the full SEN2 list).
+# Mean annual cost of the current placements in each type of setting: their committed annual cost (pounds,
+# gross) divided by the placements with a recorded cost, so a blank cost is not counted as £0
+# (`sendlib.cost.cost_per_place_by_setting` gives the full SEN2 list of settings).
 
 # %%
 by_group = cost.cost_per_place_at(extract, period_end, by="group").sort_values("total_cost", ascending=False)
@@ -78,7 +81,8 @@ nb.show_cost_table(table, title=f"Cost per place by type of setting, {month} (po
 # %% [markdown]
 # ## What changed this month and why
 #
-# The change in the average splits exactly into a **mix** effect (plans moving between types of setting), a **rate** effect (cost within each type changing) and their interaction.
+# The change in the average splits exactly into a **mix** effect (plans moving between types of setting), a
+# **rate** effect (cost within each type changing) and their interaction.
 
 # %%
 dec = cost.average_cost_change_decomposition(extract, period_end)  # by setting, as in the headlines

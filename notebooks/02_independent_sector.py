@@ -1,7 +1,8 @@
 # %% [markdown]
 # # Use of the independent sector
 #
-# Placements in independent special schools and non-maintained special schools (INMSS, the default definition), by count and by cost.
+# Placements in independent special schools and non-maintained special schools (INMSS, the default
+# definition), by count and by cost.
 
 # %% tags=["parameters"]
 data_dir = "data/sample"  # extract folder (relative to the project root, or absolute)

@@ -1,7 +1,9 @@
 # %% [markdown]
 # # Overdue assessments (the backlog)
 #
-# No official statistic of overdue assessments exists; sendlib defines it: a request for an EHC needs assessment still open at the month end (no plan issued, not refused, not closed) more than 20 weeks (140 days) after it was received.
+# No official statistic of overdue assessments exists; sendlib defines it: a request for an EHC needs
+# assessment still open at the month end (no plan issued, not refused, not closed) more than 20 weeks (140
+# days) after it was received.
 
 # %% tags=["parameters"]
 data_dir = "data/sample"  # extract folder (relative to the project root, or absolute)

@@ -1,7 +1,8 @@
 # %% [markdown]
 # # EHCP caseload and the high-needs budget
 #
-# Plans active at each month end, the forecast to the next January census with its uncertainty, against the Safety Valve plan agreed with DfE; then high-needs spend against the budget and cap.
+# Plans active at each month end, the forecast to the next January census with its uncertainty, against the
+# Safety Valve plan agreed with DfE; then high-needs spend against the budget and cap.
 
 # %% tags=["parameters"]
 data_dir = "data/sample"  # extract folder (relative to the project root, or absolute)

@@ -1,7 +1,8 @@
 # %% [markdown]
 # # Benchmarking against statistical neighbours and England
 #
-# How the local authority compares with its ten statistical neighbours, its region and England on DfE's published statistics, and how its own monthly figures reconcile with the January census.
+# How the local authority compares with its ten statistical neighbours, its region and England on DfE's
+# published statistics, and how its own monthly figures reconcile with the January census.
 
 # %% tags=["parameters"]
 data_dir = "data/sample"  # extract folder (relative to the project root, or absolute)
@@ -70,7 +71,8 @@ if dfe is not None:
 # %% [markdown]
 # ## Benchmark table
 #
-# Bands A to D are national quartiles with the measure's polarity: A is the most favourable quarter (e.g. high timeliness, low cost); measures without a polarity are not banded (-).
+# Bands A to D are national quartiles with the measure's polarity: A is the most favourable quarter (e.g.
+# high timeliness, low cost); measures without a polarity are not banded (-).
 
 # %% tags=["nbval-ignore-output"]
 if dfe is not None:
@@ -120,6 +122,7 @@ if dfe is not None:
 #   outturn, as published; the local extract (MI) for the reconciliation. **Period types** differ by
 #   measure (January census, calendar year, financial year) and are given in the table.
 # - **Statistical neighbours**: DfE's children's services statistical neighbours, ten per local
-#   authority, from the list named by the `neighbours` parameter (May 2025 unless another is chosen). **Denominators**: as in each measure's label (e.g. % of plans, % of requests).
+#   authority, from the list named by the `neighbours` parameter (May 2025 unless another is chosen).
+# **Denominators**: as in each measure's label (e.g. % of plans, % of requests).
 # - The MI count differs from the census by counting rules and timing; the difference is shown, not
 #   corrected. DfE suppresses small numbers at source.
