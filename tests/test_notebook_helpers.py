@@ -118,13 +118,6 @@ def test_slug():
     assert len(notebook.slug("x" * 100)) == 60
 
 
-def test_two_charts_with_one_title_are_refused():
-    nb = _nb()
-    nb.chart(_figure(), "Same")
-    with pytest.raises(ValueError, match="two charts"):
-        nb.chart(_figure(), "same")
-
-
 # ---------------------------------------------------------------------------------------------------
 # the report list
 # ---------------------------------------------------------------------------------------------------

@@ -195,9 +195,7 @@ class ReportNotebook:
         With ``SENDLIB_REPORT_ARTIFACTS`` set it is also saved as ``charts/<notebook>--<slug>.png``
         (200 dpi) and ``.svg``, slug = :func:`slug` of ``title``.
         """
-        name = slug(title)
-        if name in self.charts_shown:
-            raise ValueError(f"{self.name}: two charts are titled {title!r}; give each a different title")
+        name = slug(title)  # re-running a cell (in JupyterLab) shows the chart again under the same name
         self.charts_shown.append(name)
         folder = artifacts_dir()
         if folder is not None:
