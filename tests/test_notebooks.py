@@ -344,3 +344,10 @@ def test_report_run_writes_the_committee_pack_artifacts(tmp_path, monkeypatch):
     text = " ".join(p.read_text() for p in (art / "tables").iterdir())
     for banned in ("plan_id", "child_id", "request_id", "date_of_birth"):
         assert banned not in text
+
+
+def test_pair_check_command_reports_the_committed_pairs_in_sync(capsys):
+    from sendlib.notebook_build import main
+
+    assert main(["check"]) == 0
+    assert f"{len(NOTEBOOKS)} notebook pairs in sync" in capsys.readouterr().out

@@ -41,6 +41,15 @@ CHART_DPI = 200
 _COUNT_TEXT = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?|-?\d+(\.\d+)?")
 
 
+def _report_functions():
+    """The refresh's loader and headline suppression (the one place notebooks reach the refresh):
+    ``load_for_report`` reuses the extract a running refresh has loaded and validated, else
+    :func:`sendlib.load`; ``suppressed_headlines`` says which headline figures are hidden."""
+    from sendlib.refresh import load_for_report, suppressed_headlines
+
+    return load_for_report, suppressed_headlines
+
+
 def _display(obj) -> None:
     from IPython.display import display
 
@@ -213,8 +222,7 @@ class ReportNotebook:
     def hidden(self, figures: Mapping[str, float]) -> set[str]:
         """Which headline figures are hidden at this threshold, as in ``headlines.csv`` (small counts and
         the figures that would give them back)."""
-        from sendlib.refresh import suppressed_headlines
-
+        suppressed_headlines = _report_functions()[1]
         return set(suppressed_headlines(dict(figures), self.suppress_below))
 
 
@@ -222,8 +230,7 @@ def setup(name: str, *, data_dir, period: str, suppress_below: int = disclosure.
     """Start report notebook ``name`` (its file name without ``.ipynb``): set the chart theme, load the
     extract in ``data_dir`` (from the project root when relative) and parse ``period`` (``YYYY-MM``,
     the month reported on)."""
-    from sendlib.refresh import load_for_report
-
+    load_for_report = _report_functions()[0]
     plots.apply_theme()
     extract = load_for_report(data_dir)
     return ReportNotebook(
