@@ -108,6 +108,10 @@ def list_notebooks(notebooks_dir: Path, only: Iterable[str] | None = None) -> li
 
     ``only``: names with or without ``.ipynb``, or a unique prefix such as ``01``.
     """
+    from sendlib.notebook_list import REPORT_LIST, report_notebooks  # the listed report notebooks
+
+    if (Path(notebooks_dir) / REPORT_LIST).is_file():
+        return report_notebooks(notebooks_dir, only)
     found = sorted(p for p in Path(notebooks_dir).glob("*.ipynb") if not p.name.startswith(("_", ".")))
     if not found:
         raise UsageError(f"no notebooks found in {notebooks_dir}")
