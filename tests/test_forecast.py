@@ -627,7 +627,7 @@ def test_sample_trend_slope_against_plain_loops(sample):
 
 def test_sample_spend_and_headlines(sample):
     keys = forecast.headline_section(sample, pd.Timestamp("2024-11-30"))
-    assert set(forecast.UNITS) == set(keys)
+    assert set(forecast.HEADLINE_UNITS) == set(keys)
     assert all(v is None or isinstance(v, int | float) for v in keys.values())
     assert keys["fy_budget"] == pytest.approx(155_400_000)
     assert keys["fy_forecast_overspend"] == pytest.approx(keys["fy_forecast_spend"] - keys["fy_budget"])

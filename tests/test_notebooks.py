@@ -18,7 +18,7 @@ import pytest
 
 from sendlib import config
 from sendlib.notebook_hygiene import normalise_notebook, notebook_problems
-from sendlib.refresh import run_notebook
+from sendlib.report.run import run_notebook
 
 pytestmark = pytest.mark.notebooks
 

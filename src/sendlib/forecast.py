@@ -796,14 +796,8 @@ def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
-    """Backlog, timeliness and forecast headline keys for the month ending ``period_end``.
+    """Forecast headline keys for the month ending ``period_end`` (units in :data:`HEADLINE_UNITS`).
 
-    Counts: ``overdue_assessments`` (open requests older than 20 weeks at the month end, all cases;
-    sendlib's definition, no official statistic) and ``_prev_month``; ``assessments_completed_month``
-    (plans issued + decisions not to issue in the calendar month) and ``_same_month_last_year``.
-    Percent: ``timeliness_20wk_excl_exceptions_ytd`` (DfE definition, calendar year to the month end),
-    with its denominator ``plans_issued_ytd_excl_exceptions`` and numerator
-    ``plans_issued_ytd_within_20wk_excl_exceptions`` (counts of plans).
     Plans at month end, whole plans (:func:`in_whole_plans`): ``ehcp_forecast_next_january`` with
     ``_low80`` / ``_high80``, ``ehcp_plan_next_january`` (Safety Valve plan) and
     ``ehcp_forecast_vs_plan`` (forecast - plan).
@@ -811,25 +805,12 @@ def headline_section(extract: Extract, period_end: pd.Timestamp) -> dict:
     spend net of partner contributions plus budget.csv's other high-needs spend), split into
     ``fy_forecast_placement_spend`` and ``fy_other_high_needs_spend`` (0 when budget.csv has none);
     ``fy_budget``, ``fy_forecast_overspend``, ``fy_overspend_vs_cap``.
-    The forecast uses only data dated on or before ``period_end``.
+    The forecast uses only data dated on or before ``period_end``. The backlog and timeliness keys are
+    :func:`sendlib.backlog.headline_section` and :func:`sendlib.timeliness.headline_section`.
     """
     pe = periods.month_end(period_end)
-    a = extract.assessments
-    prev = pe - pd.offsets.MonthEnd(1)
-    overdue = backlog.overdue_requests_at(a, [prev, pe]).to_numpy()
-    last_year = periods.month_end(pe - pd.DateOffset(years=1))
-    done = backlog.assessments_completed_by_month(a, [last_year, pe])["completed"].to_numpy()
     fc = forecast_caseload(extract, pe)
-    ytd = timeliness.timeliness_20_week_ytd(a, pe)
-    out = {
-        "overdue_assessments": int(overdue[1]),
-        "overdue_assessments_prev_month": int(overdue[0]),
-        "assessments_completed_month": int(done[1]),
-        "assessments_completed_same_month_last_year": int(done[0]),
-        "timeliness_20wk_excl_exceptions_ytd": _round(float(ytd["PC_plans_issued_20_weeks_ex"]), 4),
-        "plans_issued_ytd_excl_exceptions": int(ytd["plans_issued_den_ex"]),
-        "plans_issued_ytd_within_20wk_excl_exceptions": int(ytd["plans_issued_20_weeks_ex"]),
-    }
+    out: dict = {}
     vs = in_whole_plans(forecast_vs_plan(fc, extract.plan_trajectory))
     out |= {
         "ehcp_forecast_next_january": vs["forecast"],
@@ -857,14 +838,8 @@ def _round(x, digits: int):
     return None if np.isnan(x) else round(x, digits)
 
 
-UNITS = {
-    "overdue_assessments": "requests",
-    "overdue_assessments_prev_month": "requests",
-    "assessments_completed_month": "assessments",
-    "assessments_completed_same_month_last_year": "assessments",
-    "timeliness_20wk_excl_exceptions_ytd": "%",
-    "plans_issued_ytd_excl_exceptions": "plans",
-    "plans_issued_ytd_within_20wk_excl_exceptions": "plans",
+#: Units of :func:`headline_section`'s keys (merged into :func:`sendlib.headlines.units`).
+HEADLINE_UNITS = {
     "ehcp_forecast_next_january": "plans",
     "ehcp_forecast_next_january_low80": "plans",
     "ehcp_forecast_next_january_high80": "plans",
@@ -877,15 +852,6 @@ UNITS = {
     "fy_forecast_overspend": "£",
     "fy_overspend_vs_cap": "£",
 }
-
-
-def _register_units() -> None:
-    from sendlib import headlines
-
-    headlines.UNITS.update(UNITS)
-
-
-_register_units()
 
 __all__ = [
     "Scenario",
