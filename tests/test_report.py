@@ -433,3 +433,18 @@ def test_no_library_module_imports_the_command_line():
             if bad:
                 offenders.append(f"{rel}:{node.lineno} imports {bad[0]}")
     assert offenders == []
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_report_passes_as_of(tmp_path):
+    from test_makefile import _make, _stamp
+
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(config.PROJECT_ROOT / name, tmp_path / name)
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / _stamp(tmp_path)).touch()
+    plain = [c for c in _make(tmp_path, "report").splitlines() if "bin/sendlib" in c]
+    assert plain and not any("--as-of" in c for c in plain)
+    dated = [c for c in _make(tmp_path, "report", "AS_OF=2024-10-31").splitlines() if "bin/sendlib" in c]
+    assert [c.split()[1] for c in dated] == ["refresh", "headlines"]
+    assert all("--as-of 2024-10-31" in c for c in dated)

@@ -1,6 +1,6 @@
 """Disclosure control for anything that leaves the analyst's machine.
 
-Rules (DOMAIN.md, "Disclosure control"):
+Rules:
 
 - counts from 1 to ``threshold - 1`` (1 to 4 by default) are shown as ``[c]``, the government
   statistical symbol for "confidential"; 0 is shown;

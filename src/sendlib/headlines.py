@@ -8,7 +8,7 @@ Units, by key naming:
 
 - ``*_share_*`` and ``*_pct`` keys are percentages (0-100);
 - ``*cost*`` keys are pounds: committed cost is annualised pounds per year; ``avg_cost_per_ehcp`` is the
-  MI average (DOMAIN.md definition 1: committed cost of active plans / active plans at the month end,
+  MI average (committed cost of active plans / active plans at the month end,
   plans without a placement counted with 0), pounds per plan per year, gross of partner contributions
   (``_net`` keys: net of health and social care, the High Needs Block's share);
 - everything else is a count (plans or placements);

@@ -232,7 +232,9 @@ def backlog_report(extract, period_end, months: int = HISTORY_MONTHS, threshold:
 
 
 def _count_text(value) -> str:
-    return disclosure.SUPPRESSED if value is None else f"{value:,}"
+    from sendlib import formatting
+
+    return disclosure.SUPPRESSED if value is None else formatting.count(value)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
