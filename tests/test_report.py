@@ -330,10 +330,17 @@ def test_headlines_honour_as_of(example_without_toml, capsys):
 def test_backlog_and_forecast_take_as_of(example_without_toml, capsys):
     data = example_without_toml
     for command in ("backlog", "forecast"):
-        assert cli.main([command, "--data", str(data), "--as-of", "2024-10-31", "--json"]) == 0, command
-        text = capsys.readouterr().out
-        assert "2024-10" in text and "2024-11-30" not in text, command
+        periods = {}
+        for as_of in ("2024-11-30", "2024-10-31"):
+            assert cli.main([command, "--data", str(data), "--as-of", as_of, "--json"]) == 0, command
+            out = json.loads(capsys.readouterr().out)
+            periods[as_of] = (out["period"], out["period_end"])
+        assert periods == {"2024-11-30": ("2024-11", "2024-11-30"), "2024-10-31": ("2024-10", "2024-10-31")}
         assert cli.main([command, "--data", str(data), "--as-of", "2024-13-01"]) == 2
+        assert "--as-of" in capsys.readouterr().err
+    # data/example: 9 plans at 30 November 2024, 8 at 31 October (2 issued and 1 ceased in November)
+    assert cli.main(["forecast", "--data", str(data), "--as-of", "2024-10-31", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["active_plans_at_period_end"] == 8
 
 
 def test_refresh_honours_as_of(example_without_toml, tmp_path, capsys):

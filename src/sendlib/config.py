@@ -9,6 +9,8 @@ Environment variables
 ``SENDLIB_ROOT``      override the project root (useful when sendlib is installed, not checked out).
 ``SENDLIB_EXTRACT_MAPPING``  mapping file notebooks load the extract with (set by ``sendlib refresh
                       --mapping``; set it yourself to open a mapped extract in JupyterLab).
+``SENDLIB_EXTRACT_AS_OF``  extract date notebooks load the extract with (set by ``sendlib refresh
+                      --as-of``).
 ``SENDLIB_HANDOVER``  set by ``sendlib refresh`` only: the private folder holding the extract it
                       loaded, reused by notebooks (:func:`sendlib.report.load_for_report`).
 ``SENDLIB_REPORT_ARTIFACTS``  set by ``sendlib refresh`` only: where notebooks write their tables and
