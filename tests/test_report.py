@@ -455,3 +455,31 @@ def test_make_report_passes_as_of(tmp_path):
     dated = [c for c in _make(tmp_path, "report", "AS_OF=2024-10-31").splitlines() if "bin/sendlib" in c]
     assert [c.split()[1] for c in dated] == ["refresh", "headlines"]
     assert all("--as-of 2024-10-31" in c for c in dated)
+
+
+def test_backlog_and_timeliness_sections_against_sql_on_the_sample(sample_extract):
+    """Assessments completed and year-to-date 20-week timeliness, by SQL (duckdb) on the sample."""
+    duckdb = pytest.importorskip("duckdb")
+    from sendlib import backlog, timeliness
+
+    a = sample_extract.assessments  # noqa: F841 - read by duckdb by name
+    pe = pd.Timestamp("2024-11-30")
+    b = backlog.headline_section(sample_extract, pe)
+    t = timeliness.headline_section(sample_extract, pe)
+    completed = duckdb.sql("""
+        SELECT
+          sum(CASE WHEN issued_on BETWEEN DATE '2024-11-01' AND DATE '2024-11-30' THEN 1 ELSE 0 END
+              + CASE WHEN coalesce(outcome = 'no_plan', false) AND coalesce(decision <> 'refuse', true)
+                      AND closed_on BETWEEN DATE '2024-11-01' AND DATE '2024-11-30' THEN 1 ELSE 0 END),
+          sum(CASE WHEN issued_on BETWEEN DATE '2023-11-01' AND DATE '2023-11-30' THEN 1 ELSE 0 END
+              + CASE WHEN coalesce(outcome = 'no_plan', false) AND coalesce(decision <> 'refuse', true)
+                      AND closed_on BETWEEN DATE '2023-11-01' AND DATE '2023-11-30' THEN 1 ELSE 0 END)
+        FROM a""").fetchall()[0]
+    assert (b["assessments_completed_month"], b["assessments_completed_same_month_last_year"]) == completed
+    issued, within = duckdb.sql("""
+        SELECT count(*), sum(CASE WHEN date_diff('day', received_on, issued_on) <= 140 THEN 1 ELSE 0 END)
+        FROM a WHERE issued_on BETWEEN DATE '2024-01-01' AND DATE '2024-11-30' AND NOT coalesce(exception, false)
+        """).fetchall()[0]
+    assert (t["plans_issued_ytd_excl_exceptions"], t["plans_issued_ytd_within_20wk_excl_exceptions"]) == (issued, within)
+    assert t["timeliness_20wk_excl_exceptions_ytd"] == round(100 * within / issued, 4)
+    assert b["overdue_assessments"] == 620  # README: 620 overdue assessments at 30 November 2024
