@@ -273,6 +273,8 @@ def test_refresh_publishes_tables_and_charts_and_links_them(tmp_path, example_di
     wb = openpyxl.load_workbook(target / "tables.xlsx")
     rows = list(wb[wb.sheetnames[3]].iter_rows(values_only=True))
     assert ("ASD", 12) in rows and ("SLCN", "[c]") in rows
+    ids = {i.decode() for i in _identifiers(example_dir)}
+    assert not {str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row} & ids
     index = (target / "index.html").read_text(encoding="utf-8")
     assert 'href="tables.xlsx"' in index
     assert 'href="charts/a_tables--plans-by-month.png"' in index and 'href="charts/a_tables--plans-by-month.svg"' in index
