@@ -27,9 +27,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv if needed and install sendlib with its dev tools
 
-report: $(STAMP) ## Run the report notebooks (notebooks/report.toml) into reports/<period>/ (DATA=folder, default the sample; MAPPING=file.toml if its names differ; PERIOD=YYYY-MM, default its latest month)
-	$(VENV)/bin/sendlib refresh --data $(DATA) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(PERIOD),--period $(PERIOD))
-	$(VENV)/bin/sendlib headlines --data $(DATA) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(PERIOD),--period $(PERIOD),)
+report: $(STAMP) ## Run the report notebooks (notebooks/report.toml) into reports/<period>/ (DATA=folder, default the sample; MAPPING=file.toml if its names differ; PERIOD=YYYY-MM, default its latest month; AS_OF=YYYY-MM-DD, the extract date)
+	$(VENV)/bin/sendlib refresh --data $(DATA) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(PERIOD),--period $(PERIOD)) $(if $(AS_OF),--as-of $(AS_OF))
+	$(VENV)/bin/sendlib headlines --data $(DATA) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(PERIOD),--period $(PERIOD),) $(if $(AS_OF),--as-of $(AS_OF))
 
 lint: $(STAMP) ## Ruff over the code, tests and notebooks (their paired .py scripts)
 	$(VENV)/bin/ruff check src tests benchmarks notebooks

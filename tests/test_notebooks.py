@@ -28,7 +28,7 @@ from sendlib.notebook import cell_value
 from sendlib.notebook_build import new_notebook, pair_differences
 from sendlib.notebook_hygiene import normalise_notebook, notebook_problems
 from sendlib.notebook_list import report_notebooks
-from sendlib.refresh import list_notebooks, run_notebook
+from sendlib.report.run import list_notebooks, run_notebook
 
 pytestmark = pytest.mark.notebooks
 

@@ -45,7 +45,8 @@ def _report_functions():
     """The refresh's loader and headline suppression (the one place notebooks reach the refresh):
     ``load_for_report`` reuses the extract a running refresh has loaded and validated, else
     :func:`sendlib.load`; ``suppressed_headlines`` says which headline figures are hidden."""
-    from sendlib.refresh import load_for_report, suppressed_headlines
+    from sendlib.headlines import suppressed_headlines
+    from sendlib.report import load_for_report
 
     return load_for_report, suppressed_headlines
 

@@ -85,7 +85,7 @@ def run(args) -> int:
             "period; give a later --to"
         )
     data_dir = cli.data_folder(args.data)
-    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping))
+    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping), args.as_of)
     period_end = cli.report_period(extract, period)
     if to is None:
         to = periods.next_january(period_end)
