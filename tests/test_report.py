@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import shutil
@@ -16,13 +17,13 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from notebook_fixtures import write_notebook
+from notebook_fixtures import list_report_notebooks, write_notebook
 
 import sendlib
 from sendlib import cli, config
 from sendlib.headlines import headlines
 from sendlib.report import handover, publish, refresh
-from sendlib.report.tables import SUPPRESSED_NOTE, TableError, read_tables, write_tables
+from sendlib.report.tables import NOT_AVAILABLE_NOTE, SUPPRESSED_NOTE, TableError, read_tables, write_tables
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -192,7 +193,7 @@ def test_tables_xlsx_has_cover_contents_notes_and_one_sheet_per_table(tmp_path):
     art = tmp_path / "art"
     _write_table(art, "02_independent_sector", 1, "INMSS placements by need: a very long title indeed",
                  ["Primary need", "Placements", "Share (%)"],
-                 [["ASD", 120, 40.5], ["SEMH", "[c]", "[c]"], ["Other", 35, None]],
+                 [["ASD", 120, 40.5], ["SEMH", "[c]", "[c]"], ["Other", 35, None], ["Unknown", "-", 0.0]],
                  notes=["INMSS: independent and non-maintained special schools."])
     _write_table(art, "01_average_cost", 2, "Average cost by setting", ["Setting", "Plans", "Average cost (£)"],
                  [["Mainstream", 4000, 9500.5], ["Special", 1200, 31000.0]])
@@ -214,13 +215,16 @@ def test_tables_xlsx_has_cover_contents_notes_and_one_sheet_per_table(tmp_path):
     assert "November 2024" in cover and "case-management extract" in cover
     assert set(sheets) <= set(cells(wb["Contents"]))
     notes = " ".join(map(str, cells(wb["Notes"])))
-    assert SUPPRESSED_NOTE in notes and "independent and non-maintained" in notes
+    assert SUPPRESSED_NOTE in notes and NOT_AVAILABLE_NOTE in notes and "independent and non-maintained" in notes
     inmss = list(wb[sheets[2]].iter_rows(values_only=True))
     header = inmss.index(("Primary need", "Placements", "Share (%)"))
-    assert inmss[header + 1:] == [("ASD", 120, 40.5), ("SEMH", "[c]", "[c]"), ("Other", 35, None)]
+    # no figure (null, or a dash as DfE tables show it) is GSS shorthand [x]; zero stays a number
+    assert inmss[header + 1:] == [
+        ("ASD", 120, 40.5), ("SEMH", "[c]", "[c]"), ("Other", 35, "[x]"), ("Unknown", "[x]", 0)]
     assert isinstance(inmss[header + 1][1], int)  # numbers stay numbers
     assert any(SUPPRESSED_NOTE in str(c) for c in cells(wb[sheets[2]]))  # its legend
-    assert "[c]" not in cells(wb[sheets[0]])
+    assert "[c]" not in cells(wb[sheets[0]]) and "[x]" not in cells(wb[sheets[0]])
+    assert not any(NOT_AVAILABLE_NOTE in str(c) for c in cells(wb[sheets[0]]))
     assert write_tables([], tmp_path / "none.xlsx", "2024-11") is None
 
 
@@ -277,7 +281,8 @@ def test_refresh_publishes_tables_and_charts_and_links_them(tmp_path, example_di
     # a notebook that writes nothing: the refresh succeeds and says so
     shutil.rmtree(out)
     (nbs / "a_tables.ipynb").unlink()
-    log = __import__("io").StringIO()
+    list_report_notebooks(nbs)
+    log = io.StringIO()
     assert refresh(data_dir=example_dir, out_dir=out, notebooks_dir=nbs, stream=log).ok
     assert "no tables were written" in log.getvalue() and "no charts were written" in log.getvalue()
     assert not (out / "2024-11" / "tables.xlsx").exists()

@@ -34,6 +34,12 @@ SUPPRESSED_NOTE = (
     f"{SUPPRESSED} confidential: a count from 1 to 4, or a figure that would reveal one, is suppressed"
 )
 
+#: GSS shorthand for a cell with no figure (blank, or a dash in the notebook's table): the spreadsheet
+#: guidance asks for a shorthand with its meaning rather than an empty or symbol-only cell.
+NOT_AVAILABLE = "[x]"
+NOT_AVAILABLE_NOTE = f"{NOT_AVAILABLE} not available: there is no figure for this cell (not published, or not applicable)"
+_NO_FIGURE = re.compile(r"[^A-Za-z0-9]*")
+
 #: Excel's limit on a sheet name, and the characters it forbids in one.
 SHEET_NAME_MAX = 31
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\']")
@@ -104,10 +110,14 @@ def sheet_names(tables: list[ReportTable]) -> list[str]:
 
 
 def _cell(value):
-    if isinstance(value, bool) or value is None:
+    """A cell as the workbook holds it: numbers as numbers, text as text, and no figure (None, NaN,
+    an empty or symbol-only text such as "-") as the shorthand ``[x]``."""
+    if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return None if formatting.is_missing(value) else value
+        return NOT_AVAILABLE if formatting.is_missing(value) else value
+    if value is None or _NO_FIGURE.fullmatch(str(value)):
+        return NOT_AVAILABLE
     return str(value)
 
 
@@ -122,7 +132,7 @@ def write_tables(tables: list[ReportTable], path: Path, period: str, source: str
     import gptables as gpt
 
     month = formatting.month(periods.parse_period(period))
-    note_rows = [("c", SUPPRESSED_NOTE)]
+    note_rows = [("c", SUPPRESSED_NOTE), ("x", NOT_AVAILABLE_NOTE)]
     sheets = {}
     for n, (table, name) in enumerate(zip(tables, sheet_names(tables), strict=True), start=1):
         refs = []
@@ -134,6 +144,9 @@ def write_tables(tables: list[ReportTable], path: Path, period: str, source: str
         suppressed = bool((frame == SUPPRESSED).to_numpy().any())
         if suppressed:
             refs.append("$$c$$")
+        unavailable = bool((frame == NOT_AVAILABLE).to_numpy().any())
+        if unavailable:
+            refs.append("$$x$$")
         sheets[name] = gpt.GPTable(
             table=frame,
             table_name=f"table_{n}",
@@ -142,7 +155,7 @@ def write_tables(tables: list[ReportTable], path: Path, period: str, source: str
             source=source,
             instructions="This worksheet contains one table. Some cells refer to notes which can be found "
             "in the notes worksheet.",
-            legend=[SUPPRESSED_NOTE] if suppressed else [],
+            legend=[note for note, used in ((SUPPRESSED_NOTE, suppressed), (NOT_AVAILABLE_NOTE, unavailable)) if used],
         )
     cover = gpt.Cover(
         title=f"SEND report tables, {month}",
