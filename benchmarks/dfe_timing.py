@@ -17,7 +17,7 @@ def main() -> int:
 
     root = dfe.resolve_dfe_dir()
     steps = [
-        ("2025 release (8 files, headline rows)", lambda: dfe.read_release_2025(root)),
+        ("latest EHC plan release (8 files, headline rows)", lambda: dfe.read_release(root)),
         ("2022 release long series + sen2_mi", lambda: dfe.read_release_2022(root)),
         ("S251 2023-24 + school census", lambda: (dfe.read_s251(root), dfe.read_school_census(root))),
         ("read_all (cached parts)", lambda: dfe.read_all(root)),

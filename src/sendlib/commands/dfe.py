@@ -20,7 +20,7 @@ def register(subparsers) -> None:
         "and recording sha256 checksums in <out>/ehcp-<year>/MANIFEST.json. With --neighbours, DfE's "
         "statistical-neighbour lists instead (from DfE's LAIT repository) into <out>/lait/.")
     f.add_argument("--out", default=None, help=f"destination folder (default: {config.PUBLIC_DATA_DIR})")
-    f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2025 or 2022)")
+    f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2026, 2025 or 2022)")
     f.add_argument("--base-url", default=None,
                    help="fetch files as <base-url>/<path> from a mirror, or a copy of the release zip when the "
                    "URL ends in .zip (default: DfE's 'download all data' zip)")
