@@ -15,7 +15,7 @@ ties share the lowest rank); neutral measures rank ascending (1 = lowest value).
 
 Polarity: LAIT marks 20-week timeliness "High"; sendlib also marks £ per EHCP, the share of plans in
 independent / non-maintained special schools and the independent top-ups share of high-needs spend as
-low-is-good (DOMAIN.md: for cost low is good; independent places cost about 2.4 times maintained ones).
+low-is-good (for cost low is good; an independent place costs about 2.4 times a maintained one).
 """
 
 from __future__ import annotations
