@@ -16,7 +16,8 @@ neighbours = "2025"  # DfE statistical-neighbour list: "2025" (May 2025) or "202
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sendlib import backtest, benchmark, caseload, config, formatting, notebook, plots
+from sendlib import benchmark, caseload, config, formatting, notebook, plots
+from sendlib.dfe import caseload_forecast
 
 nb = notebook.setup("05_benchmarking", data_dir=data_dir, period=period, suppress_below=suppress_below)
 extract, period_end, month = nb.extract, nb.period_end, nb.month
@@ -107,7 +108,7 @@ if dfe is not None:
     recon.index.name = "Census"
     nb.show(recon, counts=["January census (SEN2)", "Month-end MI count"],
             title="Month-end MI count against the January census (SEN2)")
-    nxt = backtest.forecast_next_january(la_code, dfe)
+    nxt = caseload_forecast.forecast_next_january(la_code, dfe)
     display(Markdown(
         f"From the published January counts alone, {la_name}'s January {nxt['year']} count is forecast at "
         f"{nxt['forecast']:,.0f} (80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), against "
