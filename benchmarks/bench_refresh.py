@@ -4,8 +4,8 @@
 
 Target (issue 5): ``sendlib refresh`` of all notebooks on the sample takes no more than 1.5 times as
 long as running the same number of import-only notebooks with Papermill, with the same jobs. Both
-sides run through the same thread pool and kernel (``sendlib.refresh.run_notebook``); the refresh side
-is the whole ``sendlib.refresh.refresh()`` (validation, notebooks, HTML, headlines, index, swap). Runs
+sides run through the same thread pool and kernel (``sendlib.report.run.run_notebook``); the refresh side
+is the whole ``sendlib.report.refresh()`` (validation, notebooks, HTML, headlines, index, swap). Runs
 alternate (floor, refresh, floor, refresh, ...) so background load hits both alike; the medians are
 compared. CPU seconds (this process plus its kernels) are reported too: on a shared machine they are
 steadier than wall time. Prints one JSON line with the timings and the ratios.
@@ -28,7 +28,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from sendlib import config
-from sendlib.refresh import NEEDS_PUBLIC_DATA, list_notebooks, refresh, run_notebook
+from sendlib.report import refresh
+from sendlib.report.run import NEEDS_PUBLIC_DATA, list_notebooks, run_notebook
 
 
 def make_floor_notebooks(folder: Path, names: list[str]) -> list[Path]:

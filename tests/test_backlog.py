@@ -236,7 +236,7 @@ def random_assessments(n: int = 400, seed: int = 7) -> pd.DataFrame:
 
 
 def loop_snapshot(frame: pd.DataFrame, d: pd.Timestamp) -> dict:
-    """Independent method: a plain loop over rows applying DOMAIN.md's words directly."""
+    """Independent method: a plain loop over rows applying the definition's words directly."""
     out = {"open": 0, "overdue": 0, "overdue_ex": 0, "awaiting_decision": 0, "assessing": 0, "drafting": 0}
     bands = dict.fromkeys(backlog.AGE_BANDS, 0)
     for r in frame.itertuples():

@@ -216,6 +216,26 @@ def test_cli_benchmark(dfe_dir, capsys):
     assert main(["benchmark", "--la", "878", "--dfe-dir", str(dfe_dir)]) == 0
     text = capsys.readouterr().out
     assert "Devon (878)" in text and "Open Government Licence" in text
+    assert "EHC plans at January 2026 (cross-LA one-year-ahead forecast)" in text and "80% interval" in text
+
+
+def test_cli_benchmark_json_has_next_january_forecast(dfe_dir, capsys):
+    """``--json`` carries the LA's next-January forecast with its 80% and 95% intervals, the same as
+    the forecast module gives, and the table prints it formatted."""
+    from sendlib import formatting
+    from sendlib.dfe.caseload_forecast import forecast_next_january
+
+    assert main(["benchmark", "--la", "878", "--dfe-dir", str(dfe_dir), "--json"]) == 0
+    nxt = json.loads(capsys.readouterr().out)["next_january_forecast"]
+    ref = forecast_next_january("878", dfe_dir)
+    assert nxt["la_code"] == "878" and nxt["year"] == 2026 and nxt["last"] == 9848
+    for k in ("forecast", "lo80", "hi80", "lo95", "hi95"):
+        assert nxt[k] == pytest.approx(ref[k])
+    assert nxt["lo95"] < nxt["lo80"] < nxt["forecast"] < nxt["hi80"] < nxt["hi95"]
+    assert main(["benchmark", "--la", "878", "--dfe-dir", str(dfe_dir)]) == 0
+    text = capsys.readouterr().out
+    assert (f"{formatting.count(ref['forecast'])}, 80% interval {formatting.count(ref['lo80'])} to "
+            f"{formatting.count(ref['hi80'])}") in text
     assert main(["benchmark", "--la", "Devonn", "--dfe-dir", str(dfe_dir)]) == 2
     err = capsys.readouterr().err
     assert "unknown local authority 'Devonn'" in err and "Devon" in err and "Traceback" not in err

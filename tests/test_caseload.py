@@ -105,7 +105,7 @@ def test_plan_ceased_on_its_issue_day_is_in_no_count():
 
 
 def _loop_counts(plans: pd.DataFrame, months: pd.DatetimeIndex) -> tuple[list, list, list]:
-    """Independent method: DOMAIN.md's words applied row by row (plain loop)."""
+    """Independent method: the definition's words applied row by row (plain loop)."""
     active, issued, ceased = [], [], []
     for d in months:
         start = d - pd.offsets.MonthBegin(1)

@@ -22,7 +22,7 @@ def _json(capsys, *argv) -> dict:
 
 
 def plain_overdue(assessments: pd.DataFrame, d) -> tuple[int, int]:
-    """(open, overdue) at d by a plain pandas count, straight from DOMAIN.md / backlog.py's docstring.
+    """(open, overdue) at d by a plain pandas count, straight from backlog.py's docstring.
 
     Closing date = earliest of issued_on, decision_on of a refusal, closed_on of a no_plan or withdrawn
     outcome; open at d = received on or before d and no closing date on or before d; overdue = open
@@ -158,7 +158,7 @@ def test_sample_cli_equals_headlines_and_plain_count(capsys, sample_dir, sample_
     r = _json(capsys, "--data", str(sample_dir), "--period", "2024-11", "--months", "13")
     assert r == sample_report
     h = headlines(sample_extract, "2024-11")
-    assert r["overdue_requests"] == h["overdue_assessments"] == 620  # DOMAIN.md: "about 620 overdue"
+    assert r["overdue_requests"] == h["overdue_assessments"] == 620  # the sample is calibrated to about 620 overdue
     assert plain_overdue(sample_extract.assessments, "2024-11-30") == (r["open_requests"], 620)
     hist = r["history"]
     assert len(hist) == 13 and hist[-1]["month"] == "2024-11" and hist[0]["month"] == "2023-11"

@@ -22,7 +22,7 @@ def _json(capsys, *argv) -> dict:
 
 
 def plain_active(plans: pd.DataFrame, d) -> int:
-    """Active plans at d by a plain pandas count (DOMAIN.md: issued on or before d, not ceased by d)."""
+    """Active plans at d by a plain pandas count (issued on or before d, not ceased by d)."""
     d = pd.Timestamp(d)
     return int(((plans["issued_on"] <= d) & ~(plans["ceased_on"] <= d)).sum())
 
@@ -188,7 +188,7 @@ def test_sample_equals_headlines_and_is_reproducible(capsys, sample_dir, sample_
     raw = pd.read_csv(sample_dir / "budget.csv").set_index("financial_year")
     assert s["other_high_needs_spend"] == h["fy_other_high_needs_spend"] == raw.loc["2024-25", "other_high_needs_spend"]
     assert s["outturn"] == pytest.approx(s["placement_outturn"] + s["other_high_needs_spend"], abs=0.02)
-    # independent: DOMAIN.md's 9,754 plans in November 2024 and a plan of 9,372 for January 2025,
+    # independent: the published 9,754 plans in November 2024 and a plan of 9,372 for January 2025,
     # counted / read here without sendlib's measures
     assert r["active_plans_at_period_end"] == plain_active(sample_extract.plans, "2024-11-30") == 9754
     plan = pd.read_csv(sample_dir / "plan_trajectory.csv")

@@ -133,7 +133,7 @@ def test_setting_with_only_blank_costs_has_no_mean(uncosted):
 
 
 def test_mi_average_keeps_a_blank_cost_at_zero(uncosted):
-    # DOMAIN.md definition 1: denominator = every active plan; a plan with no costed placement counts
+    # MI average: denominator = every active plan; a plan with no costed placement counts
     # with cost 0. Feb: A, B, C, D, E active = 5; cost 10,000 + 50,000 + 9,000 (+ E 0) = 69,000
     # -> 69,000 / 5 = 13,800. Apr: A, B, D, E = 4; 20,000 + 50,000 = 70,000 -> 17,500
     assert cost.committed_cost_at(uncosted, MONTHS[1:]).tolist() == [69_000, 60_000, 70_000]

@@ -137,7 +137,7 @@ def test_benchmarking_notebook_with_2021_list(dfe_with_2021, tmp_path):
     import nbformat
 
     from sendlib import benchmark, config, plots
-    from sendlib.refresh import run_notebook
+    from sendlib.report.run import run_notebook
 
     target = tmp_path / "05.ipynb"
     run = run_notebook(config.NOTEBOOKS_DIR / "05_benchmarking.ipynb", target,

@@ -1,4 +1,4 @@
-"""DfE public-data loaders against figures DfE published (DOMAIN.md section 4), plus parsing edge cases
+"""DfE public-data loaders against figures DfE published, plus parsing edge cases
 on tiny synthetic files written at test time."""
 
 from __future__ import annotations

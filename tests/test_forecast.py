@@ -71,11 +71,29 @@ def test_scenario_conversion_matches_hand_calculation():
     assert (lower.frame["active"] < base).all()
 
 
+def newey_west_se(y: list[float]) -> float:
+    """OLS slope of y on 0..n-1 and its Newey-West standard error, by plain loops (Bartlett weights
+    1 - l / (L + 1), L = floor(4 (n / 100) ^ (2 / 9)), no small-sample correction)."""
+    n = len(y)
+    xbar, ybar = (n - 1) / 2, sum(y) / n
+    sxx = sum((x - xbar) ** 2 for x in range(n))
+    b = sum((x - xbar) * (y[x] - ybar) for x in range(n)) / sxx
+    e = [y[x] - (ybar + b * (x - xbar)) for x in range(n)]
+    lags = int(4 * (n / 100) ** (2 / 9))
+    total = 0.0
+    for t in range(n):
+        for u in range(n):
+            if abs(t - u) <= lags:
+                total += (1 - abs(t - u) / (lags + 1)) * (t - xbar) * e[t] * (u - xbar) * e[u]
+    return total**0.5 / sxx
+
+
 def test_trend_in_requests_is_used_only_when_significant():
     months = pd.date_range("2022-12-31", AS_OF, freq="ME")
     rising = pd.Series(np.arange(24, dtype=float) * 2 + 100, index=months)  # +2 a month, exact
     slope, sd, p = forecast.requests_trend(rising)
     assert slope == pytest.approx(2.0) and p < 0.05
+    assert sd == pytest.approx(0.0, abs=1e-9)  # an exact line: no sampling error
     flat = pd.Series(np.tile([100.0, 104.0, 98.0, 101.0], 6), index=months)
     assert forecast.requests_trend(flat)[0] == 0.0
 
@@ -86,14 +104,41 @@ def test_trend_slope_and_its_sd_by_hand():
     # the 28 pairwise slopes (y_j - y_i) / (j - i), sorted (0-based positions):
     #   0-2: -1 (x3)   3: 1/2   4-5: 2/3 (x2)   6-7: 1 (x2)   8: 7/6   9-17: 3/2 (x9)   18: 11/7   19: 8/5
     #   20: 5/3   21-22: 2 (x2)   23-24: 7/3 (x2)   25-27: 4 (x3)
-    # slope = median = mean of positions 13 and 14 = 1.5 requests per month per month
-    # Sen (1968) 95% interval: sigma^2 = n(n-1)(2n+5)/18 = 8 x 7 x 21 / 18 = 65.33 (no ties), sigma 8.083,
-    # 1.96 sigma = 15.84; upper position round((28 + 15.84) / 2) = 22 -> 2;
-    # lower position round((28 - 15.84) / 2) - 1 = 5 -> 2/3; sd = (2 - 2/3) / 3.92 = 0.3401
+    # slope = median = mean of positions 13 and 14 = 1.5 requests per month per month (significant: central)
+    # spread: OLS slope Sxy / Sxx = 61 / 42 (Sxx = 42, ybar 14.75), intercept 14.75 - 3.5 x 61/42 = 29/3;
+    # residuals 1/3, 37/42, -11/7, 41/42, -31/21, 15/14, -29/21, 7/6; L = floor(4 x 0.08^(2/9)) = 2;
+    # g_t = (t - 3.5) e_t = -7/6, -185/84, 33/14, -41/84, -31/42, 45/28, -145/42, 49/12
+    # S = sum g^2 + 2 (2/3) sum g_t g_t+1 + 2 (1/3) sum g_t g_t+2 = 43.726 - 4/3 x 24.244 + 2/3 x 4.911
+    #   = 14.68 -> se = sqrt(14.68) / 42 = 0.0912
     slope, sd, p = forecast.requests_trend(y)
     assert p < 0.05
     assert slope == pytest.approx(1.5)
-    assert sd == pytest.approx((2 - 2 / 3) / 3.92)
+    assert sd == pytest.approx(0.0912, abs=5e-5)
+    assert sd == pytest.approx(newey_west_se(y.tolist()), rel=1e-9)
+
+
+def test_trend_uncertainty_is_drawn_for_a_noisy_trend_that_is_not_significant():
+    # +0.5 request a month under noise of +-25: Kendall's p > 0.05, so the central path stays level, but the
+    # paths draw slopes with spread sqrt(se^2 + TS slope^2) > 0 and the interval widens with the horizon
+    months = pd.date_range("2022-12-31", AS_OF, freq="ME")
+    noise = np.tile([20.0, -20.0, 15.0, -15.0, 0.0, 10.0, -25.0, 18.0], 3)
+    noisy = pd.Series(100.0 + 0.5 * np.arange(24) + noise, index=months)  # Kendall p = 0.20
+    slope, sd, p = forecast.requests_trend(noisy)
+    assert p > 0.05 and slope == 0.0
+    from scipy import stats
+
+    ts = stats.theilslopes(noisy.to_numpy(), np.arange(24.0)).slope
+    assert ts > 0 and sd == pytest.approx(np.hypot(newey_west_se(noisy.tolist()), ts), rel=1e-9)
+    assert sd > ts > 0
+    # no residuals, no level shifts: the only spread is the trend's
+    model = hand_model(requests_slope=slope, requests_slope_sd=sd, requests_trend_p=p)
+    fc = forecast.project_caseload(model, n_sims=400, seed=config.DEFAULT_SEED).frame
+    width = fc["high80"] - fc["low80"]
+    assert width.iloc[0] == pytest.approx(0.0)  # December's new plans come from October's actual requests
+    assert width.iloc[-1] > 10 and width.is_monotonic_increasing
+    # the old rule (no slope uncertainty unless p < 0.05) would give no interval at all
+    flat = forecast.project_caseload(hand_model(requests_slope_sd=0.0), n_sims=400, seed=config.DEFAULT_SEED)
+    assert (flat.frame["high80"] - flat.frame["low80"]).max() == pytest.approx(0.0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -173,22 +218,62 @@ def test_hazard_of_a_month_without_history_is_the_pooled_rate():
 
 
 def test_hand_extract_one_step_residuals(flow_model):
-    # 36 months Dec 2021 - Nov 2024 (index 0 = Dec 2021), all with active plans: all kept
-    # residual = (issued - ceased) - (0.4 x requests 2 months earlier - h x active at the previous month
-    # end), h = the same calendar month's pooled rate over the *other* years (leave-one-out)
+    # 36 months Dec 2021 - Nov 2024 (index 0 = Dec 2021), all with active plans: all kept.
+    # residual(t) = (issued - ceased) - (conversion x requests lag months before t - h x active at t - 1),
+    # every rate fitted at t - 1 from data before t: lag from plans issued in the 12 months to t - 1,
+    # conversion = plans issued in those 12 months / requests in the 12 months lag earlier, h = the same
+    # calendar month's ceased / active at the previous month end over the 3 years before t
     r = flow_model.residuals
     assert len(r) == 36
-    # Dec 2022 (12): 0 issued, 2 ceased; Oct 2022 requests 5; active 30 Nov 2022 97;
-    #   h = (2 - 2) / (289 - 97) = 0 -> -2 - (2 - 0) = -4   (in-sample 2/289 would give -3.33)
-    assert r[12] == pytest.approx(-4.0)
-    # Mar 2023 (15): nothing issued or ceased; Jan 2023 requests 25; active 28 Feb 2023 95;
-    #   h = (3 - 0) / (297 - 95) = 3 / 202 -> 0 - (10 - 95 x 3 / 202) = -8.5891
-    assert r[15] == pytest.approx(-(10 - 95 * 3 / 202))
-    # Jul 2024 (31): 6 ceased; May 2024 requests 5; active 30 Jun 2024 94;
-    #   h = (27 - 6) / (298 - 94) = 21 / 204 -> -6 - (2 - 94 x 21 / 204) = 1.6765
-    assert r[31] == pytest.approx(-6 - (2 - 94 * 21 / 204))
-    # Aug 2024 (32): 20 issued; Jun 2024 requests 5; h = 0 -> 20 - 2 = 18
-    assert r[32] == pytest.approx(18.0)
+    # Dec 2022 (12): 0 issued, 2 ceased. At 30 Nov 2022: no assessment issued in the 12 months -> lag 5;
+    #   plans issued Dec 2021 - Nov 2022: 4 (Jun 2022); requests Jul 2021 - Jun 2022: 60 -> 1 / 15;
+    #   requests Jul 2022: 5 -> new 1/3; Dec 2019-21: nothing ceased (active 100, 103, 105) -> h = 0
+    #   -> -2 - 1/3   (the in-sample fit, 0.4 x 5 - 2/289 x 97, gave -3.33)
+    assert r[12] == pytest.approx(-2 - 1 / 3)
+    # Mar 2023 (15): nothing issued or ceased; at 28 Feb 2023 lag 5 again, conversion 4 / 60 (Oct 2021 -
+    #   Sep 2022 requests); Oct 2022 requests 5 -> new 1/3; no March ceasing in 2020-22 -> -1/3
+    assert r[15] == pytest.approx(-1 / 3)
+    # Jul 2024 (31): 6 ceased. At 30 Jun 2024: assessments issued Jul 2023 - Jun 2024 took 400, 30, 45
+    #   days: median 45 / 30.4375 = 1.48 -> lag 1; plans issued Jul 2023 - Jun 2024: 1 + 10 = 11;
+    #   requests Jun 2023 - May 2024: 11 x 5 + 15 = 70 -> 11 / 70; Jun 2024 requests 5 -> new 11/14;
+    #   July ceasing 2021-23: (0 + 12 + 9) / (109 + 109 + 95) = 21 / 313; active 30 Jun 2024: 94
+    assert r[31] == pytest.approx(-6 - (11 / 14 - 94 * 21 / 313))
+    # Aug 2024 (32): 20 issued. At 31 Jul 2024: 400, 30, 45, 61 days: median 53 -> 1.74 -> lag 2;
+    #   conversion 11 / 70 (Jun 2023 - May 2024 requests); Jun 2024 requests 5 -> 11/14; no August ceasing
+    assert r[32] == pytest.approx(20 - 11 / 14)
+
+
+def test_one_step_rates_never_see_their_own_month():
+    """Changing month t (plans issued and ceased, requests, assessments issued in July 2024) moves
+    t's residual but none of the rates fitted for it, and nothing before t."""
+    from forecast_fixtures import flow_assessments, flow_plans
+
+    base_ex = flow_extract()
+    plans, assess = flow_plans(), flow_assessments()
+    active_base = plans.index[plans["ceased_on"].isna() & (plans["issued_on"] == "2015-09-01")]
+    plans.loc[active_base[:10], "ceased_on"] = "2024-07-20"  # 10 more base plans cease in July
+    extra_plans = pd.DataFrame({"plan_id": [f"x{i}" for i in range(50)], "child_id": [f"y{i}" for i in range(50)],
+                                "date_of_birth": "2012-01-01", "primary_need": "ASD", "issued_on": "2024-07-05",
+                                "ceased_on": None})
+    jan_2023 = assess.index[assess["received_on"] == "2023-01-10"]
+    assess.loc[jan_2023[:5], "issued_on"] = "2024-07-15"  # 5 plans issued in July after 552 days
+    extra_requests = pd.DataFrame({"request_id": [f"q{i}" for i in range(95)], "child_id": "z",
+                                   "received_on": "2024-07-12", "issued_on": None})
+    placements = pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"])
+    changed = from_frames(pd.concat([plans, extra_plans], ignore_index=True), placements,
+                          pd.concat([assess, extra_requests], ignore_index=True), as_of="2024-12-31")
+    model = forecast.estimate_flow_model(base_ex, FLOW_AS_OF)
+    before = forecast.one_step_rates(base_ex, model)
+    after = forecast.one_step_rates(changed, model)
+    t = pd.Timestamp("2024-07-31")
+    fitted_cols = ["lag", "conversion", "requests", "hazard", "prev", "new_fitted"]
+    pd.testing.assert_frame_equal(after.loc[[t], fitted_cols], before.loc[[t], fitted_cols])
+    pd.testing.assert_frame_equal(after.loc[: t - pd.offsets.MonthEnd(1)], before.loc[: t - pd.offsets.MonthEnd(1)])
+    # the month itself moved: 50 more issued, 10 more ceased -> residual + 40 exactly
+    assert after.loc[t, "residual"] == pytest.approx(before.loc[t, "residual"] + 40)
+    # and the change is seen from the next month on (it is data before August)
+    assert after.loc["2024-08-31", "conversion"] != before.loc["2024-08-31", "conversion"]
+    assert after.loc["2025-07-31":].empty and after.loc["2024-08-31", "lag"] != before.loc["2024-08-31", "lag"]
 
 
 def test_hand_extract_issue_level_changes(flow_model):
@@ -209,9 +294,15 @@ def test_hand_extract_issue_level_changes(flow_model):
 def test_hand_extract_trend_is_not_used(flow_model):
     # last 24 months of requests (Dec 2022 - Nov 2024): 5 a month but Jan 2023 25, Oct 2023 15,
     # Sep 2024 10, Nov 2024 25: Kendall S = 51 concordant - 34 discordant = 17 of 276 pairs, far from
-    # significant -> no slope, no slope uncertainty
+    # significant -> no slope in the central path; the Theil-Sen slope is 0 (190 of the 276 pairs are
+    # 5 and 5), so the paths' spread is the Newey-West standard error of the OLS slope alone
     assert flow_model.requests_trend_p >= 0.05
-    assert flow_model.requests_slope == 0.0 and flow_model.requests_slope_sd == 0.0
+    assert flow_model.requests_slope == 0.0
+    y = [5.0] * 24
+    for k, v in ((1, 25.0), (10, 15.0), (21, 10.0), (23, 25.0)):  # Jan 2023, Oct 2023, Sep 2024, Nov 2024
+        y[k] = v
+    assert flow_model.requests_slope_sd == pytest.approx(newey_west_se(y), rel=1e-9)
+    assert flow_model.requests_slope_sd > 0
 
 
 def test_hand_extract_projection(flow_model):
@@ -427,6 +518,64 @@ def test_spend_paths_use_the_net_average_cost_of_ceased_plans():
     assert paths[0, :2] == pytest.approx([(181_000 - 1_810) / 12, (181_000 - 0.199 * 18_100) / 12])
 
 
+def test_unit_cost_draws_by_hand():
+    gen = config.rng(config.DEFAULT_SEED)
+    # two other placements at 8,000 and 12,000: a resample of 2 has mean 8,000 (1/4), 10,000 (1/2) or
+    # 12,000 (1/4): changes -2,000, 0, +2,000 from the sample's own 10,000
+    two = pd.DataFrame({"net_cost": [8_000.0, 12_000.0], "independent": [False, False]})
+    d = forecast.unit_cost_draws(two, 4000, gen)
+    values, counts = np.unique(d, return_counts=True)
+    assert values.tolist() == pytest.approx([-2_000, 0, 2_000])
+    assert counts / 4000 == pytest.approx([0.25, 0.5, 0.25], abs=0.03)
+    # one INMSS at 60,000 and one other at 10,000: own cost 0.5 x 60,000 + 0.5 x 10,000 = 35,000;
+    # both INMSS: share 1, 60,000 (+25,000); both other: 10,000 (-25,000); one each: 0
+    mixed = pd.DataFrame({"net_cost": [60_000.0, 10_000.0], "independent": [True, False]})
+    values = np.unique(forecast.unit_cost_draws(mixed, 4000, gen))
+    assert values.tolist() == pytest.approx([-25_000, 0, 25_000])
+    # a scenario share (0.2) fixes the mix; a sector not drawn takes the sample's mean, and each sector
+    # has one cost, so nothing moves: 0.2 x 60,000 + 0.8 x 10,000 = 20,000 in every resample
+    assert forecast.unit_cost_draws(mixed, 500, gen, share=0.2) == pytest.approx(np.zeros(500))
+    # nothing to resample: no change
+    assert forecast.unit_cost_draws(mixed.iloc[:0], 3, gen).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_spend_intervals_widen_when_new_placement_costs_vary_more():
+    """Caseload without noise (no residuals, level shifts or slope spread): the spend interval is the
+    unit-cost uncertainty alone; spreading the other placements' costs (same mean) widens it."""
+    fc = forecast.project_caseload(spend_model(), n_sims=1000, seed=config.DEFAULT_SEED)
+    assert np.ptp(fc.paths_new[1:], axis=0).max() == 0  # every caseload path is the central one
+    even = spend_extract(BUDGET)
+    half, spread = spend_extract(BUDGET), spend_extract(BUDGET)
+    deviations = np.array([-8_000.0, 8_000.0, -6_000.0, 6_000.0, -4_000.0, 4_000.0, -2_000.0, 2_000.0])
+    half.placements.loc[2:, "annual_cost"] = 10_000.0 + deviations / 2  # the 8 others, mean 10,000 still
+    spread.placements.loc[2:, "annual_cost"] = 10_000.0 + deviations
+    sp = {name: forecast.forecast_fy_spend(ex, forecast=fc) for name, ex in
+          (("even", even), ("half", half), ("spread", spread))}
+    # the central outturn does not move (same mean costs): 233,333.33 as in test_fy_spend_by_hand
+    for v in sp.values():
+        assert v.outturn == pytest.approx(233_333.333, abs=0.01)
+    width = {k: v.outturn_high80 - v.outturn_low80 for k, v in sp.items()}
+    # even costs: the interval is the mix of settings alone (2 of 10 INMSS at 60,000, resampled)
+    assert width["even"] > 0
+    # the 20 new plans of Dec-Mar cost cost_new + the path's draw: the outturn moves by
+    # (2 + 4 + 6 + 8) / 12 x the draw, so its 80% width is 20 / 12 x the cost of a new plan's
+    _, units = forecast.spend_paths(even, fc)
+    assert width["even"] == pytest.approx(20 / 12 * (units["cost_new_high80"] - units["cost_new_low80"]), rel=1e-9)
+    # with the mix fixed by a scenario (share 0.2), even costs leave nothing to vary: width 0; the same
+    # resamples with the others' deviations halved give exactly half the spread's width
+    fixed = forecast.project_caseload(spend_model(), scenario=forecast.Scenario(independent_share=0.2),
+                                      n_sims=1000, seed=config.DEFAULT_SEED)
+    w = {name: (lambda r: r.outturn_high80 - r.outturn_low80)(forecast.forecast_fy_spend(ex, forecast=fixed))
+         for name, ex in (("even", even), ("half", half), ("spread", spread))}
+    assert w["even"] == pytest.approx(0.0, abs=1e-6)
+    assert w["spread"] > w["half"] > 0
+    assert w["half"] == pytest.approx(w["spread"] / 2, rel=1e-9)
+    # no new plans, no unit-cost uncertainty
+    none = forecast.project_caseload(spend_model(conversion=0.0), n_sims=200, seed=config.DEFAULT_SEED)
+    sp_none = forecast.forecast_fy_spend(spread, forecast=none)
+    assert sp_none.outturn_high95 - sp_none.outturn_low95 == pytest.approx(0.0)
+
+
 def test_scenario_independent_share_and_inflation():
     ex = spend_extract(BUDGET)
     fc = forecast.project_caseload(spend_model(), n_sims=0)
@@ -604,8 +753,8 @@ def test_sample_hazard_and_conversion_against_plain_loops(sample, as_of):
 
 
 def test_sample_trend_slope_against_plain_loops(sample):
-    """Theil-Sen slope (median pairwise slope) and Sen's interval, by loops over the 24 monthly counts."""
-    from statistics import NormalDist, median
+    """Theil-Sen slope (median pairwise slope) and its spread, by loops over the 24 monthly counts."""
+    from statistics import median
 
     as_of = pd.Timestamp("2024-11-30")
     m = forecast.estimate_flow_model(sample, as_of)
@@ -617,17 +766,13 @@ def test_sample_trend_slope_against_plain_loops(sample):
     slopes = sorted((y[j] - y[i]) / (j - i) for i in range(24) for j in range(i + 1, 24))
     assert m.requests_trend_p < 0.05  # the sample's requests rise: the slope is used
     assert m.requests_slope == pytest.approx(median(slopes))
-    # Sen (1968) eq. 2.6 with ties in y: sigma^2 = [n(n-1)(2n+5) - sum over tied groups t(t-1)(2t+5)] / 18
-    ties = sum(t * (t - 1) * (2 * t + 5) for t in (y.count(v) for v in set(y)))
-    sigma = ((24 * 23 * 53 - ties) / 18) ** 0.5
-    z = NormalDist().inv_cdf(0.975) * sigma
-    high, low = slopes[round((len(slopes) + z) / 2)], slopes[round((len(slopes) - z) / 2) - 1]
-    assert m.requests_slope_sd == pytest.approx((high - low) / 3.92)
+    # significant, so the paths' spread is the Newey-West standard error of the OLS slope (plain loops)
+    assert m.requests_slope_sd == pytest.approx(newey_west_se([float(v) for v in y]), rel=1e-9)
 
 
 def test_sample_spend_and_headlines(sample):
     keys = forecast.headline_section(sample, pd.Timestamp("2024-11-30"))
-    assert set(forecast.UNITS) == set(keys)
+    assert set(forecast.HEADLINE_UNITS) == set(keys)
     assert all(v is None or isinstance(v, int | float) for v in keys.values())
     assert keys["fy_budget"] == pytest.approx(155_400_000)
     assert keys["fy_forecast_overspend"] == pytest.approx(keys["fy_forecast_spend"] - keys["fy_budget"])
@@ -664,6 +809,12 @@ def test_sample_unit_costs_with_blank_costs_against_plain_pandas(sample_with_bla
     assert units["independent_share"] == pytest.approx(inmss.mean())  # by count, blank costs included
     assert units["cost_independent"] == pytest.approx(net[inmss].mean(), rel=1e-12)  # pandas skips NaN
     assert units["cost_other"] == pytest.approx(net[~inmss].mean(), rel=1e-12)
+    # the placements the spend intervals resample: the recent ones with a cost, setting and cost together
+    resampled = forecast.new_placement_sample(sample_with_blank_costs, AS_OF)
+    costed = net.notna()
+    assert len(resampled) == costed.sum() < len(recent)
+    assert resampled["net_cost"].tolist() == pytest.approx(net[costed].tolist())
+    assert resampled["independent"].tolist() == inmss[costed].tolist()
 
 
 def test_sample_spend_stays_finite_with_blank_costs(sample_with_blank_costs):
@@ -674,7 +825,7 @@ def test_sample_spend_stays_finite_with_blank_costs(sample_with_blank_costs):
 
 
 def test_sample_backtest_coverage(sample):
-    res = forecast.backtest_caseload(sample, pd.date_range("2023-01-31", "2023-12-31", freq="ME"), n_sims=500)
+    res = forecast.backtest_flow_forecast(sample, pd.date_range("2023-01-31", "2023-12-31", freq="ME"), n_sims=500)
     # 12 origins x 3 horizons, less targets after the extract date (December 2023 + 12 months)
     assert len(res) == 35 and set(res["horizon"]) == {2, 6, 12}
     assert (res["target"] <= pd.Timestamp("2024-11-30")).all()
@@ -738,3 +889,63 @@ def test_ceasing_factor_scales_the_ceased_plans_by_hand():
     assert base.frame["active"].tolist() == pytest.approx([980.0, 960.4])
     assert half.frame["active"].tolist() == pytest.approx([990.0, 980.1])
     assert half.frame["ceased"].tolist() == pytest.approx([10.0, 9.9])
+
+
+def test_baselines_by_hand():
+    """Two plans issued on the 15th of every month from January 2015, none ceased: A(m) = 2 x months."""
+    months = pd.date_range("2015-01-01", "2024-11-01", freq="MS") + pd.Timedelta(days=14)
+    issued = np.repeat(months.strftime("%Y-%m-%d").to_numpy(), 2)
+    plans = pd.DataFrame({"plan_id": [f"p{i}" for i in range(len(issued))],
+                          "child_id": [f"c{i}" for i in range(len(issued))], "primary_need": "ASD",
+                          "issued_on": issued, "ceased_on": None})
+    placements = pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"])
+    ex = from_frames(plans, placements, as_of=AS_OF)
+    res = forecast.backtest_baselines(ex, ["2023-01-31", "2023-06-30"], horizons=(2, 6))
+    assert len(res) == 2 * 2 * 3 and set(res["method"]) == set(forecast.BASELINES)
+    row = res.set_index(["method", "origin", "horizon"])
+    # January 2023 is month 97 from January 2015: A = 194; 2 months on, March 2023: 198
+    cf = row.loc[("carry_forward", pd.Timestamp("2023-01-31"), 2)]
+    assert (cf["forecast"], cf["actual"], cf["error"]) == (194, 198, -4)
+    # carry forward's past 2-month errors are all +4: interval 198 to 198, which holds the actual
+    assert (cf["low80"], cf["high80"], cf["low95"], cf["high95"]) == (198, 198, 198, 198) and cf["in80"]
+    # net flow: 194 + 6 x (194 - 170) / 12 = 206 at June 2023 (month 102: 206): exact, no past error
+    nf = row.loc[("net_flow_12m", pd.Timestamp("2023-01-31"), 6)]
+    assert (nf["forecast"], nf["actual"], nf["error"], nf["low80"], nf["high95"]) == (206, 206, 0, 206, 206)
+    # damped ETS on log counts of a steady line: close to the line (a damped trend slightly below it)
+    ets = res[res["method"] == "damped_ets"]
+    assert (ets["pct_error"].abs() < 1.0).all() and (ets["low95"] <= ets["forecast"]).all()
+    # the summary per method and horizon
+    s = forecast.backtest_flow_forecast_summary(res)
+    assert s.loc[("carry_forward", 6), "mae"] == 12 and s.loc[("net_flow_12m", 2), "mape_pct"] == 0
+
+
+@pytest.mark.parametrize("ceasing", ["seasonal", "recent"])
+def test_sample_one_step_rates_equal_the_model_fitted_the_month_before(sample, ceasing):
+    """Each residual month's rates are what estimate_flow_model fits at the previous month end (a
+    different code path: reindexed windows, bincount by calendar month), so nothing from t is used."""
+    model = forecast.estimate_flow_model(sample, "2024-11-30", ceasing=ceasing, recent_months=3)
+    rates = forecast.one_step_rates(sample, model)
+    for t in pd.DatetimeIndex(["2021-12-31", "2022-07-31", "2023-09-30", "2024-11-30"]):
+        at = forecast.estimate_flow_model(sample, t - pd.offsets.MonthEnd(1), ceasing=ceasing, recent_months=3)
+        row = rates.loc[t]
+        assert row["lag"] == at.lag_months
+        assert row["conversion"] == pytest.approx(at.conversion, rel=1e-12)
+        assert row["hazard"] == pytest.approx(at.hazard[t.month - 1], rel=1e-12)
+        assert row["prev"] == at.active
+        assert row["requests"] == at.requests_history[periods_back(t, at.lag_months)]
+        assert row["residual"] == pytest.approx(
+            row["issued"] - row["ceased"] - (at.conversion * row["requests"] - at.hazard[t.month - 1] * at.active)
+        )
+
+
+def periods_back(t: pd.Timestamp, months: int) -> pd.Timestamp:
+    return (t - pd.DateOffset(months=months)) + pd.offsets.MonthEnd(0)
+
+
+def test_sample_issue_rate_residuals_use_the_rate_before_the_month(sample):
+    model = forecast.estimate_flow_model(sample, "2024-11-30", new_plans="issue_rate", recent_months=3)
+    rates = forecast.one_step_rates(sample, model)
+    for t in pd.DatetimeIndex(["2022-03-31", "2024-10-31"]):
+        at = forecast.estimate_flow_model(sample, t - pd.offsets.MonthEnd(1), new_plans="issue_rate", recent_months=3)
+        # the recent issue rate at t - 1 (conversion x base requests = the mean of the 3 months before t)
+        assert rates.loc[t, "new_fitted"] == pytest.approx(at.conversion * at.requests_base, rel=1e-12)

@@ -105,7 +105,8 @@ def test_cli_json_and_table(ex, engine_only, monkeypatch, capsys, tmp_path):
     assert out["suppress_below"] == 1 and out["suppressed"] == []
     assert main(["headlines", "--data", str(tmp_path), "--suppress-below", "1"]) == 0
     text = capsys.readouterr().out
-    assert "Headlines for 2024-04" in text and "avg_cost_per_ehcp" in text and "23,333.33" in text
+    # £70,000 / 3 plans = £23,333.33 a plan, shown in whole pounds as everywhere (sendlib.formatting)
+    assert "Headlines for 2024-04" in text and "avg_cost_per_ehcp" in text and "£23,333 " in text
     assert "NOT suppressed" in text
 
 
@@ -145,7 +146,7 @@ def test_cli_example_json_hides_what_would_reveal_a_small_count(example_dir, cap
                 "independent_share_cost", "independent_cost", "overdue_assessments"):
         assert out[key] is None and key in out["suppressed"], key
     # the same keys as headlines.csv shows as [c]
-    from sendlib.refresh import headlines_frame
+    from sendlib.headlines import headlines_frame
 
     frame = headlines_frame(headlines(sendlib.load(example_dir), "2024-11"))
     assert sorted(frame.loc[frame["value"] == "[c]", "measure"]) == out["suppressed"]

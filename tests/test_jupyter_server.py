@@ -6,6 +6,7 @@ resolve the sample from the notebook's own folder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -20,10 +21,11 @@ import uuid
 import pytest
 
 from sendlib import config
+from sendlib.notebook_list import report_notebooks
 
 pytestmark = pytest.mark.notebooks
 
-NOTEBOOKS = sorted(p.name for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = [p.name for p in report_notebooks(config.NOTEBOOKS_DIR)]
 
 
 def _free_port() -> int:
@@ -53,8 +55,8 @@ class Server:
             return exc.code, None
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def _serve(tmp_path_factory, root):
     port, token = _free_port(), secrets.token_hex(16)
     runtime = tmp_path_factory.mktemp("jupyter_runtime")
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
@@ -69,7 +71,7 @@ def server(tmp_path_factory):
             "--ip=127.0.0.1",
             f"--port={port}",
             f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={config.NOTEBOOKS_DIR}",
+            f"--ServerApp.root_dir={root}",
             "--ServerApp.port_retries=0",
             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         ],
@@ -101,6 +103,12 @@ def server(tmp_path_factory):
         proc.kill()
         proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with _serve(tmp_path_factory, config.NOTEBOOKS_DIR) as srv:
+        yield srv
 
 
 async def _execute(srv: Server, kernel_id: str, code: str, timeout: float = 60) -> tuple[str, str]:
@@ -191,3 +199,25 @@ def test_each_notebook_opens_with_a_kernel(server, name):
             assert out.strip() == "True True"
     finally:
         assert server.call("DELETE", f"/api/sessions/{session['id']}")[0] == 204
+
+
+def test_saving_in_lab_writes_the_paired_py(tmp_path_factory):
+    """make lab serves notebooks/: jupytext's contents manager reads notebooks/jupytext.toml there and,
+    when a notebook is saved, writes its .py too (on a copy of one pair, not the committed files)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("lab_root")
+    for name in ("03_backlog.ipynb", "03_backlog.py", "jupytext.toml"):
+        shutil.copy(config.NOTEBOOKS_DIR / name, root / name)
+    with _serve(tmp_path_factory, root) as srv:
+        code, model = srv.call("GET", "/api/contents/03_backlog.ipynb")
+        assert code == 200
+        content = model["content"]
+        md = next(c for c in content["cells"] if c["cell_type"] == "markdown" and c["source"] == "## Trend")
+        md["source"] = "## Trend over two years"
+        code, _ = srv.call("PUT", "/api/contents/03_backlog.ipynb", {"type": "notebook", "format": "json",
+                                                                     "content": content})
+        assert code == 200
+    script = (root / "03_backlog.py").read_text(encoding="utf-8")
+    assert "# ## Trend over two years" in script
+    assert '# %% tags=["parameters"]' in script

@@ -87,3 +87,27 @@ def test_make_help_lists_documented_targets():
 def test_ci_entry_runs_make_test_with_public_data():
     text = (config.PROJECT_ROOT / ".ci" / "run").read_text()
     assert "make test" in text and "CI=true" in text and "SENDLIB_DFE_DIR" in text
+
+
+def test_notebooks_and_notebook_targets(project_copy):
+    venv = project_copy / ".venv"
+    venv.mkdir()
+    (venv / _stamp(project_copy)).touch()
+    run = [ln for ln in _make(project_copy, "notebooks").splitlines() if "sendlib.notebook_build" in ln]
+    assert run == [".venv/bin/python -m sendlib.notebook_build run "]
+    one = _make(project_copy, "notebooks", "NB=01")
+    assert "sendlib.notebook_build run 01" in one
+    new = _make(project_copy, "notebook", "NAME=my_question")
+    assert "sendlib.notebook_build new my_question" in new
+    # without NAME it stops with the usage line (make -n still prints the guard)
+    assert 'make notebook NAME=my_question' in _make(project_copy, "notebook")
+
+
+def test_make_help_documents_the_notebook_targets():
+    out = subprocess.run(
+        ["make", "help"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    for target in ("notebooks", "notebook"):
+        line = next(ln for ln in out.splitlines() if ln.split()[:2] == ["make", target])
+        assert len(line.split()) > 3, line
+    assert "NAME=" in out and "report.toml" in out

@@ -241,32 +241,3 @@ def test_solver_finds_a_caseload_lever_value_planted_in_the_budget(base, lever, 
     assert abs(solve.target_distance(planted, lever, r["value"], "2030-31", "zero")) < 1_000
     assert r["value"] == pytest.approx(value, abs=1e-6)
 
-
-def test_cost_growth_shocks_widen_only_the_simulated_paths(base):
-    import dataclasses
-
-    flat = dataclasses.replace(base, cost_shocks=np.zeros(1))
-    shocked = dataclasses.replace(base, cost_shocks=np.array([0.1]))  # every path draws +10% a year
-    a = deficit.placement_spend_paths(flat, n_sims=50, seed=3)
-    b = deficit.placement_spend_paths(shocked, n_sims=50, seed=3)
-    assert np.array_equal(a[0], b[0])  # the central path has no shock
-    # 2026-27 is forecast months 17-28 after November 2024: each month x exp(0.1 x k / 12)
-    j = list(base.budget.index).index("2026-27")
-    ratio = b[1:, j] / a[1:, j]
-    assert (ratio > np.exp(0.1 * 17 / 12)).all() and (ratio < np.exp(0.1 * 28 / 12)).all()
-    # 2023-24 is actual: no shock
-    assert np.array_equal(a[:, 0], b[:, 0])
-
-
-def test_cost_growth_shocks_from_the_mi_average(sample_extract, base):
-    """Independent route: committed net cost / active plans from cost and caseload directly."""
-    from sendlib import caseload, cost
-
-    me = pd.date_range("2020-12-31", "2024-11-30", freq="ME")
-    avg = (
-        cost.committed_cost_at(sample_extract, me, net=True).to_numpy()
-        / caseload.active_plans_at(sample_extract.plans, me).to_numpy()
-    )
-    change = np.log(avg[12:] / avg[:-12])
-    assert len(base.cost_shocks) == 36
-    np.testing.assert_allclose(base.cost_shocks, change - change.mean(), atol=1e-12)

@@ -43,7 +43,7 @@ def test_last_full_month(as_of, expected):
 @pytest.mark.parametrize(
     "date, fy, fm",
     [
-        ("2024-11-30", "2024-25", 8),  # DOMAIN.md: November is month 8
+        ("2024-11-30", "2024-25", 8),  # financial month 1 is April, so November is month 8
         ("2024-04-01", "2024-25", 1),
         ("2025-03-31", "2024-25", 12),
         ("2024-03-31", "2023-24", 12),

@@ -189,3 +189,58 @@ def test_charts_are_deterministic_png():
         return hashlib.sha256(buf.getvalue()).hexdigest()
 
     assert render() == render()
+
+
+def _tick_boxes(fig, ax):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+
+
+@pytest.mark.parametrize("months", [12, 24, 36, 40])
+def test_time_axis_month_labels_do_not_overlap(months):
+    # the caseload chart: 24 months of actuals and 16 of forecast on one axis
+    actual = _monthly(list(range(months)), start="2022-12-31")
+    fig = plots.trend_chart(actual, title="t", ylabel="y", source="s", period="p")
+    ax = fig.axes[0]
+    boxes = _tick_boxes(fig, ax)
+    assert 3 <= len(boxes) <= plots.MAX_DATE_TICKS
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left.x1 < right.x0, "two month labels overlap"
+    # the year is written at least once, so a reader can place the months
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert any(label.isdigit() and len(label) == 4 for label in labels), labels
+
+
+def test_old_axis_without_locator_would_overlap_month_labels():
+    """The check above can fail: one label per month (what a category axis of 40 months gives) overlaps."""
+    actual = _monthly(list(range(40)), start="2022-12-31")
+    fig, ax = plt.subplots(figsize=plots.FIGSIZE)
+    ax.plot(actual.index, actual.to_numpy())
+    ax.set_xticks(actual.index, [f"{d:%b %Y}" for d in actual.index])
+    boxes = _tick_boxes(fig, ax)
+    assert any(left.x1 >= right.x0 for left, right in zip(boxes, boxes[1:], strict=False))
+
+
+def test_bar_chart_slants_many_category_labels_so_they_do_not_overlap():
+    frame = pd.DataFrame({"month": [f"{m} 24" for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()],
+                          "count": range(12)})
+    fig = plots.bar_chart(frame, x="month", y="count", title="t", ylabel="y", source="s", period="p")
+    ax = fig.axes[0]
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {45.0}
+    # slanted text: the horizontal gap between the anchors is wider than each label's height
+    boxes = _tick_boxes(fig, ax)
+    step = boxes[1].x0 - boxes[0].x0
+    height = max(b.height for b in boxes) * 0.71  # the label's thickness across the 45 degree slant
+    assert step > height
+
+
+def test_number_formats_are_sendlib_formatting():
+    from sendlib import formatting
+
+    for v in (-0.3, 1_234_567.5, 2.5, 999.96, -5_500):
+        assert plots.format_pounds(v) == formatting.pounds(v)
+        assert plots.format_pounds_short(v) == formatting.pounds_short(v)
+        assert plots.format_count(v) == formatting.count(v)
+        assert plots.format_percent(v) == formatting.percent(v)
+    assert plots.format_pounds(-0.3) == "£0"  # never "-£0"

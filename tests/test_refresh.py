@@ -18,43 +18,31 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from notebook_fixtures import committed_notebooks, write_notebook
 
 from sendlib import cli, config
 from sendlib.errors import DataError, UsageError
+from sendlib.headlines import headlines_frame
 from sendlib.notebook_hygiene import notebook_problems
-from sendlib.refresh import (
-    draft_paragraph,
-    headlines_frame,
-    list_notebooks,
-    refresh,
-)
+from sendlib.report import refresh
+from sendlib.report.paragraph import draft_paragraph
+from sendlib.report.run import list_notebooks
 
 pytestmark = pytest.mark.notebooks
 
 COMMITTED = sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("[0-9]*.ipynb"))
 
 
+
 @pytest.fixture(scope="session")
 def sample_report(tmp_path_factory):
     """``refresh()`` on the shipped sample for its latest month, once per session."""
     out = tmp_path_factory.mktemp("reports")
+    nbs = committed_notebooks(tmp_path_factory.mktemp("nbs"))
     log = io.StringIO()
-    result = refresh(data_dir=config.SAMPLE_DIR, out_dir=out, jobs=2, stream=log)
+    result = refresh(data_dir=config.SAMPLE_DIR, out_dir=out, jobs=2, stream=log, notebooks_dir=nbs)
     return result, out, log.getvalue()
 
-
-def _notebook(path: Path, cells: list[str], parameters: str | None = 'period = "2024-11"') -> Path:
-    body = [new_markdown_cell(f"# {path.stem}")]
-    if parameters is not None:
-        p = new_code_cell(parameters)
-        p.metadata["tags"] = ["parameters"]
-        body.append(p)
-    body += [new_code_cell(c) for c in cells]
-    nb = new_notebook(cells=body)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -255,10 +243,10 @@ def _published(h, threshold=5) -> dict:
 
 def _primary_only(h) -> dict:
     """The headlines as published before this check: only counts from 1 to 4 hidden."""
-    from sendlib.headlines import UNITS
-    from sendlib.refresh import is_count
+    from sendlib.headlines import is_count, units
 
-    return {k: "[c]" if is_count(k, v, UNITS.get(k, "")) and 1 <= v < 5 else v for k, v in h.items()}
+    known = units()
+    return {k: "[c]" if is_count(k, v, known.get(k, "")) and 1 <= v < 5 else v for k, v in h.items()}
 
 
 def _recover(values: dict) -> dict:
@@ -333,7 +321,7 @@ ISSUED, WITHIN, RATE = (
 
 
 def _timeliness(issued: int, within: int) -> dict:
-    """The three timeliness headlines as sendlib.forecast.headline_section gives them (rate to 4 dp)."""
+    """The three timeliness headlines as sendlib.timeliness.headline_section gives them (rate to 4 dp)."""
     return {ISSUED: issued, WITHIN: within, RATE: round(100 * within / issued, 4) if issued else float("nan")}
 
 
@@ -346,7 +334,7 @@ def test_a_small_late_count_hides_the_rate_and_a_second_count():
     # 12 issued, 7 within: 5 late, no count from 1 to 4, so all three are shown (7 / 12 = 58.3333%)
     assert _published(_timeliness(12, 7)) == {ISSUED: 12, WITHIN: 7, RATE: 58.3333}
     # the late count is worked out to protect it, never published nor listed as a headline key
-    from sendlib.refresh import LATE_KEY, suppressed_headlines
+    from sendlib.headlines import LATE_KEY, suppressed_headlines
 
     assert LATE_KEY not in suppressed_headlines(_timeliness(12, 10))
     assert suppressed_headlines(_timeliness(12, 10), threshold=1) == set()
@@ -409,13 +397,13 @@ def test_a_hidden_headline_count_cannot_be_worked_back(example_headlines, period
 def test_failing_notebook_keeps_the_previous_report(tmp_path, example_dir, capsys):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    _notebook(nbs / "a_ok.ipynb", ['print("fine", period)'])
+    write_notebook(nbs / "a_ok.ipynb", ['print("fine", period)'])
     out = tmp_path / "reports"
     first = refresh(data_dir=example_dir, out_dir=out, jobs=2, notebooks_dir=nbs, stream=None)
     assert first.ok and (out / "2024-11" / "a_ok.html").is_file()
     before = {p.name: p.read_bytes() for p in (out / "2024-11").iterdir()}
 
-    _notebook(nbs / "b_fails.ipynb", ["x = 1", 'raise ValueError("boom in the second cell")'])
+    write_notebook(nbs / "b_fails.ipynb", ["x = 1", 'raise ValueError("boom in the second cell")'])
     code = cli.main(
         ["refresh", "--data", str(example_dir), "--out", str(out), "--jobs", "2", "--notebooks", str(nbs)]
     )
@@ -434,7 +422,7 @@ def test_failing_notebook_keeps_the_previous_report(tmp_path, example_dir, capsy
     assert sorted(p.name for p in out.iterdir()) == ["2024-11", "2024-11.failed"]
 
     # fixed: the next run replaces the report and removes the failed folder
-    _notebook(nbs / "b_fails.ipynb", ['print("fixed")'])
+    write_notebook(nbs / "b_fails.ipynb", ['print("fixed")'])
     again = refresh(data_dir=example_dir, out_dir=out, jobs=2, notebooks_dir=nbs, stream=None)
     assert again.ok
     assert sorted(p.name for p in out.iterdir()) == ["2024-11"]
@@ -448,7 +436,7 @@ def test_bad_input_stops_before_any_notebook(tmp_path, example_dir, capsys):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     marker = tmp_path / "ran.txt"
-    _notebook(nbs / "a.ipynb", [f"open({str(marker)!r}, 'w').write('ran')"])
+    write_notebook(nbs / "a.ipynb", [f"open({str(marker)!r}, 'w').write('ran')"])
     out = tmp_path / "reports"
     with pytest.raises(DataError, match="(?s)no notebook was run.*plans"):
         refresh(data_dir=data, out_dir=out, notebooks_dir=nbs, stream=None)
@@ -467,7 +455,7 @@ def test_benchmarking_is_skipped_without_public_data(tmp_path, example_dir, monk
     nbs.mkdir()
     # the kernel starts in the notebooks' folder; the refresh itself never changes the process's cwd
     # and the kernel is this environment's Python (the venv's kernelspec)
-    _notebook(
+    write_notebook(
         nbs / "00_first.ipynb",
         [
             f"import os\nassert os.getcwd() == {str(nbs)!r}, os.getcwd()",
@@ -475,7 +463,7 @@ def test_benchmarking_is_skipped_without_public_data(tmp_path, example_dir, monk
         ],
     )
     cwd = os.getcwd()
-    _notebook(nbs / "05_benchmarking.ipynb", ['raise RuntimeError("must not run")'], 'dfe_dir = ""')
+    write_notebook(nbs / "05_benchmarking.ipynb", ['raise RuntimeError("must not run")'], 'dfe_dir = ""')
     log = io.StringIO()
     result = refresh(data_dir=example_dir, out_dir=tmp_path / "r", notebooks_dir=nbs, stream=log)
     status = {r.name: r.status for r in result.runs}
@@ -507,7 +495,8 @@ def test_refresh_reads_a_mapped_extract_like_the_example(tmp_path, example_dir, 
 
     data, mapping = write_mapped_example(tmp_path)
     out = tmp_path / "reports"
-    argv = ["refresh", "--data", str(data), "--only", "00", "--out", str(out), "--jobs", "1"]
+    nbs = committed_notebooks(tmp_path / "nbs")
+    argv = ["refresh", "--data", str(data), "--only", "00", "--out", str(out), "--jobs", "1", "--notebooks", str(nbs)]
     code = cli.main([*argv, "--mapping", str(mapping)])
     log, err = capsys.readouterr()
     assert code == 0, err
@@ -537,19 +526,19 @@ def test_refresh_reads_a_mapped_extract_like_the_example(tmp_path, example_dir, 
 def test_a_notebook_that_reloads_uses_the_refresh_mapping(tmp_path, monkeypatch):
     from test_cli import write_mapped_example
 
-    from sendlib.refresh import CACHE_ENV, MAPPING_ENV
+    from sendlib.report.handover import HANDOVER_ENV, MAPPING_ENV
 
     monkeypatch.setenv(MAPPING_ENV, str(tmp_path / "a-stale-mapping.toml"))  # the refresh's own wins
     data, mapping = write_mapped_example(tmp_path)
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    # no shared copy: the notebook loads the folder itself, as it would if the cache could not be read
-    _notebook(
+    # no hand-over: the notebook loads the folder itself, as it would if the hand-over could not be read
+    write_notebook(
         nbs / "a_reload.ipynb",
         [
-            f"import os\nos.environ.pop({CACHE_ENV!r})\n"
+            f"import os\nos.environ.pop({HANDOVER_ENV!r})\n"
             f"assert os.environ[{MAPPING_ENV!r}] == {str(mapping)!r}, os.environ.get({MAPPING_ENV!r})",
-            "from sendlib.refresh import load_for_report\nextract = load_for_report(data_dir)",
+            "from sendlib.report import load_for_report\nextract = load_for_report(data_dir)",
             # data/example: 12 plans; 13 placements, 2 of them in an INMSS (P001 from Sep 2023, P008)
             "assert len(extract.plans) == 12 and len(extract.placements) == 13\n"
             "assert (extract.placements['setting'] == 'special_independent').sum() == 2",
@@ -562,27 +551,37 @@ def test_a_notebook_that_reloads_uses_the_refresh_mapping(tmp_path, monkeypatch)
 
 
 def test_load_for_report_shares_only_an_extract_made_with_the_same_mapping(tmp_path, monkeypatch):
-    import pickle
-
     from test_cli import write_mapped_example
 
-    from sendlib.refresh import CACHE_ENV, MAPPING_ENV, _cache_key, load_for_report
+    import sendlib
+    from sendlib.report import handover, load_for_report
 
     data, mapping = write_mapped_example(tmp_path)
-    cache = tmp_path / "cache.pkl"
-    cache.write_bytes(pickle.dumps((_cache_key(data, mapping), "the refresh's copy")))
-    monkeypatch.setenv(CACHE_ENV, str(cache))
-    monkeypatch.setenv(MAPPING_ENV, str(mapping))
-    assert load_for_report(data) == "the refresh's copy"
-    # the same folder read with another mapping file is another extract: loaded, not shared
-    other = tmp_path / "other.toml"
-    other.write_text(mapping.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setenv(MAPPING_ENV, str(other))
-    assert len(load_for_report(data).plans) == 12
-    # and with no mapping the copy's plans file is missing
-    monkeypatch.delenv(MAPPING_ENV)
-    with pytest.raises(DataError, match="plans"):
-        load_for_report(data)
+    extract = sendlib.load(data, mapping=mapping)
+    extract.plans = extract.plans.iloc[:1]  # marks the handed-over copy: 1 plan instead of 12
+    folder = handover.create()
+    try:
+        handover.write(folder, extract, data, mapping)
+        monkeypatch.setenv(handover.HANDOVER_ENV, str(folder))
+        monkeypatch.setenv(handover.MAPPING_ENV, str(mapping))
+        assert len(load_for_report(data).plans) == 1
+        # another --as-of is another extract: loaded, not shared
+        monkeypatch.setenv(handover.AS_OF_ENV, "2024-10-31")
+        reloaded = load_for_report(data)
+        # data/example: 2 of the 12 plans were issued in November 2024, after that date
+        assert len(reloaded.plans) == 10 and reloaded.as_of == pd.Timestamp("2024-10-31")
+        monkeypatch.delenv(handover.AS_OF_ENV)
+        # the same folder read with another mapping file is another extract: loaded, not shared
+        other = tmp_path / "other.toml"
+        other.write_text(mapping.read_text(encoding="utf-8"), encoding="utf-8")
+        monkeypatch.setenv(handover.MAPPING_ENV, str(other))
+        assert len(load_for_report(data).plans) == 12
+        # and with no mapping the copy's plans file is missing
+        monkeypatch.delenv(handover.MAPPING_ENV)
+        with pytest.raises(DataError, match="plans"):
+            load_for_report(data)
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_relative_data_is_read_from_the_current_folder_first(tmp_path, example_dir, monkeypatch, capsys):
@@ -595,7 +594,7 @@ def test_relative_data_is_read_from_the_current_folder_first(tmp_path, example_d
     (here / "extract.toml").write_text('as_of = "2024-10-31"\n', encoding="utf-8")  # a month earlier
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    _notebook(nbs / "a.ipynb", [f"assert data_dir == {str(here.resolve())!r}, data_dir"],
+    write_notebook(nbs / "a.ipynb", [f"assert data_dir == {str(here.resolve())!r}, data_dir"],
               'period = "2024-11"\ndata_dir = ""')
     out = tmp_path / "reports"
     code = cli.main(["refresh", "--data", str(rel), "--out", str(out), "--notebooks", str(nbs)])

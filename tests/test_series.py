@@ -99,7 +99,7 @@ def test_blank_cost_in_the_series():
     assert s["ehcp_active"].tolist() == [3, 5, 4, 4]
     assert s["plans_without_placement"].tolist() == [0, 1, 1, 1]  # D only: E has a placement
     assert s["committed_cost"].tolist() == [69_000, 69_000, 60_000, 70_000]
-    # MI average (DOMAIN.md definition 1, denominator all active plans, E at £0):
+    # MI average (committed cost / every active plan, E at £0):
     # 69,000 / 3 = 23,000; 69,000 / 5 = 13,800; 60,000 / 4 = 15,000; 70,000 / 4 = 17,500
     assert s["avg_cost_per_ehcp"].tolist() == pytest.approx([23_000, 13_800, 15_000, 17_500])
     assert s["independent_placements"].tolist() == [1, 2, 2, 2]  # B, and E from Feb

@@ -241,5 +241,5 @@ def test_sample_matches_duckdb(sample):
 
 
 def test_sample_timeliness_2024_ytd(sample):
-    # the sample is calibrated to Devon's published 2024 rate, 3.2% (DOMAIN.md section 4)
+    # the sample is calibrated to Devon's published 2024 rate, 3.2%
     assert round(timeliness.timeliness_20wk_excl_exceptions_ytd(sample.assessments, "2024-11-30"), 1) == 3.2

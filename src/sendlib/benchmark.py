@@ -15,7 +15,7 @@ ties share the lowest rank); neutral measures rank ascending (1 = lowest value).
 
 Polarity: LAIT marks 20-week timeliness "High"; sendlib also marks £ per EHCP, the share of plans in
 independent / non-maintained special schools and the independent top-ups share of high-needs spend as
-low-is-good (DOMAIN.md: for cost low is good; independent places cost about 2.4 times maintained ones).
+low-is-good (for cost low is good; an independent place costs about 2.4 times a maintained one).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ ONS_ALIASES: dict[str, str] = {"E06000065": "815", "E06000066": "933", "E0600006
 
 def resolve_la(code_or_name, dfe_dir=None) -> LA:
     """An LA from its three-digit DfE code ("878"), ONS code ("E10000008") or name ("devon"),
-    case-insensitive. Current LAs only (those with a January 2025 count). Raises UsageError listing close
+    case-insensitive. Current LAs only (those with a count at the latest January published). Raises UsageError listing close
     matches when nothing matches."""
     las = dread.current_las(dfe_dir)
     q = str(code_or_name).strip()
@@ -397,7 +397,7 @@ def sen2_january_counts(la, dfe_dir=None, long_series: bool = False) -> pd.Serie
     MI counts (compare with the MI count at :func:`sendlib.periods.census_date`, 31 January).
 
     Index: the census month end (31 January of each year, datetime64); values: counts (float). 2019
-    onwards from the 2025 release; with ``long_series`` also January 2010-2018 from the 2022 release
+    onwards from the latest release in the folder; with ``long_series`` also January 2010-2018 from the 2022 release
     (statements + EHC plans: a series break, see ``sendlib.dfe.NOTES['statements_to_ehcp']``).
     """
     from sendlib.dfe import january_caseload_history

@@ -1,7 +1,7 @@
 """Caseload: active plans at dates, plans issued and ceased per month, current placements.
 
-Definitions (DOMAIN.md section 2)
----------------------------------
+Definitions
+-----------
 - **Active plan at date d**: ``issued_on <= d`` and (``ceased_on`` is empty or ``ceased_on > d``). A plan
   ceased exactly on d is *not* active at d. A plan without ``issued_on`` is never active. A plan whose
   ``ceased_on`` is on or before its ``issued_on`` is never active.

@@ -5,11 +5,11 @@ returns an exit code. Exit codes: 0 success, 1 the data (or a run) failed, 2 usa
 sendlib raises on purpose print their message only; anything unexpected prints one line asking for a
 bug report, and the traceback only with ``--debug``.
 
-Paths given on the command line (the one rule, for every command and :func:`sendlib.refresh.refresh`):
+Paths given on the command line (the one rule, for every command and :func:`sendlib.report.refresh`):
 an input (``--data DIR``, ``--mapping FILE``) given as a relative path is read from the current folder
 when it exists there, else from the project root (:data:`sendlib.config.PROJECT_ROOT`); an output folder
-(``--out``) given as a relative path is always in the project root. :func:`input_path` applies the rule
-and :data:`RELATIVE_INPUT_HELP` says it in ``--help``.
+(``--out``) given as a relative path is always in the project root. :func:`sendlib.config.input_path`
+applies the rule and :data:`sendlib.config.RELATIVE_INPUT_HELP` says it in ``--help``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ import os
 import sys
 from pathlib import Path
 
+from sendlib.config import (  # noqa: F401 - the path rule lives in config; the commands use it from here
+    RELATIVE_INPUT_HELP,
+    data_folder,
+    input_path,
+    mapping_file,
+    validate_hint,
+)
 from sendlib.errors import DataError, SendlibError, UsageError
 
 #: Subcommand modules, in the order ``sendlib --help`` lists them.
@@ -41,13 +48,20 @@ COMMAND_MODULES: tuple[str, ...] = (
 # message per problem
 # ---------------------------------------------------------------------------------------------------
 
-#: How a relative input path is read, as ``--help`` says it (see the module docstring).
-RELATIVE_INPUT_HELP = "a relative path is read from the current folder, else from the project root"
+def as_of_option(value: str):
+    """``--as-of YYYY-MM-DD`` -> a :class:`pandas.Timestamp`; argparse reports a bad date as a usage
+    error (exit 2) naming the option."""
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(pd.to_datetime(value, format="%Y-%m-%d"))
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-11-30") from None
 
 
 def add_extract_arguments(parser, period_help: str = "month (default: the extract's last full month)") -> None:
-    """``--data DIR``, ``--period YYYY-MM`` and ``--mapping FILE``, as every command that reads an
-    extract takes them (each default written once, in the help text)."""
+    """``--data DIR``, ``--period YYYY-MM``, ``--mapping FILE`` and ``--as-of YYYY-MM-DD``, as every
+    command that reads an extract takes them (each default written once, in the help text)."""
     from sendlib import config
 
     parser.add_argument("--data", metavar="DIR", default=None,
@@ -58,83 +72,19 @@ def add_extract_arguments(parser, period_help: str = "month (default: the extrac
         help="TOML mapping of the extract's file, sheet, column and label names to sendlib's (as for "
         "`sendlib validate --mapping`; default: none, the names are sendlib's); read like --data",
     )
-
-
-def input_path(value: str | os.PathLike[str], option: str) -> Path:
-    """The input file or folder ``value`` given to ``option``, resolved by the one rule.
-
-    Absolute: as given. Relative: from the current folder when it exists there, else from the project
-    root. :class:`UsageError` (exit 2) naming every place looked in when it exists in neither.
-    """
-    from sendlib import config
-
-    given = Path(value).expanduser()
-    if given.is_absolute():
-        if not given.exists():
-            raise UsageError(f"{option} {value}: {given} does not exist")
-        return given
-    here = Path.cwd() / given
-    if here.exists():
-        return here.resolve()
-    root = config.resolve_path(given)
-    if root is not None and root.exists():
-        return root
-    raise UsageError(
-        f"{option} {value}: does not exist in the current folder ({here}) nor in the project root ({root})"
+    parser.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", type=as_of_option, default=None,
+        help="the extract date: events after it are not counted and, without --period, its last full month "
+        "is reported (default: as_of in the folder's extract.toml, else the latest event date not after today)",
     )
 
 
-def data_folder(value: str | os.PathLike[str] | None) -> Path:
-    """The extract folder named by ``--data`` (default :data:`sendlib.config.SAMPLE_DIR`), absolute.
-
-    A relative path is read from the current folder, else from the project root (:func:`input_path`).
-    A ``--data`` folder that does not exist (or is a file) is a usage error (exit 2); a missing default
-    folder is a data problem (exit 1).
-    """
-    from sendlib import config
-
-    if value is None or str(value) == "":
-        if not config.SAMPLE_DIR.is_dir():
-            raise DataError(f"the default data folder {config.SAMPLE_DIR} does not exist; give --data DIR")
-        return config.SAMPLE_DIR
-    try:
-        p = input_path(value, "--data")
-    except UsageError as exc:
-        raise UsageError(f"{exc}; give the folder holding the extract files") from None
-    if not p.is_dir():
-        raise UsageError(f"--data {value}: {p} is a file; give the folder holding the extract files")
-    return p.resolve()
-
-
-def mapping_file(value: str | os.PathLike[str] | None) -> Path | None:
-    """The mapping file named by ``--mapping`` (None when not given), absolute, read like ``--data``.
-
-    Missing, or a folder: :class:`UsageError` (exit 2). Its content is checked when the extract is
-    loaded (:func:`sendlib.mapping.load_mapping`, also a usage error naming the file and the line's
-    section).
-    """
-    if value is None or str(value) == "":
-        return None
-    try:
-        p = input_path(value, "--mapping")
-    except UsageError as exc:
-        raise UsageError(f"{exc}; give the TOML mapping file (see `help(sendlib.mapping)`)") from None
-    if not p.is_file():
-        raise UsageError(f"--mapping {value}: {p} is a folder; give the TOML mapping file")
-    return p.resolve()
-
-
-def validate_hint(data_dir: Path, mapping: Path | None = None) -> str:
-    """The ``sendlib validate`` command that gives the full report on this extract."""
-    return f"sendlib validate --data {data_dir}" + (f" --mapping {mapping}" if mapping else "")
-
-
-def load_usable_extract(data_dir: Path, mapping: Path | None = None):
-    """:func:`sendlib.load` the folder (with the ``mapping`` file, if any); :class:`DataError` (exit 1)
-    naming the blocking issues if unusable."""
+def load_usable_extract(data_dir: Path, mapping: Path | None = None, as_of=None):
+    """:func:`sendlib.load` the folder (with the ``mapping`` file, if any, and the ``--as-of`` date, if
+    given); :class:`DataError` (exit 1) naming the blocking issues if unusable."""
     from sendlib import load
 
-    extract = load(data_dir, mapping=mapping, errors="return")
+    extract = load(data_dir, mapping=mapping, as_of=as_of, errors="return")
     if not extract.usable:
         blocking = "; ".join(str(i) for i in extract.issues if i.severity == "blocking")
         raise DataError(

@@ -9,14 +9,25 @@ Environment variables
 ``SENDLIB_ROOT``      override the project root (useful when sendlib is installed, not checked out).
 ``SENDLIB_EXTRACT_MAPPING``  mapping file notebooks load the extract with (set by ``sendlib refresh
                       --mapping``; set it yourself to open a mapped extract in JupyterLab).
-``SENDLIB_EXTRACT_CACHE``    set by ``sendlib refresh`` only: the extract it loaded, reused by notebooks
-                      (:func:`sendlib.refresh.load_for_report`).
+``SENDLIB_EXTRACT_AS_OF``  extract date notebooks load the extract with (set by ``sendlib refresh
+                      --as-of``).
+``SENDLIB_HANDOVER``  set by ``sendlib refresh`` only: the private folder holding the extract it
+                      loaded, reused by notebooks (:func:`sendlib.report.load_for_report`).
+``SENDLIB_REPORT_ARTIFACTS``  set by ``sendlib refresh`` only: where notebooks write their tables and
+                      charts (:mod:`sendlib.report.tables`, :mod:`sendlib.report.charts`).
+
+Input paths (the one rule, for every command and :func:`sendlib.report.refresh`): an input
+(``--data DIR``, ``--mapping FILE``) given as a relative path is read from the current folder when it
+exists there, else from the project root; :func:`input_path` applies it, :func:`data_folder` and
+:func:`mapping_file` for the extract folder and the mapping file.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from sendlib.errors import DataError, UsageError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -80,3 +91,76 @@ def rng_streams(seed: int | None = None, n: int = 2) -> list:
 
     children = np.random.SeedSequence(DEFAULT_SEED if seed is None else seed).spawn(n)
     return [np.random.default_rng(c) for c in children]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Input paths: the one rule for relative inputs
+# ---------------------------------------------------------------------------------------------------
+
+#: How a relative input path is read, as ``--help`` says it.
+RELATIVE_INPUT_HELP = "a relative path is read from the current folder, else from the project root"
+
+
+def input_path(value: str | os.PathLike[str], option: str) -> Path:
+    """The input file or folder ``value`` given to ``option``, resolved by the one rule.
+
+    Absolute: as given. Relative: from the current folder when it exists there, else from the project
+    root. :class:`UsageError` (exit 2) naming every place looked in when it exists in neither.
+    """
+    given = Path(value).expanduser()
+    if given.is_absolute():
+        if not given.exists():
+            raise UsageError(f"{option} {value}: {given} does not exist")
+        return given
+    here = Path.cwd() / given
+    if here.exists():
+        return here.resolve()
+    root = resolve_path(given)
+    if root is not None and root.exists():
+        return root
+    raise UsageError(
+        f"{option} {value}: does not exist in the current folder ({here}) nor in the project root ({root})"
+    )
+
+
+def data_folder(value: str | os.PathLike[str] | None) -> Path:
+    """The extract folder named by ``--data`` (default :data:`SAMPLE_DIR`), absolute.
+
+    A relative path is read from the current folder, else from the project root (:func:`input_path`).
+    A ``--data`` folder that does not exist (or is a file) is a usage error (exit 2); a missing default
+    folder is a data problem (exit 1).
+    """
+    if value is None or str(value) == "":
+        if not SAMPLE_DIR.is_dir():
+            raise DataError(f"the default data folder {SAMPLE_DIR} does not exist; give --data DIR")
+        return SAMPLE_DIR
+    try:
+        p = input_path(value, "--data")
+    except UsageError as exc:
+        raise UsageError(f"{exc}; give the folder holding the extract files") from None
+    if not p.is_dir():
+        raise UsageError(f"--data {value}: {p} is a file; give the folder holding the extract files")
+    return p.resolve()
+
+
+def mapping_file(value: str | os.PathLike[str] | None) -> Path | None:
+    """The mapping file named by ``--mapping`` (None when not given), absolute, read like ``--data``.
+
+    Missing, or a folder: :class:`UsageError` (exit 2). Its content is checked when the extract is
+    loaded (:func:`sendlib.mapping.load_mapping`, also a usage error naming the file and the line's
+    section).
+    """
+    if value is None or str(value) == "":
+        return None
+    try:
+        p = input_path(value, "--mapping")
+    except UsageError as exc:
+        raise UsageError(f"{exc}; give the TOML mapping file (see `help(sendlib.mapping)`)") from None
+    if not p.is_file():
+        raise UsageError(f"--mapping {value}: {p} is a folder; give the TOML mapping file")
+    return p.resolve()
+
+
+def validate_hint(data_dir: Path, mapping: Path | None = None) -> str:
+    """The ``sendlib validate`` command that gives the full report on this extract."""
+    return f"sendlib validate --data {data_dir}" + (f" --mapping {mapping}" if mapping else "")

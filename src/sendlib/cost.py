@@ -1,6 +1,6 @@
 """Cost of EHC plans: committed cost, the three average-cost definitions, and the shift-share split.
 
-Definitions (DOMAIN.md section 2); always say which one a figure uses:
+Definitions (the three "average cost" figures in use; always say which one a figure uses):
 
 1. **MI average cost of an EHCP** (:func:`average_cost_per_ehcp`): the annualised committed placement
    cost of the active plans at a month end divided by the number of active plans at that month end.
@@ -22,7 +22,7 @@ placements carries both costs.
 
 **Blank annual_cost** (the loader keeps the row with a ``missing_cost`` warning): the placement is
 *uncosted*. It adds £0 to every sum (committed cost, the MI average, whose denominator is all active
-plans as DOMAIN.md defines it, cost shares), but it is left out of every mean cost per placement
+plans, cost shares), but it is left out of every mean cost per placement
 (definition 3, the shift-share rates, the forecast's unit costs): their denominators count only
 *costed* placements, so a missing cost never reads as a £0 place. A blank health or social-care
 contribution is read as £0 by the loader (nothing paid).

@@ -1,6 +1,6 @@
 """Disclosure control for anything that leaves the analyst's machine.
 
-Rules (DOMAIN.md, "Disclosure control"):
+Rules:
 
 - counts from 1 to ``threshold - 1`` (1 to 4 by default) are shown as ``[c]``, the government
   statistical symbol for "confidential"; 0 is shown;
@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from sendlib import formatting
 from sendlib.errors import SendlibError
 
 #: The symbol shown in place of a suppressed value (GSS guidance: "[c]" = confidential).
@@ -351,29 +352,15 @@ def check_published_table(
 
 
 def _fmt_count(v) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return ""
-    return f"{int(round(float(v))):,}"
+    return formatting.count(v)
 
 
 def _fmt_money(v) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    v = float(v)
-    sign = "-" if round(v) < 0 else ""  # -0.3 shows as £0, not -£0
-    return f"{sign}£{abs(v):,.0f}"
+    return formatting.pounds(v)  # -0.3 shows as £0, not -£0
 
 
 def _fmt_percent(v, digits: int = 1) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    return f"{float(v):.{digits}f}%"
+    return formatting.percent(v, digits)
 
 
 def safe_table(

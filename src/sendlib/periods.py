@@ -1,6 +1,6 @@
 """Periods: month ends, financial years and months, academic years, DfE ``time_period`` codes.
 
-Conventions (DOMAIN.md): the financial year runs April-March and is written ``2024-25``; financial
+Conventions: the financial year runs April-March and is written ``2024-25``; financial
 month 1 is April, so November is month 8. The academic year runs September-August. In DfE caseload
 files ``time_period`` 202425 means the January 2025 census; calendar-year files use 2024.
 """

@@ -3,7 +3,9 @@
 The style follows the Government Analysis Function's guidance on data visualisation: an accessible
 categorical palette used in a fixed order, no chart junk, a title that states the finding (the caller
 writes it from the numbers), axes labelled with their units, and a note under every chart giving the
-source and the period. Money is shown as ``£12,345`` (or ``£1.2m``), counts with thousands separators.
+source and the period. Numbers follow :mod:`sendlib.formatting`: money as ``£12,345`` (or ``£1.2m``),
+counts with thousands separators; time axes label at most eight months, concisely (``Jan``, ``Jul``,
+with the year at its first tick), so the labels never overlap.
 
 Determinism: charts carry no dates or random state. Notebooks embed them as PNG (matplotlib writes no
 timestamp into PNG metadata); nbval does not compare image data (see ``tests/nbval_sanitize.cfg``), so
@@ -23,7 +25,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import FuncFormatter
+
+from sendlib import formatting
 
 #: Analysis Function categorical palette, in the order colours are assigned.
 PALETTE: tuple[str, ...] = (
@@ -78,36 +83,30 @@ def apply_theme() -> None:
 
 
 def format_pounds(value: float, decimals: int = 0) -> str:
-    """``16965.4`` -> ``"£16,965"``; negative as ``"-£80"`` (``-0.3`` -> ``"£0"``)."""
-    sign = "-" if round(value, decimals) < 0 else ""
-    return f"{sign}£{abs(value):,.{decimals}f}"
+    """``16965.4`` -> ``"£16,965"``; negative as ``"-£80"`` (``-0.3`` -> ``"£0"``): :func:`sendlib.formatting.pounds`."""
+    return formatting.pounds(value, decimals)
 
 
 def format_pounds_short(value: float) -> str:
-    """Compact pounds for axes and labels: ``£950``, ``£12.3k``, ``£20.1m``, ``£1.2bn``."""
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if v >= size:
-            txt = f"{v / size:,.1f}".rstrip("0").rstrip(".")
-            return f"{sign}£{txt}{suffix}"
-    return f"{sign}£{v:,.0f}"
+    """Compact pounds for axes and labels: ``£950``, ``£12.3k``, ``£20.1m``, ``£1.2bn``
+    (:func:`sendlib.formatting.pounds_short`)."""
+    return formatting.pounds_short(value)
 
 
 def format_count(value: float) -> str:
-    """``9754`` -> ``"9,754"``."""
-    return f"{value:,.0f}"
+    """``9754`` -> ``"9,754"`` (:func:`sendlib.formatting.count`)."""
+    return formatting.count(value)
 
 
 def format_percent(value: float, decimals: int = 1) -> str:
-    """Per cent already on a 0-100 scale: ``12.345`` -> ``"12.3%"``."""
-    return f"{value:.{decimals}f}%"
+    """Per cent already on a 0-100 scale: ``12.345`` -> ``"12.3%"`` (:func:`sendlib.formatting.percent`)."""
+    return formatting.percent(value, decimals)
 
 
 _FORMATTERS = {
     "count": lambda v, _pos=None: format_count(v),
     "pounds": lambda v, _pos=None: format_pounds(v) if abs(v) < 100_000 else format_pounds_short(v),
-    "percent": lambda v, _pos=None: f"{v:.0f}%",
+    "percent": lambda v, _pos=None: format_percent(v, 0),
 }
 
 
@@ -117,6 +116,21 @@ def format_axis(ax: plt.Axes, kind: str = "count", axis: str = "y") -> plt.Axes:
         raise ValueError(f"kind must be one of {sorted(_FORMATTERS)}, not {kind!r}")
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(_FORMATTERS[kind]))
+    return ax
+
+
+#: At most this many labelled ticks on a time axis (month labels never overlap at the chart's width).
+MAX_DATE_TICKS = 8
+
+
+def format_date_axis(ax: plt.Axes, max_ticks: int = MAX_DATE_TICKS) -> plt.Axes:
+    """Month labels on a time x-axis that do not overlap: at most ``max_ticks`` ticks chosen by
+    matplotlib's :class:`~matplotlib.dates.AutoDateLocator`, labelled concisely (``Jan``, ``Apr``... with
+    the year once, e.g. ``2024`` at its first tick)."""
+    locator = AutoDateLocator(minticks=min(5, max_ticks), maxticks=max_ticks)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    ax.tick_params(axis="x", labelrotation=0)
     return ax
 
 
@@ -217,6 +231,8 @@ def trend_chart(
         ax.set_ylim(bottom=ymin)
     if len(lines) > 1 or plan is not None or forecast is not None or interval is not None:
         ax.legend(loc="best")
+    if all(isinstance(s.index, pd.DatetimeIndex) for s in lines.values()):
+        format_date_axis(ax)
     return _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind)
 
 
@@ -272,7 +288,14 @@ def bar_chart(
         format_axis(ax, kind, axis="x")
         add_source_note(fig, source, period, note)
         return fig
-    ax.tick_params(axis="x", labelrotation=0)
+    if len(wide) > MAX_DATE_TICKS:  # many categories (e.g. twelve months): slanted so they do not overlap
+        ax.tick_params(axis="x", labelrotation=45)
+        for text in ax.get_xticklabels():
+            text.set_horizontalalignment("right")
+            text.set_rotation_mode("anchor")
+        fig.subplots_adjust(bottom=0.25)  # room for the slanted labels above the source note
+    else:
+        ax.tick_params(axis="x", labelrotation=0)
     return _finish(fig, ax, title, ylabel, xlabel, source, period, note, kind)
 
 
@@ -430,7 +453,7 @@ def change_phrase(value: float, kind: str = "count", up: str = "rose", down: str
     fmt = {
         "pounds": format_pounds,
         "count": format_count,
-        "percent": lambda v: f"{v:.1f} percentage points",
+        "percent": lambda v: f"{formatting.percent(v).removesuffix('%')} percentage points",
     }[kind]
     if kind == "count" and round(value) == 0 or kind != "count" and abs(value) < 0.05:
         return unchanged

@@ -1,6 +1,6 @@
 """Independent-sector usage: count, shares, cost, new placements, cost per place by sector.
 
-Which settings count (DOMAIN.md section 2; :data:`schema.INDEPENDENT_DEFINITIONS`):
+Which settings count (:data:`schema.INDEPENDENT_DEFINITIONS`):
 
 - ``"inmss"`` (default): independent special schools plus non-maintained special schools;
 - ``"broad"``: INMSS plus independent mainstream schools and specialist post-16 institutions.

@@ -154,8 +154,33 @@ def timeliness_20wk_excl_exceptions_ytd(assessments: pd.DataFrame, as_of) -> flo
     return float(timeliness_20_week_ytd(assessments, as_of)["PC_plans_issued_20_weeks_ex"])
 
 
+#: Units of :func:`headline_section`'s keys (merged into :func:`sendlib.headlines.units`).
+HEADLINE_UNITS: dict[str, str] = {
+    "timeliness_20wk_excl_exceptions_ytd": "%",
+    "plans_issued_ytd_excl_exceptions": "plans",
+    "plans_issued_ytd_within_20wk_excl_exceptions": "plans",
+}
+
+
+def headline_section(extract, period_end: pd.Timestamp) -> dict:
+    """Timeliness headline keys for the month ending ``period_end``.
+
+    ``timeliness_20wk_excl_exceptions_ytd``: percent (0-100, 4 decimals; None when no plan was issued)
+    of plans issued within 20 weeks, DfE definition, calendar year to the month end, excluding exception
+    cases; its denominator ``plans_issued_ytd_excl_exceptions`` and numerator
+    ``plans_issued_ytd_within_20wk_excl_exceptions`` (counts of plans).
+    """
+    ytd = timeliness_20_week_ytd(extract.assessments, pd.Timestamp(period_end).normalize())
+    rate = float(ytd["PC_plans_issued_20_weeks_ex"])
+    return {
+        "timeliness_20wk_excl_exceptions_ytd": None if np.isnan(rate) else round(rate, 4),
+        "plans_issued_ytd_excl_exceptions": int(ytd["plans_issued_den_ex"]),
+        "plans_issued_ytd_within_20wk_excl_exceptions": int(ytd["plans_issued_20_weeks_ex"]),
+    }
+
 __all__ = [
     "days_to_issue",
+    "headline_section",
     "timeliness_20_week_by_year",
     "timeliness_20_week_period",
     "timeliness_20_week_ytd",

@@ -112,7 +112,7 @@ def run(args) -> int:
             f"--suppress-below {args.suppress_below}: give a whole number, 1 or more (default 5)"
         )
     data_dir = cli.data_folder(args.data)
-    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping))
+    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping), args.as_of)
     period_end = cli.report_period(extract, period)
     report = backlog_report(extract, period_end, months=args.months, threshold=args.suppress_below)
     if args.json:
@@ -232,7 +232,9 @@ def backlog_report(extract, period_end, months: int = HISTORY_MONTHS, threshold:
 
 
 def _count_text(value) -> str:
-    return disclosure.SUPPRESSED if value is None else f"{value:,}"
+    from sendlib import formatting
+
+    return disclosure.SUPPRESSED if value is None else formatting.count(value)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

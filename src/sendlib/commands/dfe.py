@@ -1,5 +1,5 @@
 """Public DfE data commands: ``fetch-dfe``, ``benchmark``, ``backtest`` (thin wrappers over
-:mod:`sendlib.dfe`, :mod:`sendlib.benchmark`, :mod:`sendlib.backtest`)."""
+:mod:`sendlib.dfe`, :mod:`sendlib.benchmark`, :mod:`sendlib.dfe.caseload_backtest`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import math
 
 from sendlib import config
+from sendlib import formatting as fmt
 
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -19,7 +20,7 @@ def register(subparsers) -> None:
         "and recording sha256 checksums in <out>/ehcp-<year>/MANIFEST.json. With --neighbours, DfE's "
         "statistical-neighbour lists instead (from DfE's LAIT repository) into <out>/lait/.")
     f.add_argument("--out", default=None, help=f"destination folder (default: {config.PUBLIC_DATA_DIR})")
-    f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2025 or 2022)")
+    f.add_argument("--release", type=int, default=2025, help="reporting year of the release (2026, 2025 or 2022)")
     f.add_argument("--base-url", default=None,
                    help="fetch files as <base-url>/<path> from a mirror, or a copy of the release zip when the "
                    "URL ends in .zip (default: DfE's 'download all data' zip)")
@@ -45,10 +46,13 @@ def register(subparsers) -> None:
     b.set_defaults(func=run_benchmark)
 
     t = subparsers.add_parser(
-        "backtest", help="backtest one-year-ahead forecasts of every LA's January EHCP count",
-        description="Forecast each LA's January EHC plan count one year ahead (targets 2023-2025) using "
-        "only earlier data; report mean/median absolute % error, 80%/95% interval coverage and n, and the "
-        "same for naive baselines.")
+        "backtest", help="cross-LA caseload backtest: one-year-ahead forecasts of every LA's January EHCP "
+        "count from DfE's statistics",
+        description="Cross-LA caseload backtest (not the LA's own flow forecast): forecast every LA's "
+        "January EHC plan count one year ahead (targets 2023-2025) from DfE's published counts, using only "
+        "data published before each target; report mean/median absolute % error, 80%/95% interval "
+        "coverage and n, overall and by target year, and the same errors for naive baselines and a "
+        "damped-trend exponential-smoothing baseline.")
     t.add_argument("--dfe-dir", default=None, help="DfE public data folder")
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=run_backtest)
@@ -75,25 +79,27 @@ def run_fetch(args) -> int:
 
 
 def _fmt(v, unit) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
+    """A benchmark value for the table: pounds, a percentage (0-100 scale) or a count; '-' if missing."""
     if unit == "pounds":
-        return f"£{v:,.0f}"
+        return fmt.pounds(v, missing="-")
     if unit == "%":
-        return f"{v:.1f}"
-    return f"{v:,.0f}"
+        return fmt.percent(v, missing="-")
+    return fmt.count(v, missing="-")
 
 
 def run_benchmark(args) -> int:
     from sendlib.benchmark import benchmark_table
     from sendlib.dfe import resolve_dfe_dir
+    from sendlib.dfe.caseload_forecast import forecast_next_january
 
     d = resolve_dfe_dir(args.dfe_dir)
     table = benchmark_table(args.la, d, neighbours=args.neighbours)
+    nxt = forecast_next_january(table.attrs["la_code"], d)
     if args.json:
         recs = json.loads(table.to_json(orient="records"))
         print(json.dumps({"la_code": table.attrs["la_code"], "la_name": table.attrs["la_name"],
-                          "neighbours": table.attrs["neighbours"], "measures": recs}, indent=2))
+                          "neighbours": table.attrs["neighbours"], "measures": recs,
+                          "next_january_forecast": nxt}, indent=2))
         return 0
     print(f"{table.attrs['la_name']} ({table.attrs['la_code']}) against its {args.neighbours} statistical "
           f"neighbours ({', '.join(table.attrs['neighbours'])}), region and England")
@@ -112,6 +118,9 @@ def run_benchmark(args) -> int:
         if r.la_missing_reason:
             print(f"  not available: {r.label}: {r.la_missing_reason} (DfE codes: x unavailable, z not "
                   "applicable, c suppressed; blank = empty cell)")
+    print(f"EHC plans at January {nxt['year']} (cross-LA one-year-ahead forecast): "
+          f"{fmt.count(nxt['forecast'])}, 80% interval {fmt.count(nxt['lo80'])} to {fmt.count(nxt['hi80'])} "
+          f"(January {nxt['year'] - 1}: {fmt.count(nxt['last'])})")
     print("Bands as DfE LAIT: quartiles of all LAs, A = best quartile for the measure's polarity; '-' = "
           "neutral measure. Rank 1 = best (neutral: lowest).")
     print(ATTRIBUTION)
@@ -119,19 +128,26 @@ def run_benchmark(args) -> int:
 
 
 def run_backtest(args) -> int:
-    from sendlib.backtest import run_backtest as _run
     from sendlib.dfe import resolve_dfe_dir
+    from sendlib.dfe.caseload_backtest import run_backtest as _run
 
     res = _run(resolve_dfe_dir(args.dfe_dir))
     if args.json:
         print(json.dumps(res, indent=2))
         return 0
-    print(f"One-year-ahead January EHCP forecasts, targets 2023-2025, n = {res['n']} LA-years")
-    print(f"  model (pooled-shrinkage growth): MAPE {res['mape']:.2f}%  median APE {res['median_ape']:.2f}%  "
-          f"80% coverage {res['coverage_80']:.1f}%  95% coverage {res['coverage_95']:.1f}%")
-    for name, s in res["baselines"].items():
-        print(f"  baseline {name:<20} MAPE {s['mape']:.2f}%  median APE {s['median_ape']:.2f}%")
-    for y, s in res["by_year"].items():
-        print(f"  {y}: MAPE {s['mape']:.2f}% (n {s['n']}), 80% coverage {s['coverage_80']:.1f}%, "
-              f"baselines {s['baselines']}")
+    years = list(res["by_year"])
+    print(f"Cross-LA caseload backtest: one-year-ahead January EHC plan counts, targets {years[0]}-{years[-1]}, "
+          f"n = {fmt.count(res['n'])} LA-years")
+    cols = ["", "all years", *years]
+    rows = [["model MAPE", *[fmt.percent(s["mape"], 2) for s in (res, *res["by_year"].values())]],
+            ["model median APE", *[fmt.percent(s["median_ape"], 2) for s in (res, *res["by_year"].values())]],
+            ["80% coverage", *[fmt.percent(s["coverage_80"]) for s in (res, *res["by_year"].values())]],
+            ["95% coverage", *[fmt.percent(s["coverage_95"]) for s in (res, *res["by_year"].values())]]]
+    for name in res["baselines"]:
+        rows.append([f"{name} MAPE", *[fmt.percent(s["baselines"][name]["mape"], 2)
+                                       for s in (res, *res["by_year"].values())]])
+    widths = [max(len(str(x)) for x in col) for col in zip(cols, *rows, strict=True)]
+    for line in [cols, *rows]:
+        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)))
+    print(ATTRIBUTION)
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from sendlib import config, disclosure
+from sendlib import config, disclosure, formatting
 from sendlib.errors import UsageError
 
 DESCRIPTION = f"""\
@@ -85,7 +85,7 @@ def run(args) -> int:
             "period; give a later --to"
         )
     data_dir = cli.data_folder(args.data)
-    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping))
+    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping), args.as_of)
     period_end = cli.report_period(extract, period)
     if to is None:
         to = periods.next_january(period_end)
@@ -218,13 +218,11 @@ def suppress_forecast(report: dict) -> dict:
 
 def _plans(v) -> str:
     """Whole plans, as a committee paper gives them (the report's figures are already whole)."""
-    return "" if v is None else f"{v:,.0f}"
+    return formatting.count(v)
 
 
 def _pounds(v) -> str:
-    if v is None:
-        return "n/a"
-    return f"{'-' if round(v) < 0 else ''}£{abs(v):,.0f}"
+    return formatting.pounds(v, missing="n/a")
 
 
 def _table(header, rows) -> str:
@@ -265,8 +263,8 @@ def format_report(report: dict, data_dir=None) -> str:
         f"EHCP caseload forecast from {report['period_end']} to {report['to']}"
         + (f", data: {data_dir}" if data_dir is not None else ""),
         f"Active plans at {report['period_end']} (actual, count): "
-        + (disclosure.SUPPRESSED if active is None else f"{active:,}"),
-        f"Intervals from {report['simulations']:,} simulated paths, seed {report['seed']} "
+        + (disclosure.SUPPRESSED if active is None else _plans(active)),
+        f"Intervals from {_plans(report['simulations'])} simulated paths, seed {report['seed']} "
         "(the same numbers every run).",
     ]
     if "active_plans_at_period_end" in hidden:

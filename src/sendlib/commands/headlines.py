@@ -1,7 +1,7 @@
 """``sendlib headlines [--data DIR] [--mapping FILE] [--period YYYY-MM] [--suppress-below N] [--json]``:
 the month's headline figures.
 
-Disclosure control as in the refresh's headlines.csv (:func:`sendlib.refresh.suppressed_headlines`):
+Disclosure control as in the refresh's headlines.csv (:func:`sendlib.headlines.suppressed_headlines`):
 counts from 1 to N - 1 (default 5: 1 to 4), counts hidden so that no hidden count can be worked back
 (previous month's plans + issued - ceased = plans now; plans issued within 20 weeks + plans issued late
 = plans issued, though the late count is not a headline), and every share, cost, change and forecast
@@ -44,7 +44,7 @@ def register(subparsers) -> None:
 def suppressed_report(values: dict, threshold: int) -> dict:
     """The headline dict with hidden values set to None, plus ``suppress_below`` and ``suppressed``
     (the hidden keys, sorted)."""
-    from sendlib.refresh import suppressed_headlines
+    from sendlib.headlines import suppressed_headlines
 
     hidden = suppressed_headlines(values, threshold)
     out = {k: (None if k in hidden else v) for k, v in values.items()}
@@ -61,7 +61,7 @@ def run(args) -> int:
     if args.suppress_below < 1:
         raise UsageError(f"--suppress-below {args.suppress_below}: give a whole number, 1 or more (default 5)")
     data_dir = cli.data_folder(args.data)
-    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping))
+    extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping), args.as_of)
     period = cli.report_period(extract, period)
     report = suppressed_report(headlines(extract, period), args.suppress_below)
     if args.json:

@@ -19,8 +19,9 @@ def register(subparsers) -> None:
         help="run the report notebooks (Papermill) and publish reports/<period>/",
         description=(
             "Validate the extract, run the notebooks in parallel with Papermill, and publish the "
-            "executed notebooks, HTML copies without code, headlines.csv, headlines.md and index.html "
-            "into reports/<period>/, replacing the previous report only when every notebook succeeded."
+            "executed notebooks, HTML copies without code, headlines.csv, headlines.md, tables.xlsx, "
+            "charts/ and index.html into reports/<period>/, replacing the previous report only when every "
+            "notebook succeeded."
         ),
     )
     cli.add_extract_arguments(p, period_help="month to report (default: the extract's last full month)")
@@ -42,7 +43,7 @@ def register(subparsers) -> None:
 
 def _run(args) -> int:
     from sendlib import cli, periods
-    from sendlib.refresh import refresh
+    from sendlib.report import refresh
 
     period = cli.month_option(args.period, "--period")
     only = [s for s in args.only.split(",") if s.strip()] if args.only else None
@@ -54,6 +55,7 @@ def _run(args) -> int:
         dfe_dir=args.dfe_dir,
         only=only,
         mapping=cli.mapping_file(args.mapping),
+        as_of=args.as_of,
         notebooks_dir=args.notebooks,
     )
     return 0 if result.ok else 1

@@ -2,7 +2,10 @@
 lists, into ``data/public/``.
 
 Default source: DfE's statistics service (explore-education-statistics, EES). For each release the
-"download all data" zip is fetched from EES's content API (:data:`RELEASES`) and unzipped into
+"download all data" zip is fetched from EES's content API (:data:`RELEASES`: the 2025 release by its
+recorded release-version id; the 2026 release by asking the content API for the release
+``publications/education-health-and-care-plans/releases/2026``, whose ``id`` is the release-version id)
+and unzipped into
 ``<out>/ehcp-<year>/`` (``data/*.csv``, ``data-guidance/``, ``supporting-files/``), the same layout the
 loaders read. With ``base_url`` the files are fetched one by one as ``<base_url>/<path>`` (a mirror, or
 a test server), into the same layout.
@@ -32,23 +35,35 @@ from sendlib import config
 from sendlib.errors import DataError, UsageError
 
 EES_CONTENT_API = "https://content.explore-education-statistics.service.gov.uk/api"
+PUBLICATION = "education-health-and-care-plans"
+FILES_PERSON_LEVEL = [
+    "data/caseload.csv", "data/newplans.csv", "data/timeliness_20_week.csv", "data/requests.csv",
+    "data/assessments.csv", "data/ceased_plans.csv", "data/sen_needs_all_plans.csv",
+    "data/sen_need_newplans.csv", "data/annual_reviews.csv", "data/personal_budgets.csv",
+    "data/residential_settings.csv", "data/work_based_placements.csv",
+    "data-guidance/data-guidance.txt",
+]
 
-#: Release year -> what to fetch. ``zip_url``: EES "download all data" for the release version;
-#: ``files``: paths inside the release (used with a ``base_url`` mirror, and to check the unzip).
+#: Release year -> what to fetch. ``zip_url``: EES "download all data" for the release version (None:
+#: look the release version up in the content API by its slug, ``release_slug``); ``files``: paths inside
+#: the release (used with a ``base_url`` mirror, and to check the unzip).
 RELEASES: dict[int, dict] = {
+    2026: {
+        "folder": "ehcp-2026",
+        "page": "https://explore-education-statistics.service.gov.uk/find-statistics/"
+                "education-health-and-care-plans/2026",
+        "zip_url": None,
+        "release_slug": "2026",  # published June 2026; caseload.csv has 61 columns (special academies and
+                                  # special free schools apart)
+        "files": FILES_PERSON_LEVEL,
+    },
     2025: {
         "folder": "ehcp-2025",
         "page": "https://explore-education-statistics.service.gov.uk/find-statistics/"
                 "education-health-and-care-plans/2025",
         # releaseVersionId from the release's own data guidance (data-catalogue link)
         "zip_url": f"{EES_CONTENT_API}/releases/2e60aacd-d46c-416a-af4d-9d2269506ff6/files",
-        "files": [
-            "data/caseload.csv", "data/newplans.csv", "data/timeliness_20_week.csv", "data/requests.csv",
-            "data/assessments.csv", "data/ceased_plans.csv", "data/sen_needs_all_plans.csv",
-            "data/sen_need_newplans.csv", "data/annual_reviews.csv", "data/personal_budgets.csv",
-            "data/residential_settings.csv", "data/work_based_placements.csv",
-            "data-guidance/data-guidance.txt",
-        ],
+        "files": FILES_PERSON_LEVEL,
     },
     2022: {
         "folder": "ehcp-2022",
@@ -89,6 +104,32 @@ def _save_manifest(folder: Path, manifest: dict) -> None:
     tmp = folder / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n", encoding="utf-8")
     tmp.replace(folder / MANIFEST)
+
+
+def release_zip_url(rel: dict, api: str | None = None) -> str | None:
+    """The "download all data" address of a release: recorded, or looked up in EES's content API
+    (``<api>/publications/<publication>/releases/<slug>`` returns the release version's ``id``; its zip is
+    ``<api>/releases/<id>/files``). ``api`` defaults to :data:`EES_CONTENT_API`."""
+    if rel.get("zip_url") or not rel.get("release_slug"):
+        return rel.get("zip_url")
+    api = (api or EES_CONTENT_API).rstrip("/")
+    url = f"{api}/publications/{PUBLICATION}/releases/{rel['release_slug']}"
+    req = urllib.request.Request(url, headers={"User-Agent": "sendlib-fetch-dfe", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 - EES content API
+            info = json.loads(resp.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        raise DataError(f"DfE's statistics service has no release at {url} (HTTP {exc.code}); download "
+                        f"'all data' from {rel['page']} or give --base-url") from None
+    except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
+        raise DataError(f"cannot reach {url} ({getattr(exc, 'reason', exc)}); are you offline?") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DataError(f"{url} did not return the release's JSON description; download 'all data' from "
+                        f"{rel['page']} or give --base-url") from None
+    rid = info.get("id") if isinstance(info, dict) else None
+    if not rid:
+        raise DataError(f"{url} returned no release id; download 'all data' from {rel['page']}")
+    return f"{api}/releases/{rid}/files"
 
 
 def download(url: str, dest: Path, progress: bool = True) -> Path:
@@ -165,7 +206,7 @@ def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str
         unknown = sorted(set(files) - set(rel["files"]))
         if unknown:
             raise UsageError(f"{unknown} are not files of the {year} release; choose from {rel['files']}")
-    zip_url = rel["zip_url"]
+    zip_url = rel.get("zip_url")
     if base_url and base_url.lower().split("?")[0].endswith(".zip"):
         zip_url, base_url = base_url, None  # a mirror of the release zip
     if base_url:
@@ -180,6 +221,8 @@ def fetch_release(year: int = 2025, out: Path | str | None = None, base_url: str
     wanted = files if files is not None else rel["files"]
     if all(up_to_date(f) for f in wanted):
         return manifest
+    if not zip_url:
+        zip_url = release_zip_url(rel)
     if not zip_url:
         raise UsageError(f"no default download address is recorded for the {year} release; download "
                          f"'all data' from {rel['page']} and unzip it into {folder}, or give --base-url")

@@ -17,14 +17,12 @@ Stated assumptions (not in the data): the running sums start at 0 before the fir
 agreement's); ``planned_deficit`` is the in-year deficit before the DfE contribution, as
 ``safety_valve_overspend_cap`` is; a blank contribution or planned deficit is £0.
 
-Intervals: every simulated caseload path (``n_sims``, seeded through :func:`sendlib.config.rng_streams`
-inside the forecast) gives its own placement spend; each path's forecast spend is then multiplied by
-``exp(delta x months ahead / 12)``, a cost-growth shock: ``delta`` is drawn (from a fourth stream of
-the same seed) from the LA's own year-on-year log changes in the net MI average cost per EHCP over
-the last 36 month ends, centred (:func:`cost_growth_shocks`), so unit-cost growth faster or slower
-than the trend widens the interval with the horizon. ``*_low80`` / ``*_high80`` are the 10% and 90%
-quantiles of spend, deficit and cumulative deficit over the paths (the central figures are the path
-without noise). The other high-needs spend and the budget are fixed inputs. The **zero year** is the first financial year, from the one containing ``as_of``,
+Intervals: every simulated path of the forecast (``n_sims``, seeded through
+:func:`sendlib.config.rng_streams` inside :mod:`sendlib.forecast`) carries its own caseload and its own
+unit cost of a new plan (:func:`sendlib.forecast.spend_paths`: the caseload simulations and the
+bootstrap of recent new placements' costs), so it gives its own placement spend, deficit and
+cumulative deficit; ``*_low80`` / ``*_high80`` are their 10% and 90% quantiles (the central figures
+are the path without noise). The other high-needs spend and the budget are fixed inputs. The **zero year** is the first financial year, from the one containing ``as_of``,
 whose cumulative deficit is £0 or less (None: not within the budget's years); its interval is the 10%
 and 90% quantiles of the same year over the simulated paths (None at the late end: not within the
 agreement for more than 10% of paths).
@@ -37,11 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sendlib import config, cost, forecast, periods
+from sendlib import forecast, periods
 from sendlib.extract import Extract
-
-#: Month ends of history whose year-on-year cost changes give the cost-growth shocks.
-COST_MONTHS = 36
 
 #: Columns of :attr:`DeficitOutlook.table`, in order.
 COLUMNS = (
@@ -192,20 +187,6 @@ class Base:
     actual: np.ndarray
     basis: list[str]
     end: pd.Timestamp
-    cost_shocks: np.ndarray
-
-
-def cost_growth_shocks(extract: Extract, as_of, months: int = COST_MONTHS) -> np.ndarray:
-    """Centred year-on-year log changes of the net MI average cost per EHCP
-    (:func:`sendlib.cost.average_cost_per_ehcp`, ``net=True``) at each of the ``months`` month ends to
-    ``as_of`` (a month end without a positive average then or a year earlier is left out); ``[0.0]``
-    when none is available. Per year; used to widen the spend intervals (module docstring)."""
-    me = periods.month_ends(pd.Timestamp(as_of) - pd.DateOffset(months=months + 11), as_of)
-    avg = cost.average_cost_per_ehcp(extract, me, net=True).to_numpy(dtype=float)
-    prev, cur = avg[:-12], avg[12:]
-    ok = np.isfinite(prev) & np.isfinite(cur) & (prev > 0) & (cur > 0)
-    change = np.log(cur[ok] / prev[ok])
-    return change - change.mean() if len(change) else np.zeros(1)
 
 
 def prepare(extract: Extract, as_of=None) -> Base:
@@ -225,7 +206,7 @@ def prepare(extract: Extract, as_of=None) -> Base:
         for start, stop in bounds
     ]
     model = forecast.estimate_flow_model(extract, as_of)
-    return Base(extract, as_of, model, b, actual, basis, end, cost_growth_shocks(extract, as_of))
+    return Base(extract, as_of, model, b, actual, basis, end)
 
 
 def _by_year(monthly: np.ndarray, months: pd.DatetimeIndex, bounds) -> np.ndarray:
@@ -252,12 +233,6 @@ def placement_spend_paths(
     fc = forecast.project_caseload(base.model, end=base.end, scenario=scenario, n_sims=n_sims, seed=seed)
     paths, _ = forecast.spend_paths(base.extract, fc)
     months = pd.DatetimeIndex(fc.frame.index)
-    if n_sims:  # cost-growth shocks on the simulated paths (row 0, the central path, has none)
-        gen = config.rng_streams(seed, 4)[3]  # the forecast draws from streams 0-2 of the same seed
-        delta = gen.choice(base.cost_shocks, size=n_sims)
-        ahead = np.arange(1, len(months) + 1) / 12.0
-        paths = paths.copy()
-        paths[1:] *= np.exp(delta[:, None] * ahead[None, :])
     if saving is not None:
         paths = paths - saving.monthly(months)[None, :]
     bounds = [periods.financial_year_bounds(fy) for fy in base.budget.index]

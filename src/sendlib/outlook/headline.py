@@ -185,15 +185,3 @@ def headline_sentence(headlines: Mapping, threshold: int = disclosure.DEFAULT_TH
             parts.append(s + ".")
     return " ".join(parts) if parts else None
 
-
-def _register_units() -> None:
-    """Until the headline table merges each module's ``HEADLINE_UNITS`` itself, add them to
-    ``sendlib.headlines.UNITS`` (when that table exists) so headlines.csv shows their units."""
-    from sendlib import headlines
-
-    units = getattr(headlines, "UNITS", None)
-    if isinstance(units, dict):
-        units.update(HEADLINE_UNITS)
-
-
-_register_units()

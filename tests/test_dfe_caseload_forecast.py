@@ -1,4 +1,5 @@
-"""Forecast backtest across all LAs: targets met, baselines recomputed with a plain loop, no leakage."""
+"""Cross-LA one-year-ahead caseload forecast and its backtest: targets met, the model and intervals by
+hand on small fixtures, baselines and scores recomputed with a plain loop, no leakage."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendlib import backtest
 from sendlib.cli import main
+from sendlib.dfe import caseload_backtest as cb
+from sendlib.dfe import caseload_forecast as cf
 from sendlib.dfe import january_caseload_history
 
 
@@ -21,20 +23,25 @@ def hist(dfe_dir):
 
 @pytest.fixture(scope="module")
 def frame(hist):
-    return backtest.backtest_frame(hist=hist)
+    return cb.backtest_frame(hist=hist)
 
 
 @pytest.fixture(scope="module")
 def summary(frame):
-    return backtest.summarise(frame)
+    return cb.summarise(frame)
 
 
 def test_meets_targets(summary):
-    assert summary["mape"] <= 4.5
-    assert 75 <= summary["coverage_80"] <= 88
-    assert summary["coverage_95"] >= 88
+    # the mean absolute % error target (4.0%) is not met: 4.32% (see benchmarks/README.md); this pins
+    # the model so that a regression shows
+    assert summary["mape"] <= 4.35
     assert summary["n"] >= 440  # ~149 LAs x 3 target years
-    # better than every baseline
+    # interval coverage within target in every target year, not only on average
+    for y in ("2023", "2024", "2025"):
+        assert 78 <= summary["by_year"][y]["coverage_80"] <= 85, y
+        assert summary["by_year"][y]["coverage_95"] >= 93, y
+    # better than every baseline, including damped-trend exponential smoothing
+    assert set(summary["baselines"]) == {"last_count", "last_growth", "compound_growth_3y", "ets_damped"}
     assert all(summary["mape"] < b["mape"] for b in summary["baselines"].values())
 
 
@@ -57,21 +64,29 @@ def test_baselines_with_a_plain_loop(hist, summary):
         assert summary["baselines"][name]["n"] == len(errs) == summary["n"]
         assert summary["baselines"][name]["mape"] == pytest.approx(sum(errs) / len(errs), abs=1e-3)
         assert summary["baselines"][name]["median_ape"] == pytest.approx(float(np.median(errs)), abs=1e-3)
-    # DOMAIN.md: 3-year compound growth misses January 2025 by 5.4% on average (median 3.4%),
+    # published figures: 3-year compound growth misses January 2025 by 5.4% on average (median 3.4%),
     # last count carried forward by 10.6%
     y25 = summary["by_year"]["2025"]["baselines"]
-    assert y25["compound_growth_3y"] == pytest.approx(5.4, abs=0.05)
-    assert y25["last_count"] == pytest.approx(10.6, abs=0.05)
+    assert y25["compound_growth_3y"]["mape"] == pytest.approx(5.4, abs=0.05)
+    assert y25["compound_growth_3y"]["median_ape"] == pytest.approx(3.4, abs=0.1)
+    assert y25["last_count"]["mape"] == pytest.approx(10.6, abs=0.05)
 
 
 def test_no_leakage(hist):
-    """Forecasts and intervals for January Y do not change when January Y (or later) changes."""
-    for y in (2023, 2024, 2025):
-        base = backtest.forecast_year(hist[[c for c in hist.columns if c <= y]], y)
-        tampered = hist[[c for c in hist.columns if c <= y]].copy()
-        tampered[y] = tampered[y] * 3.0
-        again = backtest.forecast_year(tampered, y)
+    """Forecasts and intervals for January Y do not change when January Y or any later January changes
+    (the model reads counts only; DfE's flows are not used)."""
+    for y in (2023, 2024):
+        base = cf.forecast_year(hist[[c for c in hist.columns if c < y]], y)
+        tampered = hist.copy()
+        for c in [c for c in hist.columns if c >= y]:
+            tampered[c] = tampered[c] * 3.0
+        tampered[2030] = 1.0  # a future January
+        again = cf.forecast_year(tampered, y)
         pd.testing.assert_frame_equal(base, again)
+        # and the forecast does change when an earlier January changes (the test can fail)
+        earlier = hist.copy()
+        earlier[y - 1] = earlier[y - 1] * 1.1
+        assert not np.allclose(cf.forecast_year(earlier, y)["forecast"], base["forecast"], equal_nan=True)
 
 
 def test_intervals_are_ordered(frame):
@@ -88,7 +103,7 @@ def test_tiny_fixture_by_hand():
     years = list(range(2010, 2016))
     hist = pd.DataFrame({y: [100 * 1.1 ** (y - 2010), 200 * 1.1 ** (y - 2010)] for y in years},
                         index=pd.Index(["a", "b"], name="la_code"))
-    f = backtest.point_forecast(hist, 2015)
+    f = cf.point_forecast(hist, 2015)
     assert f["a"] == pytest.approx(161.051)
     assert f["b"] == pytest.approx(322.102)
 
@@ -120,10 +135,10 @@ def shuffle_hist() -> pd.DataFrame:
 
 def test_national_growth_and_deviations_by_hand():
     h = shuffle_hist()
-    nat = backtest.national_growth(h)
+    nat = cf.national_growth(h)
     assert list(nat.index) == [2011, 2012, 2013, 2014, 2015]  # indexed by the later year
     assert np.allclose(nat.to_numpy(), math.log(1.1))  # d (2015 only) does not enter g_nat(2015)
-    dev = backtest._deviations(h, nat)
+    dev = cf._deviations(h, nat)
     assert np.allclose(dev.loc[["a", "b", "c"], 2014] / L, [1, 0, -1])
     assert np.allclose(dev.loc[["a", "b", "c"], 2015] / L, [-1, 0, 1])
     assert dev.loc["d"].isna().all()  # no earlier count: no deviation
@@ -146,12 +161,12 @@ def test_fit_shrinkage_by_hand():
     X'X = [[2, 0], [0, 2]] (x1: 2013 b, c; x2: 2014 b, c); X'y = [0, +1]; b = (0, 0.5).
     """
     h = shuffle_hist()
-    assert backtest.fit_shrinkage(h, 2016) == pytest.approx([-0.5, 0.5])
-    assert backtest.fit_shrinkage(h, 2015) == pytest.approx([0.0, 0.5])
+    assert cf.fit_shrinkage(h, 2016) == pytest.approx([-0.5, 0.5])
+    assert cf.fit_shrinkage(h, 2015) == pytest.approx([0.0, 0.5])
     # only counts before the target year enter: a fictitious 2016 column changes nothing
     with_2016 = h.copy()
     with_2016[2016] = 1.0
-    assert backtest.fit_shrinkage(with_2016, 2016) == pytest.approx([-0.5, 0.5])
+    assert cf.fit_shrinkage(with_2016, 2016) == pytest.approx([-0.5, 0.5])
 
 
 def test_point_forecast_with_shrinkage_by_hand():
@@ -163,7 +178,7 @@ def test_point_forecast_with_shrinkage_by_hand():
         d: new LA, deviations count as 0  ->  50 * 1.1^5 * 1.1       =  50 * 1.1^6 =  88.5781
     With the lags swapped (b1 on d(2014)) a would get -L and be forecast at 50 * 1.1^6 instead.
     """
-    f = backtest.point_forecast(shuffle_hist(), 2016)
+    f = cf.point_forecast(shuffle_hist(), 2016)
     assert list(f.index) == ["a", "b", "c", "d"]
     assert f.to_numpy() == pytest.approx([354.3122, 708.6244, 177.1561, 88.57805], abs=1e-4)
 
@@ -173,52 +188,107 @@ def test_log_errors_by_hand():
     d_i(2015) = 0 * d_i(2014) + 0.5 * d_i(2013) = 0 for every LA (d2013 = 0), and each forecast is
     N_i(2014) * 1.1:  a 200 * 1.1^5, b 400 * 1.1^5, c 100 * 1.1^5. Actual 2015: a 100, b 400, c 200 (x 1.1^5).
     log(actual / forecast): a log(1/2) = -L, b 0, c log 2 = +L. d has no 2014 count: not evaluated."""
-    errs = backtest._log_errors(shuffle_hist(), 2015)
-    assert errs == pytest.approx([-L, 0.0, L])
+    errs = cf._log_errors(shuffle_hist(), 2015)
+    assert list(errs.index) == ["a", "b", "c"]
+    assert errs.to_numpy() == pytest.approx([-L, 0.0, L])
 
 
-# Eleven past log errors, by target year, for a target of 2020 (calibration years 2015..2019), and one
-# year outside the window (2014) that must not be used.
-FAKE_ERRORS = {2014: [-5.0, 5.0], 2015: [-0.30, 0.05, 0.00], 2016: [-0.10, 0.20], 2017: [0.10, -0.05],
-               2018: [0.40, -0.20], 2019: [0.30, 0.15]}
+def test_national_error_by_hand():
+    """One LA: 100, 110, 121, 133.1, 150. Growth forecast into 2014 = mean(g2013, g2012) = log 1.1;
+    actual g2014 = log(150 / 133.1); error = log(150 / 133.1) - log 1.1 = log(150 / 146.41) = log(1.024520) = 0.024224.
+    Into 2013 the forecast is exact (log 1.1): error 0."""
+    h = pd.DataFrame({2010: [100.0], 2011: [110.0], 2012: [121.0], 2013: [133.1], 2014: [150.0]},
+                     index=pd.Index(["a"], name="la_code"))
+    assert cf.national_error(h, 2014) == pytest.approx(math.log(150 / 146.41))
+    assert cf.national_error(h, 2014) == pytest.approx(0.024224, abs=1e-6)
+    assert cf.national_error(h, 2013) == pytest.approx(0.0, abs=1e-12)
 
 
-def test_interval_quantiles_by_hand(monkeypatch):
-    """Sorted errors e0..e10 = -0.30 -0.20 -0.10 -0.05 0.00 0.05 0.10 0.15 0.20 0.30 0.40 (n = 11).
-    numpy's default ("linear", type 7) quantile p sits at position h = (n - 1) * p = 10p:
-        2.5%:  h = 0.25 -> e0 + 0.25 * (e1 - e0) = -0.30 + 0.25 * 0.10 = -0.275
-        10%:   h = 1    -> e1 = -0.20
-        90%:   h = 9    -> e9 = +0.30
-        97.5%: h = 9.75 -> e9 + 0.75 * (e10 - e9) = 0.30 + 0.75 * 0.10 = +0.375
+def test_own_errors_by_hand():
+    """Target 2015 of the shuffle fixture: log errors -L, 0, +L (previous test); national growth is
+    log 1.1 every year and forecast as log 1.1, so the national error is 0 and the own error is the log
+    error; scaled by sqrt(N(2014)): a -L * sqrt(200 * 1.1^4), b 0, c L * sqrt(100 * 1.1^4)."""
+    own = cf.own_errors(shuffle_hist(), 2015)
+    g4 = 1.1 ** 4
+    assert own["size"].to_numpy() == pytest.approx([200 * g4, 400 * g4, 100 * g4])
+    assert own["z"].to_numpy() == pytest.approx([-L * math.sqrt(200 * g4), 0.0, L * math.sqrt(100 * g4)])
+
+
+def test_combine_quantiles_by_hand():
+    """Nine past own errors, three in each size band, and two past national errors (0 and 0.1).
+
+    Band edges: terciles of the past sizes 1,1,1,4,4,4,9,9,9 (numpy linear, h = 8p): 1/3 -> h = 2.667,
+    1 + 0.667 * (4 - 1) = 3; 2/3 -> h = 5.333, 4 + 0.333 * (9 - 4) = 5.667. Band of size 4: [3, 5.667).
+    An LA of size 4 is in band 1, whose errors are -2, 0, 2; divided by sqrt(4) = 2: -1, 0, 1; plus each
+    national error: -1, 0, 1, -0.9, 0.1, 1.1. Sorted: -1, -0.9, 0, 0.1, 1, 1.1 (n = 6, h = 5p):
+        2.5%: h = 0.125 -> -1 + 0.125 * 0.1 = -0.9875      10%: h = 0.5 -> -0.95
+        90%:  h = 4.5   -> 1 + 0.5 * 0.1   = 1.05         97.5%: h = 4.875 -> 1 + 0.875 * 0.1 = 1.0875
+    An LA of size 100 is in band 2 (errors 3, 3, 3 / sqrt(100) = 0.3): draws 0.3 x3 and 0.4 x3, so
+    2.5% and 10% (h = 0.125, 0.5) are 0.3, 90% and 97.5% (h = 4.5, 4.875) are 0.4. A size of 1 is in
+    band 0 (errors 7, 7, 7): 7, 7, 7.1, 7.1. A missing size gives NaN.
     """
-    asked = []
+    z = np.array([7.0, 7.0, 7.0, -2.0, 0.0, 2.0, 3.0, 3.0, 3.0])
+    z_size = np.array([1.0, 1.0, 1.0, 4.0, 4.0, 4.0, 9.0, 9.0, 9.0])
+    q = cf.combine_quantiles(z, z_size, np.array([0.0, 0.1]), np.array([4.0, 100.0, 1.0, np.nan]))
+    assert list(q.columns) == ["lo95", "lo80", "hi80", "hi95"]
+    assert q.iloc[0].to_numpy() == pytest.approx([-0.9875, -0.95, 1.05, 1.0875])
+    assert q.iloc[1].to_numpy() == pytest.approx([0.3, 0.3, 0.4, 0.4])
+    assert q.iloc[2].to_numpy() == pytest.approx([7.0, 7.0, 7.1, 7.1])
+    assert q.iloc[3].isna().all()
 
-    def fake(hist, year):
-        asked.append(year)
-        return np.array(FAKE_ERRORS[year])
 
-    monkeypatch.setattr(backtest, "_log_errors", fake)
-    q = backtest.interval_quantiles(pd.DataFrame(), 2020)
-    assert sorted(asked) == [2015, 2016, 2017, 2018, 2019]  # the 5 target years before 2020, no more
-    assert q["lo95"] == pytest.approx(-0.275)
-    assert q["lo80"] == pytest.approx(-0.20)
-    assert q["hi80"] == pytest.approx(0.30)
-    assert q["hi95"] == pytest.approx(0.375)
+def test_interval_windows(monkeypatch):
+    """Own errors come from the 5 target years before the target, national errors from the 7 before."""
+    asked_own, asked_nat = [], []
+
+    def fake_own(hist, year):
+        asked_own.append(year)
+        return pd.DataFrame({"z": [0.0], "size": [1.0]})
+
+    def fake_nat(hist, year):
+        asked_nat.append(year)
+        return 0.0
+
+    monkeypatch.setattr(cf, "own_errors", fake_own)
+    monkeypatch.setattr(cf, "national_error", fake_nat)
+    cf.interval_offsets(shuffle_hist(), 2016)
+    assert sorted(asked_own) == [2011, 2012, 2013, 2014, 2015]
+    assert sorted(asked_nat) == [2009, 2010, 2011, 2012, 2013, 2014, 2015]
 
 
 def test_forecast_year_intervals_by_hand(monkeypatch):
-    """Interval = forecast * exp(quantile): with the errors above shifted to target 2016 (2011..2015),
-    a's forecast 200 * 1.1^6 = 354.3122 gets
-        80%: [354.3122 * e^-0.2   = 354.3122 * 0.818731, 354.3122 * e^0.3   = 354.3122 * 1.349859]
-           = [290.0863, 478.2714]
-        95%: [354.3122 * e^-0.275 = 354.3122 * 0.759572, 354.3122 * e^0.375 = 354.3122 * 1.454991]
-           = [269.1257, 515.5212]."""
-    shifted = {y - 4: v for y, v in FAKE_ERRORS.items()}
-    monkeypatch.setattr(backtest, "_log_errors", lambda hist, year: np.array(shifted[year]))
-    fc = backtest.forecast_year(shuffle_hist(), 2016).set_index("la_code")
+    """Interval = forecast * exp(offset): a's forecast 200 * 1.1^6 = 354.3122 (see above) with offsets
+    -0.2 / +0.3 (80%) and -0.275 / +0.375 (95%):
+        80%: [354.3122 * 0.818731, 354.3122 * 1.349859] = [290.0863, 478.2714]
+        95%: [354.3122 * 0.759572, 354.3122 * 1.454991] = [269.1257, 515.5212]."""
+    offsets = pd.DataFrame({"lo95": -0.275, "lo80": -0.2, "hi80": 0.3, "hi95": 0.375},
+                           index=pd.Index(["a", "b", "c", "d"], name="la_code"))
+    monkeypatch.setattr(cf, "interval_offsets", lambda hist, year: offsets)
+    fc = cf.forecast_year(shuffle_hist(), 2016).set_index("la_code")
     assert fc.loc["a", ["forecast", "lo80", "hi80", "lo95", "hi95"]].to_numpy(dtype=float) == pytest.approx(
         [354.3122, 290.0863, 478.2714, 269.1257, 515.5212], abs=1e-3)
     assert list(fc.index) == ["a", "b", "c", "d"] and (fc["year"] == 2016).all()
+
+
+def test_interval_width_depends_on_size(frame):
+    """Relative 80% width is wider for small LAs than large ones (same target year)."""
+    f = frame[frame["year"] == 2025]
+    rel = (f["hi80"] - f["lo80"]) / f["forecast"]
+    small = rel[f["forecast"] < f["forecast"].quantile(0.2)].median()
+    large = rel[f["forecast"] > f["forecast"].quantile(0.8)].median()
+    assert small > large * 1.1
+
+
+def test_ets_baseline_by_hand():
+    """A constant series is forecast at its constant; a series growing 10% a year every year is forecast
+    to grow (the damped trend keeps most of it): between 1.05 and 1.10 times the last count."""
+    years = list(range(2010, 2020))
+    h = pd.DataFrame({y: [500.0, 100 * 1.1 ** (y - 2010)] for y in years},
+                     index=pd.Index(["flat", "grow"], name="la_code"))
+    f = cb.ets_forecast(h, 2020)
+    assert f["flat"] == pytest.approx(500.0, rel=1e-6)
+    last = 100 * 1.1 ** 9
+    assert last * 1.05 < f["grow"] <= last * 1.1 + 1e-6
 
 
 def test_model_scores_with_a_plain_loop(frame, summary):
@@ -254,7 +324,7 @@ def test_model_scores_with_a_plain_loop(frame, summary):
 
 
 def test_forecast_next_january(dfe_dir):
-    r = backtest.forecast_next_january("Devon", dfe_dir)
+    r = cf.forecast_next_january("Devon", dfe_dir)
     assert r["year"] == 2026 and r["last"] == 9848
     assert r["lo95"] < r["lo80"] < r["forecast"] < r["hi80"] < r["hi95"]
     assert 9848 < r["forecast"] < 9848 * 1.25
@@ -263,7 +333,11 @@ def test_forecast_next_january(dfe_dir):
 def test_cli_backtest_json(dfe_dir, capsys, summary):
     assert main(["backtest", "--dfe-dir", str(dfe_dir), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert {"mape", "median_ape", "coverage_80", "coverage_95", "n", "baselines"} <= set(out)
+    assert {"mape", "median_ape", "coverage_80", "coverage_95", "n", "baselines", "by_year"} <= set(out)
     assert out["mape"] == summary["mape"] and out["n"] == summary["n"]
+    assert out["baselines"]["ets_damped"] == summary["baselines"]["ets_damped"]
+    assert out["by_year"]["2024"]["coverage_95"] == summary["by_year"]["2024"]["coverage_95"]
     assert main(["backtest", "--dfe-dir", str(dfe_dir)]) == 0
-    assert "MAPE" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "Cross-LA caseload backtest" in text and "ets_damped MAPE" in text
+    assert f"{summary['mape']:.2f}%" in text

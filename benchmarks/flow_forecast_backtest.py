@@ -1,12 +1,17 @@
-"""Backtest the caseload forecast on the shipped sample: origins each month end of 2023, 2/6/12 months ahead.
+"""Backtest the flow forecast on the sample against naive baselines, 2, 6 and 12 months ahead.
 
 Usage::
 
-    .venv/bin/python benchmarks/backtest_sample.py [--data data/sample] [--year 2023] [--sims 2000]
+    PYTHONPATH=src .venv/bin/python benchmarks/flow_forecast_backtest.py [--data data/sample] [--year 2023]
+        [--years 1] [--sims 2000] [--compare]
 
-Prints one line per origin and horizon (forecast, actual, 80% and 95% intervals) and a summary per
-horizon: mean absolute error (plans and %), bias (mean forecast - actual) and the share of origins
-whose actual count fell inside the 80% and 95% intervals. Results are recorded in
+Origins: every month end of the ``--years`` calendar years ending with ``--year``. Prints one line per
+origin and horizon (forecast, actual, 80% and 95% intervals) and a summary per horizon: mean absolute
+error (plans and %), bias (mean forecast - actual) and the share of origins whose actual count fell
+inside the 80% and 95% intervals; then the model against the naive baselines
+(:func:`sendlib.forecast.backtest_baselines`: carry forward, last twelve months' net flow, damped ETS)
+on the same origins and horizons, MAPE and coverage by horizon, and whether the targets are met (MAPE
+below every baseline at 6 and 12 months; 80% coverage 75-88% at every horizon). Results are recorded in
 ``benchmarks/README.md``. Deterministic: the seed is :data:`sendlib.config.DEFAULT_SEED`.
 """
 
@@ -26,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", default=str(config.SAMPLE_DIR), help="extract folder (default: data/sample)"
     )
-    parser.add_argument("--year", type=int, default=2023, help="calendar year of the forecast origins")
+    parser.add_argument("--year", type=int, default=2023, help="last calendar year of the forecast origins")
+    parser.add_argument("--years", type=int, default=1, help="number of calendar years of origins (default 1)")
     parser.add_argument("--sims", type=int, default=forecast.DEFAULT_SIMS, help="simulated paths per origin")
     parser.add_argument(
         "--compare", action="store_true", help="also compare the model variants (new_plans x ceasing options)"
@@ -34,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     extract = sendlib.load(config.resolve_path(args.data))
-    origins = pd.date_range(f"{args.year}-01-31", f"{args.year}-12-31", freq="ME")
-    res = forecast.backtest_caseload(
-        extract, origins, horizons=(2, 6, 12), n_sims=args.sims, seed=config.DEFAULT_SEED
+    first = args.year - args.years + 1
+    origins = pd.date_range(f"{first}-01-31", f"{args.year}-12-31", freq="ME")
+    res = forecast.backtest_flow_forecast(
+        extract, origins, horizons=HORIZONS, n_sims=args.sims, seed=config.DEFAULT_SEED
     )
 
     pd.set_option("display.width", 140)
@@ -53,17 +60,41 @@ def main(argv: list[str] | None = None) -> int:
         "low95",
         "high95",
     ]
-    print(f"Caseload forecast backtest on {args.data}: origins {args.year}-01 .. {args.year}-12\n")
+    print(f"Caseload forecast backtest on {args.data}: origins {first}-01 .. {args.year}-12\n")
     print(detail[cols + ["in80", "in95"]].round(1).to_string(index=False))
-    summary = forecast.backtest_summary(res)
+    summary = forecast.backtest_flow_forecast_summary(res)
     print("\nSummary by horizon (months)")
     print(summary.round(1).to_string())
     all80 = 100.0 * res["in80"].mean()
     all95 = 100.0 * res["in95"].mean()
     print(f"\nAll horizons: 80% interval coverage {all80:.1f}%, 95% interval coverage {all95:.1f}%")
+    baselines(extract, origins, res)
     if args.compare:
         compare(extract, origins, args.sims)
     return 0
+
+
+HORIZONS = (2, 6, 12)
+
+
+def baselines(extract, origins, res: pd.DataFrame) -> None:
+    """The model against the naive baselines on the same origins and horizons, and the targets."""
+    base = forecast.backtest_baselines(extract, origins, horizons=HORIZONS)
+    both = pd.concat([res.assign(method="flow model (sendlib)"), base], ignore_index=True)
+    s = forecast.backtest_flow_forecast_summary(both)
+    table = s[["n", "mape_pct", "coverage80_pct", "coverage95_pct"]].unstack("horizon")
+    print("\nModel and baselines by horizon (months): MAPE %, 80% and 95% coverage %")
+    print(table.round(2).to_string())
+    model = s.loc["flow model (sendlib)"]
+    for h in (6, 12):
+        others = s.xs(h, level="horizon").drop("flow model (sendlib)")["mape_pct"]
+        met = bool((model.loc[h, "mape_pct"] < others).all())
+        print(f"target MAPE at {h} months below every baseline: {'met' if met else 'NOT met'} "
+              f"({model.loc[h, 'mape_pct']:.2f}% vs best baseline {others.min():.2f}%)")
+    cover = model["coverage80_pct"]
+    met = bool(((cover >= 75) & (cover <= 88)).all())
+    print(f"target 80% coverage 75-88% at every horizon: {'met' if met else 'NOT met'} "
+          f"({', '.join(f'{h}: {c:.1f}%' for h, c in cover.items())})")
 
 
 VARIANTS = (
@@ -82,8 +113,8 @@ def compare(extract, origins, sims: int) -> None:
     as_of = sendlib.periods.last_full_month(extract.as_of)
     rows = []
     for opts in VARIANTS:
-        res = forecast.backtest_caseload(extract, origins, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
-        s = forecast.backtest_summary(res)
+        res = forecast.backtest_flow_forecast(extract, origins, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
+        s = forecast.backtest_flow_forecast_summary(res)
         fc = forecast.forecast_caseload(extract, as_of, n_sims=sims, seed=config.DEFAULT_SEED, **opts)
         vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory)
         rows.append(

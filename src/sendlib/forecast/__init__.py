@@ -1,0 +1,155 @@
+"""Forecasts: active EHCPs from flows, high-needs placement spend, the Safety Valve plan and budget.
+
+The caseload model (a cohort-flow model, estimated from the LA's own extract at ``as_of``)
+-----------------------------------------------------------------------------------------
+Month by month, with ``A`` the active plans at month end (MI, :func:`sendlib.caseload.active_plans_at`)::
+
+    new(t)    = conversion x requests(t - lag)              plans issued in month t
+    ceased(t) = hazard[calendar month of t] x A(t - 1)       plans ceased in month t
+    A(t)      = A(t - 1) + new(t) - ceased(t)
+
+- ``requests``: requests for assessment received per month (:mod:`sendlib.backlog`); actual where
+  ``t - lag`` is on or before ``as_of``, else the mean of the last 12 months, grown by the scenario's
+  annual ``request_growth`` (compounded monthly from ``as_of``).
+- ``lag``: median months from request received to plan issued, for plans issued in the last 12 months.
+- ``conversion``: plans issued in the last 12 months (from ``plans``: it includes plans that did not
+  come through a local assessment, e.g. transfers in) / requests received in the 12 months ``lag``
+  earlier. Plans per request.
+- ``hazard``: for each calendar month, plans ceased in that month / active plans at the previous
+  month end, pooled over the last 3 years (ceasing is seasonal: school leavers in summer). Per month.
+
+- Variants (:func:`estimate_flow_model` options, compared in ``benchmarks/flow_forecast_backtest.py
+  --compare``): ``new_plans="issue_rate"`` carries the recent monthly issue rate forward instead;
+  ``ceasing="recent"`` uses one flat hazard from the last few months instead of the seasonal one.
+  The defaults (requests, seasonal) backtest best on the sample.
+- ``trend``: when Kendall's tau finds a significant trend (p < 0.05) in the last 24 months of requests,
+  the central path's future requests follow the Theil-Sen line (:func:`requests_trend`); otherwise they
+  stay level. The test decides only the central path: the paths always draw a slope (below).
+
+Intervals (width from the data, 2,000 simulated paths): (1) the model's one-step errors on net flows
+over the last 36 months (actual net flow minus the model's net flow given the actual previous stock),
+every rate (lag, conversion, ceasing hazard) fitted only on the months before the month it predicts
+(:func:`one_step_rates`), so the errors are truly out of sample; resampled in moving blocks of 3 months
+(a centred residual block bootstrap) and added to new plans;
+(2) level uncertainty: each path's rate of new plans drifts over 12 months to exp(delta) times the
+central rate, delta resampled from the LA's own year-on-year log changes in plans issued
+(:func:`issue_level_changes`, centred); (3) trend uncertainty: each path's request slope is drawn from
+a normal centred on the central slope, its spread from the slope's sampling distribution with
+Newey-West (HAC) errors, which allow for autocorrelated months, plus the distance to the Theil-Sen
+slope when the central path carries none (:func:`requests_trend`). The 80% and 95% intervals are the
+10-90% and 2.5-97.5% quantiles of the simulated stock; the central forecast is the path without noise.
+All randomness comes from independent streams of one seed (:func:`sendlib.config.rng_streams`).
+Accuracy and coverage are checked by :func:`backtest_flow_forecast`, against the naive baselines of
+:func:`backtest_baselines` on the same origins (benchmarks/README.md).
+
+Modules: :mod:`~sendlib.forecast.model` (estimation), :mod:`~sendlib.forecast.project` (simulation),
+:mod:`~sendlib.forecast.plan` (the Safety Valve plan), :mod:`~sendlib.forecast.spend` (spend and
+deficit), :mod:`~sendlib.forecast.backtest` (the local backtest and baselines),
+:mod:`~sendlib.forecast.headline` (headline keys). Everything public is re-exported here.
+
+Spend
+-----
+High Needs Block placement spend in a month = committed annual cost **net** of health and social-care
+contributions at that month end / 12 (:func:`sendlib.cost.committed_cost_at`). Forecast months: the
+committed cost at ``as_of`` minus ceased plans x the average cost per plan at ``as_of`` plus new plans x
+the cost of a new placement (independent-sector share x mean cost of recent INMSS placements + the
+rest x mean cost of other recent placements; the means skip placements with a blank annual_cost, see
+:func:`new_placement_costs`), all x (1 + annual unit-cost inflation) ^ (months / 12). Intervals carry
+unit-cost uncertainty too: each simulated path resamples the recent costed new placements (setting and
+net cost together) and moves its cost of a new plan by the resample's change in mix and cost
+(:func:`spend_paths`).
+
+The extract holds placements only, but the High Needs Block also pays for things no placement carries
+(SEN support services, alternative provision, hospital education, therapies...). Where ``budget.csv``
+gives ``other_high_needs_spend`` for a year (the finance team's forecast, pounds), it is added to the
+placement spend, so the outturn, the overspend and the deficit are for the whole block, as the Safety
+Valve monitors it; without it they are for placements only (and say so).
+"""
+
+from __future__ import annotations
+
+from sendlib.forecast.backtest import (
+    BASELINES,
+    backtest_baselines,
+    backtest_flow_forecast,
+    backtest_flow_forecast_summary,
+)
+from sendlib.forecast.headline import HEADLINE_UNITS, headline_section
+from sendlib.forecast.model import (
+    BLOCK_MONTHS,
+    CEASING_METHODS,
+    DAYS_PER_MONTH,
+    DEFAULT_SIMS,
+    HAZARD_YEARS,
+    NEW_PLAN_METHODS,
+    RESIDUAL_MONTHS,
+    STREAMS,
+    TREND_ALPHA,
+    TREND_MONTHS,
+    WINDOW_MONTHS,
+    CaseloadForecast,
+    FlowModel,
+    Scenario,
+    ceasing_hazard_by_month,
+    estimate_flow_model,
+    issue_level_changes,
+    median_lag_months,
+    one_step_rates,
+    one_step_residuals,
+    requests_trend,
+)
+from sendlib.forecast.plan import forecast_vs_plan, in_whole_plans, planned_ehcps_at
+from sendlib.forecast.project import forecast_caseload, project_caseload
+from sendlib.forecast.spend import (
+    SpendForecast,
+    deficit_path,
+    forecast_fy_spend,
+    monthly_placement_spend,
+    new_placement_costs,
+    new_placement_sample,
+    spend_paths,
+    unit_cost_draws,
+)
+
+__all__ = [
+    "Scenario",
+    "FlowModel",
+    "CaseloadForecast",
+    "SpendForecast",
+    "estimate_flow_model",
+    "project_caseload",
+    "forecast_caseload",
+    "forecast_vs_plan",
+    "planned_ehcps_at",
+    "in_whole_plans",
+    "monthly_placement_spend",
+    "new_placement_costs",
+    "new_placement_sample",
+    "unit_cost_draws",
+    "spend_paths",
+    "forecast_fy_spend",
+    "deficit_path",
+    "backtest_flow_forecast",
+    "backtest_flow_forecast_summary",
+    "backtest_baselines",
+    "BASELINES",
+    "headline_section",
+    "HEADLINE_UNITS",
+    "median_lag_months",
+    "ceasing_hazard_by_month",
+    "one_step_residuals",
+    "one_step_rates",
+    "issue_level_changes",
+    "requests_trend",
+    "DEFAULT_SIMS",
+    "BLOCK_MONTHS",
+    "CEASING_METHODS",
+    "DAYS_PER_MONTH",
+    "HAZARD_YEARS",
+    "NEW_PLAN_METHODS",
+    "RESIDUAL_MONTHS",
+    "STREAMS",
+    "TREND_ALPHA",
+    "TREND_MONTHS",
+    "WINDOW_MONTHS",
+]

@@ -1,0 +1,160 @@
+"""The local backtest of the flow forecast: forecasts from past origins scored against the actual counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sendlib import caseload, periods
+from sendlib.extract import Extract
+from sendlib.forecast.project import forecast_caseload
+
+# ---------------------------------------------------------------------------------------------------
+# Backtest
+# ---------------------------------------------------------------------------------------------------
+
+
+def backtest_flow_forecast(
+    extract: Extract, origins, horizons=(2, 6, 12), n_sims: int = 1000, seed: int | None = None, **options
+) -> pd.DataFrame:
+    """Forecast from data up to each origin month end, ``horizons`` months ahead, vs the actual count.
+
+    Targets after the extract's last full month are left out (their outcome is unknown).
+    One row per (origin, horizon): ``forecast``, ``actual``, ``error`` (forecast - actual, plans),
+    ``pct_error`` (% of actual), ``low80``..``high95`` and ``in80`` / ``in95`` (actual inside).
+    """
+    rows = []
+    last = None if extract.as_of is None else periods.last_full_month(extract.as_of)
+    for origin in pd.DatetimeIndex([periods.month_end(o) for o in origins]):  # a dozen origins
+        fc = forecast_caseload(
+            extract,
+            origin,
+            end=origin + pd.DateOffset(months=max(horizons)),
+            n_sims=n_sims,
+            seed=seed,
+            **options,
+        )
+        targets = pd.DatetimeIndex([periods.month_end(origin + pd.DateOffset(months=h)) for h in horizons])
+        actual = caseload.active_plans_at(extract.plans, targets).to_numpy()
+        for h, t, act in zip(horizons, targets, actual, strict=True):
+            if last is not None and t > last:
+                continue  # the outcome is not in the extract yet
+            r = fc.frame.loc[t]
+            rows.append(
+                {
+                    "origin": origin,
+                    "horizon": h,
+                    "target": t,
+                    "forecast": float(r["active"]),
+                    "actual": int(act),
+                    "low80": float(r["low80"]),
+                    "high80": float(r["high80"]),
+                    "low95": float(r["low95"]),
+                    "high95": float(r["high95"]),
+                }
+            )
+    return _score(pd.DataFrame(rows))
+
+
+def backtest_flow_forecast_summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Per horizon (and per ``method`` when ``results`` has that column, as :func:`backtest_baselines`'
+    has): mean absolute error (plans), mean absolute % error, mean error (bias), 80% and 95% coverage
+    (% of origins whose actual fell inside)."""
+    g = results.groupby(["method", "horizon"] if "method" in results else "horizon")
+    return pd.DataFrame(
+        {
+            "n": g.size(),
+            "mae": g["error"].apply(lambda e: e.abs().mean()),
+            "mape_pct": g["pct_error"].apply(lambda e: e.abs().mean()),
+            "bias": g["error"].mean(),
+            "coverage80_pct": 100.0 * g["in80"].mean(),
+            "coverage95_pct": 100.0 * g["in95"].mean(),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Naive baselines on the same origins and horizons
+# ---------------------------------------------------------------------------------------------------
+
+BASELINES = ("carry_forward", "net_flow_12m", "damped_ets")
+BASELINE_HISTORY_MONTHS = 60
+BASELINE_ERROR_MONTHS = 36
+
+
+def _naive(active: np.ndarray, pos: np.ndarray, h: int, method: str) -> np.ndarray:
+    """Carry forward: A(origin). Net flow: A(origin) + h x (A(origin) - A(origin - 12)) / 12 (plans)."""
+    if method == "carry_forward":
+        return active[pos]
+    return active[pos] + h * (active[pos] - active[pos - 12]) / 12.0
+
+
+def _damped_ets(log_active: pd.Series, h: int) -> tuple[float, float, float, float, float]:
+    """Damped additive-trend ETS (:class:`statsmodels.tsa.exponential_smoothing.ets.ETSModel`, additive
+    errors) on log counts: the forecast and its 80% and 95% prediction intervals ``h`` months ahead,
+    back on the count scale."""
+    import warnings
+
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter on short, smooth series
+        fit = ETSModel(log_active, error="add", trend="add", damped_trend=True).fit(disp=False)
+        pred = fit.get_prediction(start=len(log_active), end=len(log_active) + h - 1)  # monthly index
+        f80 = pred.summary_frame(alpha=0.20).iloc[-1]
+        f95 = pred.summary_frame(alpha=0.05).iloc[-1]
+    return tuple(
+        float(np.exp(v))
+        for v in (f80["mean"], f80["pi_lower"], f80["pi_upper"], f95["pi_lower"], f95["pi_upper"])
+    )
+
+
+def backtest_baselines(extract: Extract, origins, horizons=(2, 6, 12)) -> pd.DataFrame:
+    """The naive baselines' forecasts from each origin month end, ``horizons`` months ahead, vs the actual.
+
+    Methods (:data:`BASELINES`), each from active plans at month ends (MI) up to the origin only:
+    ``carry_forward`` (the origin's count), ``net_flow_12m`` (the origin's count plus the last twelve
+    months' net flow, pro rata: + h x (A(origin) - A(origin - 12)) / 12) and ``damped_ets`` (damped
+    additive-trend exponential smoothing of log counts over the :data:`BASELINE_HISTORY_MONTHS` months
+    to the origin, statsmodels' ETSModel, with its own prediction intervals). The two naive methods'
+    80% / 95% intervals are their forecast plus the 10-90% / 2.5-97.5% quantiles of their own ``h``-month
+    errors from the :data:`BASELINE_ERROR_MONTHS` earlier origins whose outcome was known at the origin.
+    Targets after the extract's last full month are left out. Columns as
+    :func:`backtest_flow_forecast`'s, plus ``method``.
+    """
+    last = None if extract.as_of is None else periods.last_full_month(extract.as_of)
+    origins = pd.DatetimeIndex([periods.month_end(o) for o in origins])
+    back = BASELINE_HISTORY_MONTHS + BASELINE_ERROR_MONTHS + max(horizons) + 12
+    me = periods.month_ends(origins.min() - pd.DateOffset(months=back), origins.max() + pd.DateOffset(
+        months=max(horizons)))
+    active = caseload.active_plans_at(extract.plans, me).to_numpy(dtype=float)
+    rows = []
+    for origin in origins:  # a dozen origins
+        o = int(me.get_loc(origin))
+        history = active[o - BASELINE_HISTORY_MONTHS + 1 : o + 1]
+        for h in horizons:
+            t = o + h
+            if last is not None and me[t] > last:
+                continue  # the outcome is not in the extract yet
+            base = {"origin": origin, "horizon": h, "target": me[t], "actual": int(active[t])}
+            past = np.arange(o - h - BASELINE_ERROR_MONTHS + 1, o - h + 1)  # outcomes known at the origin
+            for method in ("carry_forward", "net_flow_12m"):
+                f = float(_naive(active, np.array([o]), h, method)[0])
+                err = active[past + h] - _naive(active, past, h, method)
+                q = np.quantile(err, [0.10, 0.90, 0.025, 0.975])
+                rows.append({**base, "method": method, "forecast": f, "low80": f + q[0], "high80": f + q[1],
+                             "low95": f + q[2], "high95": f + q[3]})
+            ok = history > 0
+            dates = pd.date_range(end=origin, periods=ok.sum(), freq="ME")  # ETSModel wants a dated index
+            f, lo80, hi80, lo95, hi95 = _damped_ets(pd.Series(np.log(history[ok]), index=dates), h)
+            rows.append({**base, "method": "damped_ets", "forecast": f, "low80": lo80, "high80": hi80,
+                         "low95": lo95, "high95": hi95})
+    return _score(pd.DataFrame(rows))
+
+
+def _score(out: pd.DataFrame) -> pd.DataFrame:
+    out["error"] = out["forecast"] - out["actual"]
+    out["pct_error"] = 100.0 * out["error"] / out["actual"]
+    out["in80"] = (out["actual"] >= out["low80"]) & (out["actual"] <= out["high80"])
+    out["in95"] = (out["actual"] >= out["low95"]) & (out["actual"] <= out["high95"])
+    return out

@@ -1,0 +1,133 @@
+"""Simulation of the caseload flow model: the central path and the simulated paths for the intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sendlib import config, periods
+from sendlib.extract import Extract
+from sendlib.forecast.model import (
+    BLOCK_MONTHS,
+    DEFAULT_SIMS,
+    STREAMS,
+    WINDOW_MONTHS,
+    CaseloadForecast,
+    FlowModel,
+    Scenario,
+    estimate_flow_model,
+)
+
+# ---------------------------------------------------------------------------------------------------
+# Projection
+# ---------------------------------------------------------------------------------------------------
+
+
+def _future_requests(
+    model: FlowModel, months: pd.DatetimeIndex, scenario: Scenario, slopes: np.ndarray | None = None
+) -> np.ndarray:
+    """Requests feeding each projected month's new plans (count; actual where already received).
+
+    Future requests = 12-month mean + slope x months from the middle of that window (the central
+    path: the significant trend, else 0; the paths: their drawn slopes), times (1 + request_growth) ^
+    (months ahead / 12); never below 0. ``slopes``: one slope per simulated path (shape (n,)), giving
+    an array (n, months); default the model's slope.
+    """
+    src = pd.DatetimeIndex([periods.month_end(d - pd.DateOffset(months=model.lag_months)) for d in months])
+    actual = model.requests_history.reindex(src).to_numpy(dtype=float)
+    ahead = np.asarray((src.year - model.as_of.year) * 12 + (src.month - model.as_of.month), dtype=float)
+    slope = np.array([model.requests_slope]) if slopes is None else np.asarray(slopes, dtype=float)
+    centre = (WINDOW_MONTHS - 1) / 2.0
+    level = np.maximum(model.requests_base + slope[:, None] * (ahead[None, :] + centre), 0.0)
+    grown = level * (1.0 + scenario.request_growth) ** (ahead[None, :] / 12.0)
+    out = np.where((ahead <= 0) & ~np.isnan(actual), actual[None, :], grown)
+    return out[0] if slopes is None else out
+
+
+def _block_bootstrap(residuals: np.ndarray, n_sims: int, months: int, gen: np.random.Generator) -> np.ndarray:
+    """Centred moving-block bootstrap draws, shape (n_sims, months), drawn from ``gen``."""
+    if len(residuals) == 0 or months == 0:
+        return np.zeros((n_sims, months))
+    e = residuals - residuals.mean()
+    n = len(e)
+    b = min(BLOCK_MONTHS, n)
+    n_blocks = -(-months // b)
+    starts = gen.integers(0, n, size=(n_sims, n_blocks))
+    idx = (starts[:, :, None] + np.arange(b)[None, None, :]) % n  # circular blocks
+    return e[idx].reshape(n_sims, n_blocks * b)[:, :months]
+
+
+def project_caseload(
+    model: FlowModel,
+    end=None,
+    scenario: Scenario | None = None,
+    n_sims: int = DEFAULT_SIMS,
+    seed: int | None = None,
+) -> CaseloadForecast:
+    """Project active EHCPs month by month from ``model.as_of`` to ``end`` (default: the end of the next
+    financial year). Central path = the model without noise; intervals from the residual bootstrap.
+    Units: plans at month end (MI); new and ceased are plans per month."""
+    scenario = scenario or Scenario()
+    if end is None:
+        end = periods.financial_year_end(model.as_of + pd.DateOffset(years=1))
+    months = periods.month_ends(model.as_of + pd.offsets.MonthEnd(1), end)
+    h = len(months)
+    conversion = model.conversion if scenario.conversion is None else scenario.conversion
+    req = _future_requests(model, months, scenario)
+    hz = model.hazard[months.month.to_numpy() - 1] * scenario.ceasing_factor
+    # three independent streams from the one seed: residual blocks, trend slopes, level shifts (slopes
+    # and shifts do not depend on the horizon, so a longer run keeps each path's draws)
+    noise_gen, slope_gen, level_gen = config.rng_streams(seed, len(STREAMS))[:3]
+    noise = _block_bootstrap(model.residuals, n_sims, h, noise_gen)
+    # trend uncertainty: one slope per path, drawn around the central slope (requests_trend: always
+    # drawn, whether or not the central path carries a trend)
+    slopes = model.requests_slope + model.requests_slope_sd * slope_gen.standard_normal(n_sims)
+    req_paths = np.vstack([req[None, :], _future_requests(model, months, scenario, slopes)])
+    # level uncertainty: each path's new-plan rate drifts to exp(delta) times the central over 12 months,
+    # delta resampled from the LA's own year-on-year changes in plans issued (centred)
+    shifts = model.level_shocks - model.level_shocks.mean() if len(model.level_shocks) else np.zeros(1)
+    delta = level_gen.choice(shifts, size=n_sims)
+    ramp = np.minimum(np.arange(1, h + 1) / 12.0, 1.0)
+    level = np.vstack([np.ones((1, h)), np.exp(delta[:, None] * ramp[None, :])])
+    active = np.full(n_sims + 1, float(model.active))  # row 0: the central path (no noise)
+    paths_a = np.empty((n_sims + 1, h))
+    paths_n = np.empty((n_sims + 1, h))
+    paths_c = np.empty((n_sims + 1, h))
+    shocks = np.vstack([np.zeros((1, h)), noise])
+    for k in range(h):  # recursion over months, vectorised over paths
+        new = np.maximum(conversion * req_paths[:, k] * level[:, k] + shocks[:, k], 0.0)
+        ceased = hz[k] * active
+        active = active + new - ceased
+        paths_a[:, k], paths_n[:, k], paths_c[:, k] = active, new, ceased
+    sims = paths_a[1:]
+    frame = pd.DataFrame(
+        {
+            "requests": req,
+            "new": paths_n[0],
+            "ceased": paths_c[0],
+            "active": paths_a[0],
+            "low80": np.quantile(sims, 0.10, axis=0) if n_sims else paths_a[0],
+            "high80": np.quantile(sims, 0.90, axis=0) if n_sims else paths_a[0],
+            "low95": np.quantile(sims, 0.025, axis=0) if n_sims else paths_a[0],
+            "high95": np.quantile(sims, 0.975, axis=0) if n_sims else paths_a[0],
+        },
+        index=pd.DatetimeIndex(months, name="month_end"),
+    )
+    return CaseloadForecast(model, scenario, frame, paths_a, paths_n, paths_c, seed=seed)
+
+
+def forecast_caseload(
+    extract: Extract,
+    as_of=None,
+    end=None,
+    scenario: Scenario | None = None,
+    n_sims: int = DEFAULT_SIMS,
+    seed: int | None = None,
+    **options,
+) -> CaseloadForecast:
+    """Estimate the flow model at ``as_of`` and project active EHCPs to ``end`` (see the module docstring).
+
+    ``options`` go to :func:`estimate_flow_model` (``new_plans``, ``ceasing``, ``recent_months``)."""
+    return project_caseload(
+        estimate_flow_model(extract, as_of, **options), end=end, scenario=scenario, n_sims=n_sims, seed=seed
+    )
