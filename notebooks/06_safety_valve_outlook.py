@@ -41,12 +41,16 @@ if has_budget:
 
 # %%
 if not has_budget:
-    display(Markdown("**The extract has no `budget.csv`: the deficit path needs the budget and the agreement.**"))
+    display(Markdown(
+        f"**The extract has no `budget.csv`: the deficit path needs the budget and the agreement.** "
+        f"(Data to the end of {month}.)"
+    ))
 else:
     h = headlines.headlines(extract, period)  # the outlook's keys and the spend forecast's, as headlines.csv
     hidden = headlines.suppressed_headlines(h, suppress_below)
     shown = {k: (None if k in hidden else v) for k, v in h.items()}
-    display(Markdown("**" + (headline.headline_sentence(shown, suppress_below) or "") + "**"))
+    sentence = headline.headline_sentence(shown, suppress_below) or ""
+    display(Markdown(f"**{sentence}** (Data to the end of {month}.)"))
 
 # %% [markdown]
 # ## The deficit path against the agreement
