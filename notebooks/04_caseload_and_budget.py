@@ -15,6 +15,7 @@ from IPython.display import Markdown, display
 
 import sendlib
 from sendlib import caseload, disclosure, forecast, formatting, notebook, periods, plots
+from sendlib.report import paragraph
 
 nb = notebook.setup("04_caseload_and_budget", data_dir=data_dir, period=period, suppress_below=suppress_below)
 extract, period_end, month = nb.extract, nb.period_end, nb.month
@@ -111,24 +112,13 @@ else:
     m = spend.monthly
     if spend.budget is None:
         display(Markdown(f"No budget is recorded for {spend.financial_year}: the outturn is shown without it."))
-    verdict = "" if spend.overspend is None else (
-        f" against a budget of {formatting.pounds_short(spend.budget)}: "
-        f"{'an overspend' if spend.overspend > 0 else 'an underspend'} of {formatting.pounds_short(abs(spend.overspend))}"
+    sentence = paragraph.spend_sentence(  # the same sentence as the drafted committee paragraph
+        spend.financial_year, spend.outturn, placements=spend.placement_outturn, other=spend.other_spend,
+        budget=spend.budget, overspend=spend.overspend, beyond_cap=spend.overspend_vs_cap,
     )
-    cap_text = "" if spend.overspend_vs_cap is None else (
-        f", {formatting.pounds_short(spend.overspend_vs_cap)} beyond the Safety Valve cap"
-        if spend.overspend_vs_cap > 0
-        else f", within the Safety Valve cap of {formatting.pounds_short(spend.cap)}"
-    )
-    parts = "" if not spend.other_spend else (
-        f" (placements {formatting.pounds_short(spend.placement_outturn)}, other high-needs spend "
-        f"{formatting.pounds_short(spend.other_spend)})"
-    )
-    what = "High-needs spend" if spend.other_spend else "Placement spend"
     display(Markdown(
-        f"**{what} for {spend.financial_year} is forecast at {formatting.pounds_short(spend.outturn)}{parts}"
-        f"{verdict}{cap_text}.** 80% interval {formatting.pounds_short(spend.outturn_low80)} to "
-        f"{formatting.pounds_short(spend.outturn_high80)}."
+        f"**{sentence}** 80% interval {formatting.pounds_prose(spend.outturn_low80)} to "
+        f"{formatting.pounds_prose(spend.outturn_high80)}."
     ))
     actual = m.loc[m["is_actual"], "spend"].rename("Actual")
     ahead = m.loc[~m["is_actual"]]

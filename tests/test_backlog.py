@@ -507,3 +507,28 @@ def test_sample_outlook_matches_the_projection(sample_extract):
     half = m.index[m <= p.start_overdue / 2][0]
     zero = m.index[m == 0][0]
     assert p.outlook() == f"halves by {half:%B %Y} and clears by {zero:%B %Y}"
+
+
+def test_package_exports_every_public_name_of_its_modules():
+    # sendlib.backlog is a package split by job; its users import everything from the package itself
+    import importlib
+
+    from sendlib import headlines
+
+    jobs = ("requests", "flow", "clearance", "headline")
+    parts = [importlib.import_module(f"sendlib.backlog.{m}") for m in jobs]
+    # public functions, classes and constants defined in each module (not the names it imports)
+    defined = {
+        name: obj
+        for mod in parts
+        for name, obj in vars(mod).items()
+        if not name.startswith("_")
+        and getattr(obj, "__module__", mod.__name__) == mod.__name__
+        and (callable(obj) or name.isupper())
+    }
+    assert sorted(defined) == sorted(backlog.__all__)
+    for name, obj in defined.items():
+        assert getattr(backlog, name) is obj, name
+    # the headline registry names the package, and reads its units from it
+    assert headlines.resolve_section("sendlib.backlog:headline_section") is backlog.headline_section
+    assert {k: headlines.units()[k] for k in backlog.HEADLINE_UNITS} == backlog.HEADLINE_UNITS

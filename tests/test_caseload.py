@@ -293,3 +293,9 @@ def test_events_in_months_with_gaps_unsorted_months_and_missing_dates():
     assert got[:, 0].tolist() == [1, 2]
     groups = np.array([0, 1, 1, 1, 0, 0, 1])
     assert caseload.events_in_months(events, ["2024-01-31"], groups, 2).tolist() == [[1, 1]]
+
+
+def test_plan_row_of_placements_is_importable_from_caseload_and_idmatch():
+    from sendlib import idmatch
+
+    assert caseload.plan_row_of_placements is idmatch.plan_row_of_placements

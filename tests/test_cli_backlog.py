@@ -22,7 +22,7 @@ def _json(capsys, *argv) -> dict:
 
 
 def plain_overdue(assessments: pd.DataFrame, d) -> tuple[int, int]:
-    """(open, overdue) at d by a plain pandas count, straight from backlog.py's docstring.
+    """(open, overdue) at d by a plain pandas count, straight from the sendlib.backlog docstring.
 
     Closing date = earliest of issued_on, decision_on of a refusal, closed_on of a no_plan or withdrawn
     outcome; open at d = received on or before d and no closing date on or before d; overdue = open

@@ -33,7 +33,7 @@ def ex():
 
 @pytest.fixture
 def engine_only(monkeypatch):
-    """Only this module's sections (other engineers' sections are tested in their own files)."""
+    """Only this module's sections (the other modules' sections are tested in their own files)."""
     monkeypatch.setattr(headlines_module, "SECTIONS", [period_section, engine_section, cost_change_section])
 
 

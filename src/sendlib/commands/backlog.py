@@ -26,7 +26,8 @@ CLEARANCE_HORIZON_MONTHS = 24
 """Months projected by :func:`sendlib.backlog.project_backlog_clearance` (as the backlog notebook)."""
 
 BREACH_WEEKS = 4
-"""Look-ahead of :func:`sendlib.backlog.requests_due_to_breach` (DOMAIN.md: the next 4 weeks)."""
+"""Look-ahead of :func:`sendlib.backlog.requests_due_to_breach` in weeks: requests that pass 20 weeks
+(become overdue) within the next 4 weeks after the month end."""
 
 STAGE_LABELS = {
     "awaiting_decision": "awaiting decision to assess",
