@@ -84,3 +84,16 @@ def test_section_on_the_example_matches_the_deficit_outlook(example_dir):
     assert h["deficit_agreed_cumulative_end_fy"] == -65_000
     assert h["panel_decisions_reviewed"] is None and h["panel_value_reviewed"] is None  # no panel table
     assert "sendlib.outlook:headline_section" in headlines.SECTIONS
+
+
+def test_a_cumulative_surplus_reads_as_one():
+    h = H | {
+        "deficit_cumulative_forecast_end_fy": -282_305.0,
+        "deficit_cumulative_forecast_end_fy_low80": None,
+        "deficit_gap_vs_agreement": -217_305.0,
+    }
+    text = headline_sentence(h, with_spend=False)
+    assert text.startswith(
+        "The High Needs Block would be £282,305 in cumulative surplus at 31 March 2025, £217,305 below"
+    )
+    assert "Safety Valve position" not in text

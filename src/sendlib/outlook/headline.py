@@ -114,19 +114,23 @@ def _year_end(fy: str) -> str:
     return f"31 March {periods.financial_year_bounds(fy)[1].year}"
 
 
-def headline_sentence(headlines: Mapping, threshold: int = disclosure.DEFAULT_THRESHOLD) -> str | None:
+def headline_sentence(
+    headlines: Mapping, threshold: int = disclosure.DEFAULT_THRESHOLD, with_spend: bool = True
+) -> str | None:
     """The drafted paragraph's sentences on the Safety Valve outlook, from headline keys (pounds as
     ``£20.3m``). Uses ``fy_forecast_spend`` and ``fy_overspend_vs_cap`` (the spend forecast's keys)
     when present. A key that is None (not available, or hidden by disclosure control) is left out;
     with 1 to ``threshold - 1`` panel decisions, the panel's values are left out ("fewer than 5
-    decisions"). None when there is nothing to say."""
+    decisions"). ``with_spend`` False leaves out the first sentence (the year's spend beyond the Safety
+    Valve position), for a paragraph that already has the spend sentence. None when there is nothing to
+    say."""
     h = headlines
     money = formatting.pounds_prose
     parts: list[str] = []
     fy = h.get("deficit_financial_year") or h.get("financial_year")
     beyond = h.get("fy_overspend_vs_cap")
     spend = h.get("fy_forecast_spend")
-    if fy and beyond is not None:
+    if with_spend and fy and beyond is not None:
         where = "beyond" if beyond > 0 else "within"
         text = (
             f"High-needs spend in {fy} is forecast at {money(spend)}, "
@@ -136,7 +140,11 @@ def headline_sentence(headlines: Mapping, threshold: int = disclosure.DEFAULT_TH
         parts.append(f"{text}{money(abs(beyond))} {where} the Safety Valve position.")
     cum = h.get("deficit_cumulative_forecast_end_fy")
     if fy and cum is not None:
-        s = f"The cumulative High Needs deficit would be {money(cum)} at {_year_end(fy)}"
+        s = (
+            f"The cumulative High Needs deficit would be {money(cum)} at {_year_end(fy)}"
+            if cum >= 0
+            else f"The High Needs Block would be {money(-cum)} in cumulative surplus at {_year_end(fy)}"
+        )
         lo, hi = (
             h.get("deficit_cumulative_forecast_end_fy_low80"),
             h.get("deficit_cumulative_forecast_end_fy_high80"),
@@ -184,4 +192,3 @@ def headline_sentence(headlines: Mapping, threshold: int = disclosure.DEFAULT_TH
                 )
             parts.append(s + ".")
     return " ".join(parts) if parts else None
-
