@@ -99,7 +99,7 @@ from sendlib.forecast.model import (
     requests_trend,
 )
 from sendlib.forecast.plan import forecast_vs_plan, in_whole_plans, planned_ehcps_at
-from sendlib.forecast.project import forecast_caseload, project_caseload
+from sendlib.forecast.project import COMPONENTS, forecast_caseload, interval_components, project_caseload
 from sendlib.forecast.spend import (
     SpendForecast,
     deficit_path,
@@ -119,6 +119,8 @@ __all__ = [
     "estimate_flow_model",
     "project_caseload",
     "forecast_caseload",
+    "interval_components",
+    "COMPONENTS",
     "forecast_vs_plan",
     "planned_ehcps_at",
     "in_whole_plans",
