@@ -158,7 +158,8 @@ def _broken_inputs(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "Cover"
     wb.active.append(["nothing here"])
-    wb.create_sheet("Data").append(["plan_id", "child_id", "issued_on"])
+    wb.create_sheet("Data 2023").append(["plan_id", "child_id", "issued_on"])
+    wb.create_sheet("Data 2024").append(["plan_id", "child_id", "issued_on"])  # two: which one is not guessed
     (f / "plans.csv").unlink()
     wb.save(f / "plans.xlsx")
     cases["wrong sheet"] = (f, "wrong_sheet")

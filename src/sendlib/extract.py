@@ -107,6 +107,8 @@ def coerce_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             values = pd.Series(pd.NA, index=frame.index, dtype="object")
         if col.kind == "date":
             out[col.name] = pd.to_datetime(values).astype("datetime64[ns]")
+            if col.period == "month":
+                out[col.name] = (out[col.name] + pd.offsets.MonthEnd(0)).astype("datetime64[ns]")
         elif col.kind == "money":
             out[col.name] = pd.to_numeric(values).astype("float64")
         elif col.kind == "int":

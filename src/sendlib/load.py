@@ -198,31 +198,10 @@ def _read_one(data_dir: Path, name: str, m: Mapping, issues: list[Issue]) -> Tab
         return None
     for rule, severity, message in raw.notes:
         issues.append(Issue(name, None, None, rule, severity, message, raw.file))
-    # headers -> contract columns
-    rename: dict[str, str] = {}
-    ignored: list[str] = []
-    for header in raw.frame.columns:
-        col = lookup.get(schema.normalise_header(header))
-        if col is None:
-            ignored.append(header)
-        elif col in rename.values():
-            issues.append(Issue(name, None, col, "duplicate_column", "warning",
-                                f"{raw.file}: headers {header!r} and another both mean {col}; using the first.",
-                                raw.file))
-            ignored.append(header)
-        else:
-            rename[header] = col
+    rename, ignored = _match_headers(name, raw, lookup, issues)
     missing = [c for c in spec.required_columns if c not in rename.values()]
     if missing:
-        where = f"{raw.file}" + (f" (sheet {raw.sheet!r})" if raw.sheet else "")
-        found_cols = ", ".join(repr(c) for c in raw.frame.columns) or "none"
-        example = "\n".join(f'    {c} = "<header in your file>"' for c in missing[:3])
-        issues.append(Issue(
-            name, None, ", ".join(missing), "missing_column", "blocking" if spec.required else "warning",
-            f"{where} has no column {', '.join(missing)}. Columns found: {found_cols}. Rename the headers, "
-            f"or write a mapping file (--mapping) with\n  [{name}]\n{example}"
-            + ("" if spec.required else f"\nThe optional {name} table is left out."),
-            raw.file))
+        issues.append(_missing_column_issue(name, raw, missing, m, spec.required))
         return None
     if ignored:
         issues.append(Issue(name, None, None, "ignored_columns", "info",
@@ -236,9 +215,103 @@ def _read_one(data_dir: Path, name: str, m: Mapping, issues: list[Issue]) -> Tab
         if not spec.required:
             return None
     t = TableData(name, raw.file, raw.rows, frame, pd.DataFrame(index=frame.index))
+    _add_uncached_formulas(t, raw, rename)
     _type_columns(t, m)
     _add_total_rows(t, raw, rename)
     return t
+
+
+def _where(raw: RawTable, position: int) -> str:
+    """A column of the file as the analyst finds it: spreadsheet letter for xlsx, else its number."""
+    if raw.column_letters:
+        from sendlib.read import _column_letter
+
+        return f"column {_column_letter(position)}"
+    return f"column {position + 1}"
+
+
+def _match_headers(name: str, raw: RawTable, lookup: dict[str, str], issues: list[Issue]):
+    """Frame column -> contract column, and the frame columns ignored.
+
+    Headers are matched as written (:attr:`RawTable.written_headers`). When two headers mean one column
+    (the same header twice, or ``Plan ID`` beside ``plan_id``), the first is used and the others ignored,
+    with a ``duplicate_column`` warning naming both positions: the two may disagree.
+    """
+    rename: dict[str, str] = {}
+    used_at: dict[str, int] = {}
+    ignored: list[str] = []
+    for j, (header, written) in enumerate(zip(raw.frame.columns, raw.written_headers, strict=True)):
+        col = lookup.get(schema.normalise_header(written))
+        if col is None:
+            ignored.append(header)
+        elif col in used_at:
+            first = used_at[col]
+            first_header = raw.written_headers[first]
+            same = "the same header" if first_header == written else f"headers {first_header!r} and {written!r}"
+            issues.append(Issue(
+                name, None, col, "duplicate_column", "warning",
+                f"{raw.file}: {_where(raw, first)} and {_where(raw, j)} have {same}, both read as {col}; "
+                f"{_where(raw, first)} ({first_header!r}) is used and {_where(raw, j)} ({written!r}) is "
+                "ignored. Check the two agree, then delete or rename the one not wanted.",
+                raw.file))
+        else:
+            rename[header] = col
+            used_at[col] = j
+    return rename, ignored
+
+
+def _missing_column_issue(name: str, raw: RawTable, missing: list[str], m: Mapping, required: bool) -> Issue:
+    """missing_column: a mapped header the file lacks is named as such, with the nearest headers."""
+    import difflib
+
+    where = f"{raw.file}" + (f" (sheet {raw.sheet!r})" if raw.sheet else "")
+    headers = [h for h in raw.written_headers if h]
+    mapped = m.columns.get(name, {})
+    parts = []
+    for c in [c for c in missing if c in mapped]:
+        near = difflib.get_close_matches(mapped[c], headers, n=3, cutoff=0.4) or difflib.get_close_matches(
+            schema.normalise_header(mapped[c]), headers, n=3, cutoff=0.3
+        )
+        near_text = ", ".join(repr(h) for h in near) if near else "none close"
+        parts.append(
+            f"the mapping gives {mapped[c]!r} for {name}.{c}, and {where} has no such header; the nearest "
+            f"headers are {near_text}. Correct [{name}] {c} in the mapping file to the header as written."
+        )
+    plain = [c for c in missing if c not in mapped]
+    if plain:
+        found_cols = ", ".join(repr(c) for c in headers) or "none"
+        example = "\n".join(f'    {c} = "<header in your file>"' for c in plain[:3])
+        parts.append(
+            f"{where} has no column {', '.join(plain)}. Columns found: {found_cols}. Rename the headers, "
+            f"or write a mapping file (--mapping) with\n  [{name}]\n{example}"
+        )
+    message = "\n".join(parts) + ("" if required else f"\nThe optional {name} table is left out.")
+    return Issue(name, None, ", ".join(missing), "missing_column", "blocking" if required else "warning",
+                 message, raw.file)
+
+
+def _add_uncached_formulas(t: TableData, raw: RawTable, rename: dict[str, str]) -> None:
+    """uncached_formula (quarantine): a workbook cell holds a formula with no saved value.
+
+    Read for values such a cell is empty, so the row would be read with a blank cost or date; it is set
+    aside instead, naming the cell and formula, until the workbook is opened and saved in Excel (which
+    stores each formula's value) or exported with values.
+    """
+    by_col: dict[str, list[tuple[int, str, str]]] = {}
+    for pos, header, cell, formula in raw.formulas:
+        col = rename.get(header)
+        if col is not None:
+            by_col.setdefault(col, []).append((pos, cell, formula))
+    for col, cells in by_col.items():
+        mask = np.zeros(len(t.raw), dtype=bool)
+        mask[[p for p, _, _ in cells]] = True
+        order = sorted(cells)
+        what = np.array([f"cell {cell} holds the formula {formula} with no saved value (the workbook was "
+                         "written by a program and never opened in Excel), so its value cannot be read"
+                         for _, cell, formula in order], dtype=object)
+        t.add(mask, col, "uncached_formula", "error", what,
+              "Open the workbook in Excel and save it (Excel then stores each formula's value), or export "
+              "the values (Paste Special > Values, or save as CSV).")
 
 
 def _add_total_rows(t: TableData, raw: RawTable, rename: dict[str, str]) -> None:
@@ -294,7 +367,11 @@ def _type_columns(t: TableData, m: Mapping) -> None:
 
         def shown(m, values=values):
             return "'" + clean._as_text(values[m]).fillna("") + "'"
-        if col.kind == "date":
+        if col.kind == "date" and col.period == "month":
+            v, bad = clean.parse_months(values)
+            t.add(bad.to_numpy(dtype=bool), c, "bad_date", "error", lambda m: shown(m) + " is not a month",
+                  "Write months as 2024-04, Apr-24, April 2024, 04/2024 or a date in the month (30/04/2024).")
+        elif col.kind == "date":
             v, bad = clean.parse_dates(values)
             if c in OPEN_END_COLUMNS and bad.any():
                 sentinel = bad & clean._as_text(values).str.contains(clean.OPEN_END_SENTINEL).fillna(False)
@@ -313,7 +390,7 @@ def _type_columns(t: TableData, m: Mapping) -> None:
             if soft:
                 v = v.fillna(0.0)
             elif t.name == schema.PLACEMENTS:
-                blank = v.isna() & ~bad
+                blank = v.isna() & ~bad & ~_already_bad(t, c)
                 t.add(blank, c, "missing_cost", "warning", "annual_cost is blank; kept with no cost",
                       "Fill in the placement's annual cost (it counts as £0 in average cost until then).")
         elif col.kind == "int":
@@ -345,8 +422,6 @@ def _type_columns(t: TableData, m: Mapping) -> None:
     for c in NEEDED_VALUES.get(t.name, ()):
         blank = t.data[c].isna() & ~_already_bad(t, c)
         t.add(blank, c, "missing_value", "error", f"{c} is blank", f"Fill in {c}; the row cannot be used without it.")
-    if t.name == schema.PLAN_TRAJECTORY:
-        t.data["month"] = t.data["month"] + pd.offsets.MonthEnd(0)
 
 
 def _soft_money_note(table: str, column: str, soft: bool) -> str:

@@ -79,6 +79,14 @@ class RawTable:
     totals: pd.DataFrame | None = None  # the total rows at the bottom, same columns as frame (or None)
     total_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))  # their row numbers
     total_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # header of the label
+    headers: list[str] | None = None  # headers as written, one per frame column (None: frame's columns)
+    column_letters: bool = False  # name columns by spreadsheet letter (xlsx) rather than number
+    formulas: list[tuple[int, str, str, str]] = field(default_factory=list)  # (row position, header, cell, formula)
+
+    @property
+    def written_headers(self) -> list[str]:
+        """The header of each frame column as written in the file (a repeated header stays repeated)."""
+        return list(self.headers) if self.headers is not None else [str(c) for c in self.frame.columns]
 
     @property
     def total_labels(self) -> np.ndarray:
@@ -204,11 +212,36 @@ def _find_header(rows: list[list], expected: set[str]) -> int | None:
     return best if best_score >= need else None
 
 
+def utf16_encoding(data: bytes) -> str | None:
+    """``"utf-16"`` when ``data`` is UTF-16 text: a UTF-16 byte order mark (little or big endian, as
+    Excel's "Unicode Text" export writes), or, without one, a zero byte in every other position of
+    the first kilobyte (``"utf-16-le"`` / ``"utf-16-be"``). None otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-16"
+    head = data[:1024]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def _read_csv(path: Path, expected: set[str], keys: set[str]) -> RawTable:
     data = path.read_bytes()
     notes: list[tuple[str, str, str]] = []
     if not data[:65536].strip() and not data.strip():
         raise ReadFailure("empty_file", f"{path.name} is empty. Export the table again with its header row.")
+    utf16 = utf16_encoding(data)
+    if utf16 is not None:  # Excel "Unicode Text": decoded first, then read as any other text
+        text = data.decode(utf16, errors="replace").lstrip("\ufeff")
+        if not text.strip():
+            raise ReadFailure("empty_file", f"{path.name} is empty. Export the table again with its header row.")
+        notes.append(("encoding", "info", f"{path.name} is UTF-16 text (Excel's \"Unicode Text\" export); "
+                      "read as UTF-16."))
+        return _read_text(path, text, "utf-16", expected, keys, notes)
     head = data[:8192]
     if head.startswith(_ZIP_MAGIC):
         raise ReadFailure(
@@ -227,19 +260,30 @@ def _read_csv(path: Path, expected: set[str], keys: set[str]) -> RawTable:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     head_text = body[: 1 << 20].decode("utf-8", errors="replace")
     sep = sniff_delimiter(head_text, expected)
-    if sep != ",":
-        notes.append(("delimiter", "info", f"{path.name}: values are separated by {_SEP_NAMES[sep]}, not commas."))
     top = _top_rows(head_text, sep)
     hidx = _header_index(top, expected)
     frame = None
     if hidx == 0 and top:
         frame = _fast_csv(body, top[0], sep)
     if frame is not None:
+        _note_delimiter(path.name, sep, notes)
         rows, _ = data_row_lines(body, sep, 0, len(frame), path.name, notes)
         return _split_blank_and_total(frame, rows, path.name, notes, keys)
     text, encoding = decode_text(data)
     if encoding in ("windows-1252", "latin-1"):
         notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
+    return _read_text(path, text, encoding, expected, keys, notes)
+
+
+def _note_delimiter(name: str, sep: str, notes: list) -> None:
+    if sep != ",":
+        notes.append(("delimiter", "info", f"{name}: values are separated by {_SEP_NAMES[sep]}, not commas."))
+
+
+def _read_text(path: Path, text: str, encoding: str, expected: set[str], keys: set[str], notes: list) -> RawTable:
+    """Read decoded CSV text: delimiter sniffed, header found below any title rows."""
+    sep = sniff_delimiter(text[: 1 << 20], expected)
+    _note_delimiter(path.name, sep, notes)
     top = _top_rows(text[: 1 << 20], sep)
     hidx = _header_index(top, expected)
     if hidx == 0 and top and encoding != "utf-8":  # re-encoded, the fast parser applies again
@@ -270,11 +314,15 @@ def _read_csv(path: Path, expected: set[str], keys: set[str]) -> RawTable:
             f"{path.name} is not valid CSV{line}: {msg}. A value probably contains an unquoted comma or the "
             "row has extra cells; fix that row (or re-export with quoting) and try again.",
         ) from None
+    headers = [str(c).strip() for c in top[hidx]] if hidx < len(top) else []
     frame.columns = [str(c).strip() for c in frame.columns]
     rows, above = data_row_lines(text, sep, hidx, len(frame), path.name, notes)
     if hidx:
         notes.append(("title_rows", "info", f"{path.name}: skipped {above} line(s) above the header row."))
-    return _split_blank_and_total(frame, rows, path.name, notes, keys)
+    raw = _split_blank_and_total(frame, rows, path.name, notes, keys)
+    if len(headers) == len(frame.columns):  # as written: pandas renames a repeated header "x.1"
+        raw.headers = headers
+    return raw
 
 
 def physical_lines(data: bytes | str) -> int:
@@ -413,54 +461,13 @@ def _read_xlsx(path: Path, expected: set[str], sheet: str | None, keys: set[str]
             f"{path.name} could not be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
             "Open it in Excel and save it again as .xlsx.",
         ) from None
+    notes: list[tuple[str, str, str]] = []
     try:
         names = list(wb.sheetnames)
-        table = path.stem.lower()
-        if sheet is not None:
-            if sheet not in names:
-                raise ReadFailure(
-                    "wrong_sheet",
-                    f"{path.name} has no sheet {sheet!r}; its sheets are {names}. Fix the sheet name "
-                    "under [sheets] in the mapping file.",
-                )
-            chosen = sheet
-        else:
-            by_norm = {schema.normalise_header(n): n for n in names}
-            chosen = by_norm.get(schema.normalise_header(table), names[0] if names else None)
-        if chosen is None:
-            raise ReadFailure("empty_file", f"{path.name} has no sheets.")
-        grid = [list(r) for r in wb[chosen].iter_rows(values_only=True)]
-        if not any(any(c is not None and str(c).strip() for c in r) for r in grid):
-            raise ReadFailure(
-                "empty_file" if len(names) == 1 else "wrong_sheet",
-                f"sheet {chosen!r} of {path.name} is empty"
-                + (
-                    f"; the workbook's sheets are {names}. Name the right one under [sheets] in the "
-                    "mapping file, or move the table to the first sheet."
-                    if len(names) > 1
-                    else ". Put the table (header row first) in the workbook."
-                ),
-            )
-        hidx = _find_header(grid, expected)
-        if hidx is None:
-            others = []
-            for n in names:
-                if n == chosen:
-                    continue
-                top = [list(r) for _, r in zip(range(HEADER_SEARCH_ROWS), wb[n].iter_rows(values_only=True), strict=False)]
-                if _find_header(top, expected) is not None:
-                    others.append(n)
-            if others or len(names) > 1:
-                hint = f" The header is in sheet(s) {others}." if others else ""
-                raise ReadFailure(
-                    "wrong_sheet",
-                    f"sheet {chosen!r} of {path.name} has no header row with the expected columns "
-                    f"({', '.join(sorted(expected)[:6])}...); the workbook's sheets are {names}.{hint} "
-                    f'Name the right sheet in the mapping file: [sheets] {table} = "<sheet name>".',
-                )
-            hidx = next((i for i, r in enumerate(grid) if any(c is not None for c in r)), 0)
+        chosen, grid, hidx = _choose_sheet(wb, names, path, expected, sheet, notes)
     finally:
         wb.close()
+    formulas = _uncached_formulas(path, chosen, grid, hidx)
     header = [_cell_text(c).strip() for c in grid[hidx]]
     width = len(header)
     while width and not header[width - 1]:
@@ -471,12 +478,120 @@ def _read_xlsx(path: Path, expected: set[str], sheet: str | None, keys: set[str]
         {h: pd.Series(dtype="str") for h in _dedupe(header)}
     )
     rows = np.arange(len(frame), dtype="int64") + hidx + 2
-    notes: list[tuple[str, str, str]] = []
     if hidx:
         notes.append(("title_rows", "info", f"{path.name}: skipped {hidx} row(s) above the header row."))
     raw = _split_blank_and_total(frame, rows, path.name, notes, keys)
     raw.sheet = chosen
+    raw.headers = header
+    raw.column_letters = True
+    if formulas:  # (grid row, grid column, formula) -> (data row position, header, cell, formula)
+        pos = {int(r): i for i, r in enumerate(raw.rows)}
+        raw.formulas = [
+            (pos[r + 1], header[j], f"{_column_letter(j)}{r + 1}", f) for r, j, f in formulas
+            if r + 1 in pos and j < width
+        ]
     return raw
+
+
+def _column_letter(j: int) -> str:
+    """Spreadsheet letter of the 0-based column ``j`` (0 -> A, 26 -> AA)."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _sheet_top(wb, name: str) -> list[list]:
+    return [list(r) for _, r in zip(range(HEADER_SEARCH_ROWS), wb[name].iter_rows(values_only=True), strict=False)]
+
+
+def _choose_sheet(wb, names: list[str], path: Path, expected: set[str], sheet: str | None, notes: list):
+    """The sheet to read, its grid of values and its header row index.
+
+    ``sheet`` (from the mapping) is used as given. Otherwise the sheet named after the table, else the
+    first; when that sheet has no header row of the table and exactly one other sheet has, that one is
+    read, with an info note (``sheet_chosen``); with none or several, ``wrong_sheet`` names them.
+    """
+    table = path.stem.lower()
+    if sheet is not None:
+        if sheet not in names:
+            raise ReadFailure(
+                "wrong_sheet",
+                f"{path.name} has no sheet {sheet!r}; its sheets are {names}. Fix the sheet name "
+                "under [sheets] in the mapping file.",
+            )
+        chosen = sheet
+    else:
+        by_norm = {schema.normalise_header(n): n for n in names}
+        chosen = by_norm.get(schema.normalise_header(table), names[0] if names else None)
+    if chosen is None:
+        raise ReadFailure("empty_file", f"{path.name} has no sheets.")
+    grid = [list(r) for r in wb[chosen].iter_rows(values_only=True)]
+    empty = not any(any(c is not None and str(c).strip() for c in r) for r in grid)
+    hidx = None if empty else _find_header(grid, expected)
+    if hidx is not None:
+        return chosen, grid, hidx
+    others = [n for n in names if n != chosen and _find_header(_sheet_top(wb, n), expected) is not None]
+    if sheet is None and len(others) == 1:
+        notes.append(("sheet_chosen", "info", f"{path.name}: read sheet {others[0]!r}, the only one of its "
+                      f"sheets {names} with the table's header row ({chosen!r} has none)."))
+        grid = [list(r) for r in wb[others[0]].iter_rows(values_only=True)]
+        return others[0], grid, _find_header(grid, expected)
+    if empty:
+        raise ReadFailure(
+            "empty_file" if len(names) == 1 else "wrong_sheet",
+            f"sheet {chosen!r} of {path.name} is empty"
+            + (
+                f"; the workbook's sheets are {names}. Name the right one under [sheets] in the "
+                "mapping file, or move the table to the first sheet."
+                if len(names) > 1
+                else ". Put the table (header row first) in the workbook."
+            ),
+        )
+    if others or len(names) > 1:
+        hint = f" The header is in sheet(s) {others}." if others else ""
+        raise ReadFailure(
+            "wrong_sheet",
+            f"sheet {chosen!r} of {path.name} has no header row with the expected columns "
+            f"({', '.join(sorted(expected)[:6])}...); the workbook's sheets are {names}.{hint} "
+            f'Name the right sheet in the mapping file: [sheets] {table} = "<sheet name>".',
+        )
+    return chosen, grid, next((i for i, r in enumerate(grid) if any(c is not None for c in r)), 0)
+
+
+def _uncached_formulas(path: Path, sheet: str, grid: list[list], hidx: int) -> list[tuple[int, int, str]]:
+    """Formula cells below the header that have no saved value: ``(grid row, column, formula)``.
+
+    A workbook written by a script (openpyxl, xlsxwriter) and never opened in Excel holds formulas
+    without their results; read for values, those cells are empty. Found by reading the sheet a
+    second time for formulas, only when the workbook holds any formula at all.
+    """
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(path) as z:
+        has_formula = any(
+            b"<f>" in z.read(n) or b"<f " in z.read(n)
+            for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
+        )
+    if not has_formula:
+        return []
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        out = []
+        for r, cells in enumerate(wb[sheet].iter_rows(values_only=True)):
+            if r <= hidx:
+                continue
+            values = grid[r] if r < len(grid) else []
+            for j, c in enumerate(cells):
+                if isinstance(c, str) and c.startswith("=") and (j >= len(values) or values[j] is None):
+                    out.append((r, j, c))
+        return out
+    finally:
+        wb.close()
 
 
 def _dedupe(names: list[str]) -> list[str]:

@@ -13,8 +13,11 @@ measures that need them say so when they are missing.
 Column kinds
 ------------
 ``id``     text identifier, kept as a string (leading zeros matter)
-``date``   calendar date (day-first text, ISO text, Excel serial number or Excel date cell)
-``money``  pounds; ``£1,234.50``, ``1234.5`` and ``(1,234)`` (negative) are all understood
+``date``   calendar date (day-first text, ISO text, Excel serial number or Excel date cell, with or
+           without a time of day); a date column with ``period="month"`` holds a month (2024-04,
+           Apr-24, April 2024, 04/2024 or a date in it), stored as the month's last day
+``money``  pounds; ``£1,234.50``, ``£ 8,500.00`` (Excel accounting format), ``GBP 10``, ``1234.5``,
+           ``-£500`` and ``(1,234)`` (negative) are all understood
 ``code``   one value of a vocabulary below; case, spaces and common synonyms are normalised
 ``bool``   true/false, yes/no, y/n, 1/0
 ``int``    whole number
@@ -60,6 +63,7 @@ class Column:
     required: bool = True
     vocabulary: str | None = None  # name of a vocabulary for kind == "code"
     description: str = ""
+    period: str | None = None  # "month": a date column holding a month, stored as the month's last day
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,13 @@ CONTRACT: dict[str, Table] = {
     PLAN_TRAJECTORY: Table(
         PLAN_TRAJECTORY,
         (
-            Column("month", "date", description="month (stored as its month-end date)"),
+            Column(
+                "month",
+                "date",
+                period="month",
+                description="month (2024-04, Apr-24, April 2024, 04/2024 or a date in it; stored as its "
+                "month-end date)",
+            ),
             Column("planned_ehcps", "int", description="EHCPs planned at that month end"),
             Column("planned_deficit", "money", required=False, description="planned cumulative deficit"),
         ),
