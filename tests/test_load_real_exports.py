@@ -17,7 +17,6 @@ from messy_fixtures import PLACEMENTS_HEADER, PLANS_HEADER, copy_example, write_
 from sendlib import clean, config
 from sendlib.load import load
 
-
 #: One request, so the required assessments table is not empty.
 REQUEST = ["R1,C1,2022-01-01,2022-02-01,assess,plan_issued,2022-06-01,,false"]
 
