@@ -39,6 +39,7 @@ from sendlib.validate import (
     quarantine_frame,
     trim_overlapping_placements,
 )
+from sendlib.validate.plausibility import check_plausibility
 
 EXTRACT_TOML = "extract.toml"
 
@@ -113,6 +114,7 @@ def load(
         # after the overlap trim: kept spells are disjoint, so moving a start or trimming an end to the
         # plan's dates creates no new overlap
         check_placements_within_plans(placements, plans)
+    check_plausibility(tables)  # warnings only: after every rule that sets rows aside
     for t in present:  # last: counts every rule's quarantine
         blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
         check_rows_kept(t, required=t.name in schema.REQUIRED_TABLES, blocked=blocked)

@@ -104,6 +104,18 @@ most_rows_quarantined      more than ``QUARANTINE_WARNING_SHARE`` (a half) of a 
                            copies and total rows included, as in the report's
                            counts); an optional table with none kept included. One
                            note with the counts and commonest reasons
+birth_after_issue,         plausibility checks (:mod:`sendlib.validate.plausibility`):   warning
+age_at_issue,              a date of birth after the plan was issued or the request      (kept)
+birth_after_request,       received, an age at issue over 25, a plan issued before its
+plan_issued_before_request request was received, an annual cost far outside its
+implausible_cost           setting's range in the extract; the row is kept and listed
+uncached_formula           an xlsx cell holds a formula with no saved value (a workbook  quarantine
+                           written by a program, never opened in Excel): named by cell
+duplicate_column           two columns of a file have the same header (or two headers    warning
+                           mean one column): the first is used, the other ignored;
+                           both are named by position (xlsx: by letter)
+sheet_chosen               an xlsx workbook's only sheet holding the table's header is   info
+                           read (no mapping needed)
 =========================  ============================================================  ==========
 
 Placements and their plan's dates (``check_placements_within_plans``, run after the overlap trim).
@@ -165,8 +177,7 @@ message says there is no such day and how many days the months have; other unrea
 usual "write dates day-first or ISO" fix.
 
 Also: ``negative_number`` (planned_ehcps below zero, quarantine), ``ambiguous_file`` (two files for
-one table, warning), ``duplicate_column`` (two headers mean the same column: the first is used,
-warning), ``blank_setting`` (read as ``placement_unknown``, warning).
+one table, warning), ``blank_setting`` (read as ``placement_unknown``, warning).
 
 Notes at ``info`` severity (one per table and column, not per row): ``code_mapped`` (labels read as
 codes through synonyms or the mapping), ``outcome_inferred`` (blank outcome read from issued_on /
