@@ -94,7 +94,7 @@ def test_json_usable_true_on_the_example(tmp_path, capsys):
     code, out = _validate(capsys, config.EXAMPLE_DIR, tmp_path / "v", "--json")
     report = json.loads(out)
     assert code == 0 and report["usable"] is True
-    assert set(report) == {"usable", "tables", "issues"}
+    assert set(report) == {"usable", "as_of", "as_of_source", "tables", "issues"}
     assert report["issues"] == []
 
 

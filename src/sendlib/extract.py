@@ -73,6 +73,7 @@ class Extract:
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "row", "reasons"]))
     row_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     source: Path | None = None
+    as_of_source: str | None = None  # "argument", "extract.toml" or "inferred" (see sendlib.load)
 
     def table(self, name: str) -> pd.DataFrame | None:
         if name not in schema.TABLES:

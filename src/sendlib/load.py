@@ -4,14 +4,18 @@ Steps (each in its own module): find and read each table's file (:mod:`sendlib.r
 to the contract through the mapping file (:mod:`sendlib.mapping`), parse values (:mod:`sendlib.clean`),
 check rules and split kept rows from quarantined ones (:mod:`sendlib.validate`).
 
-The extract date ``as_of``: the ``as_of`` argument, else ``as_of`` in ``extract.toml`` in the data
-folder (``as_of = "2024-11-30"``), else the latest event date in the extract that is not after today
-(noted as an info issue).
+The extract date ``as_of`` is decided here, and only here, for every command: the ``as_of`` argument
+(``--as-of YYYY-MM-DD`` on the command line), else ``as_of`` in ``extract.toml`` in the data folder
+(``as_of = "2024-11-30"``), else the latest event date in the extract that is not after today (noted
+as an info issue). The argument wins over extract.toml; when the two differ an info issue (rule
+``as_of``) says which was used. ``Extract.as_of_source`` records where the date came from
+(``argument``, ``extract.toml`` or ``inferred``); ``sendlib validate`` prints it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 
@@ -19,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sendlib import clean, schema
-from sendlib.errors import DataError
+from sendlib.errors import DataError, UsageError
 from sendlib.extract import Extract, Issue
 from sendlib.mapping import Mapping, load_mapping
 from sendlib.read import RawTable, ReadFailure, find_table_file, read_table, table_files_found
@@ -88,10 +92,16 @@ def load(
         return _finish(data_dir, {}, None, issues, errors)
 
     stamp = _as_of_argument(as_of)
+    from_toml, note = _as_of_from_toml(data_dir)
+    source = "argument" if stamp is not None else ("extract.toml" if from_toml is not None else None)
     if stamp is None:
-        stamp, note = _as_of_from_toml(data_dir)
+        stamp = from_toml
         if note is not None:
             issues.append(note)
+    elif from_toml is not None and from_toml != stamp:
+        issues.append(Issue("", None, None, "as_of", "info",
+                            f"extract date as_of {stamp:%Y-%m-%d} given (--as-of, or as_of= in Python) is used; "
+                            f"{EXTRACT_TOML} says {from_toml:%Y-%m-%d} (the option wins).", EXTRACT_TOML))
 
     for name in schema.TABLES:
         tables[name] = _read_one(data_dir, name, m, issues)
@@ -100,6 +110,7 @@ def load(
     if stamp is None and present:
         stamp = _infer_as_of(present)
         if stamp is not None:
+            source = "inferred"
             issues.append(Issue("", None, None, "as_of", "info",
                                 f"extract date as_of not given; using the latest event date "
                                 f"{stamp:%d/%m/%Y}. Set it in {EXTRACT_TOML} (as_of = \"YYYY-MM-DD\")."))
@@ -118,7 +129,9 @@ def load(
     for t in present:  # last: counts every rule's quarantine
         blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
         check_rows_kept(t, required=t.name in schema.REQUIRED_TABLES, blocked=blocked)
-    return _finish(data_dir, tables, stamp, issues, errors)
+    extract = _finish(data_dir, tables, stamp, issues, errors)
+    extract.as_of_source = source
+    return extract
 
 
 # -------------------------------------------------------------------------------------------------
@@ -127,12 +140,19 @@ def load(
 
 
 def _as_of_argument(value) -> pd.Timestamp | None:
+    """The ``as_of`` argument as a timestamp: text must be ``YYYY-MM-DD`` (as ``--as-of`` takes it on
+    every command); a date or Timestamp is used as given. :class:`UsageError` otherwise."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise UsageError(f"as_of {value!r} is not a date: write it as YYYY-MM-DD (e.g. --as-of 2024-11-30).")
     try:
-        stamp = pd.Timestamp(value)
+        stamp = pd.Timestamp(value.strip() if isinstance(value, str) else value)
     except (ValueError, TypeError):
-        raise DataError(f"as_of {value!r} is not a date; write it as YYYY-MM-DD.") from None
+        raise UsageError(f"as_of {value!r} is not a date: write it as YYYY-MM-DD (e.g. --as-of 2024-11-30).") from None
+    if pd.isna(stamp):
+        raise UsageError(f"as_of {value!r} is not a date: write it as YYYY-MM-DD (e.g. --as-of 2024-11-30).")
     return stamp.normalize().as_unit("ns")
 
 

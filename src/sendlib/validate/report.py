@@ -122,15 +122,20 @@ def quarantine_frame(t: TableData) -> pd.DataFrame:
 # Reports (used by ``sendlib validate``; callable from Python)
 # -------------------------------------------------------------------------------------------------
 
+AS_OF_SOURCES = {"argument": ", from --as-of", "extract.toml": ", from extract.toml",
+                 "inferred": ", the latest event date"}
 SEVERITY_ORDER = {"blocking": 0, "error": 1, "warning": 2, "info": 3}
 
 
 def report_dict(extract) -> dict:
-    """The machine-readable report (``--json``): ``{"usable": bool, "tables": {name: counts},
+    """The machine-readable report (``--json``): ``{"usable": bool, "as_of": "YYYY-MM-DD", "as_of_source":
+    "argument" | "extract.toml" | "inferred", "tables": {name: counts},
     "issues": [...]}``. ``usable`` is False when any issue is blocking (the exit code is then 1)."""
     keys = ("table", "row", "column", "rule", "severity", "message")
     return {
         "usable": bool(extract.usable),
+        "as_of": None if extract.as_of is None else f"{extract.as_of:%Y-%m-%d}",
+        "as_of_source": getattr(extract, "as_of_source", None),
         "tables": {k: dict(v) for k, v in extract.row_counts.items()},
         "issues": [{k: getattr(i, k) for k in keys} for i in extract.issues],
     }
@@ -140,7 +145,8 @@ def report_text(extract, examples: int = 3) -> str:
     """A readable data-quality report: row counts per table, then issues grouped by rule."""
     lines = []
     as_of = f"{extract.as_of:%Y-%m-%d}" if extract.as_of is not None else "unknown"
-    lines.append(f"Extract: {extract.source}   (as_of {as_of})")
+    source = AS_OF_SOURCES.get(getattr(extract, "as_of_source", None), "")
+    lines.append(f"Extract: {extract.source}   (as_of {as_of}{source})")
     lines.append("")
     lines.append(f"{'table':<18}{'rows in':>10}{'kept':>10}{'quarantined':>13}")
     for name, c in extract.row_counts.items():
@@ -170,11 +176,40 @@ def report_text(extract, examples: int = 3) -> str:
     return "\n".join(lines)
 
 
+#: Written beside the quarantine and issues files: what they hold and how to treat them.
+PERSONAL_DATA_README = """\
+PERSONAL DATA - keep these files in this folder, owner-only; do not email, share or publish them.
+
+quarantine_<table>.csv lists the rows of the extract that were set aside, with every value as read
+(child and plan identifiers, dates of birth, providers, costs) and the reason. issues.csv lists every
+finding with its file, row, column and message (messages quote values, ids and dates). They hold
+personal data by design, so that the analyst can find and fix each row at source.
+
+sendlib writes them readable by their owner only (mode 600) and rewrites them on each run of
+`sendlib validate`. They are UTF-8 with a byte order mark, so Excel shows "£" correctly. Delete them
+when the extract has been fixed; never copy them into reports, notebooks or shared folders.
+"""
+
+
+def write_private_csv(frame: pd.DataFrame, path) -> None:
+    """Write ``frame`` as CSV readable by its owner only (mode 600, also when the file already
+    existed) and as UTF-8 with a byte order mark (Excel then reads "£" as "£", not "Â£")."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+        frame.to_csv(f, index=False)
+
+
 def write_quarantine(extract, out_dir) -> list:
     """Write ``quarantine_<table>.csv`` for each table read and ``issues.csv`` to ``out_dir``.
 
     Every table gets a file (header only when nothing was quarantined), so files from an earlier run
-    never linger with stale rows. Returns the paths written, sorted.
+    never linger with stale rows. They hold personal data by design: each is written owner-only (mode
+    600) as UTF-8 with a byte order mark (:func:`write_private_csv`), and ``README.txt`` beside them
+    (:data:`PERSONAL_DATA_README`) says so. Returns the CSV paths written, sorted.
     """
     from pathlib import Path
 
@@ -186,12 +221,13 @@ def write_quarantine(extract, out_dir) -> list:
         cols = ["table", "row", "reasons"] + [c for c in schema.CONTRACT[name].column_names if c in q.columns]
         part = q.loc[q["table"] == name, cols] if len(q) else q[["table", "row", "reasons"]]
         path = out / f"quarantine_{name}.csv"
-        part.to_csv(path, index=False)
+        write_private_csv(part, path)
         written.append(path)
     for stale in out.glob("quarantine_*.csv"):
         if stale not in written:
             stale.unlink()
     path = out / "issues.csv"
-    extract.issues_frame().to_csv(path, index=False)
+    write_private_csv(extract.issues_frame(), path)
     written.append(path)
+    (out / "README.txt").write_text(PERSONAL_DATA_README, encoding="utf-8")
     return sorted(written)
