@@ -226,13 +226,14 @@ from sendlib.validate.rows import (
     check_order,
     check_plans,
     check_refusal_dates,
+    check_rows,
 )
 
 __all__ = [
     "HISTORY_COLUMNS", "PLANNED_COLUMNS", "QUARANTINE_WARNING_SHARE", "REASONS_SHOWN", "SEVERITY_ORDER",
     "Finding", "TableData", "check_after_as_of", "check_assessments", "check_closing_dates",
     "check_duplicates", "check_money", "check_order", "check_orphans", "check_placements_within_plans",
-    "check_plans", "check_refusal_dates", "check_rows_kept", "finding_issues", "isin",
+    "check_plans", "check_refusal_dates", "check_rows", "check_rows_kept", "finding_issues", "isin",
     "plan_id_ignoring_case", "quarantine_frame", "quarantine_reason_counts", "report_dict", "report_text",
     "trim_overlapping_placements", "write_quarantine",
 ]

@@ -3,6 +3,8 @@ requests (the rule table is in :mod:`sendlib.validate`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -190,3 +192,34 @@ def check_closing_dates(t: TableData) -> None:
           "closed in time (if kept, it would count as open, and overdue, for ever)",
           "Enter closed_on (the day the request was closed with no plan, or withdrawn); the row is used "
           "once it has one.")
+
+
+def check_placement_dates(t: TableData) -> None:
+    """end_before_start: a placement's end_on before its start_on."""
+    check_order(t, "start_on", "end_on", fix="Correct start_on or end_on (end_on is the last day).")
+
+
+def check_trajectory(t: TableData) -> None:
+    """negative_number: planned_ehcps below zero."""
+    neg = (t.data["planned_ehcps"] < 0).fillna(False)
+    t.add(neg, "planned_ehcps", "negative_number", "error", "planned_ehcps is negative", "Correct the plan.")
+
+
+#: Rules within one table, by table name. A new table (its contract in :mod:`sendlib.schema`) registers
+#: its own checks here; :func:`check_rows` runs them between the money and the extract-date checks.
+TABLE_RULES: dict[str, tuple[Callable[[TableData], None], ...]] = {
+    P: (check_plans,),
+    PL: (check_placement_dates,),
+    A: (check_assessments,),
+    schema.PLAN_TRAJECTORY: (check_trajectory,),
+}
+
+
+def check_rows(t: TableData, as_of: pd.Timestamp | None) -> None:
+    """Every rule within one table: money, the table's own rules (:data:`TABLE_RULES`), dates after
+    ``as_of``, then duplicates (last, so rows already set aside are not compared)."""
+    check_money(t)
+    for rule in TABLE_RULES.get(t.name, ()):
+        rule(t)
+    check_after_as_of(t, as_of)
+    check_duplicates(t)
