@@ -88,10 +88,22 @@ def check_plan_ages(plans: TableData) -> None:
               "Check the date of birth and issued_on in the source system.", quarantine=False)
 
 
+def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position in ``keys`` (unique) of each of ``values``, -1 where absent: one hash lookup (pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    left = pa.array(values.astype("string[pyarrow]"))
+    right = pa.array(keys.astype("string[pyarrow]")).cast(left.type)
+    return pc.index_in(left, value_set=right).fill_null(-1).to_numpy(zero_copy_only=False)
+
+
 def _birth_dates(plans: TableData) -> pd.Series:
-    """Date of birth by child_id from the kept plans (the earliest recorded when plans disagree)."""
+    """Date of birth by child_id from the kept plans (the earliest recorded when plans disagree): the
+    plans sorted by date of birth, so a lookup's first match (:func:`_positions`) is the earliest."""
     d = plans.data.loc[~plans.quarantined, ["child_id", "date_of_birth"]].dropna()
-    return d.groupby("child_id", sort=False)["date_of_birth"].min()
+    order = np.argsort(d["date_of_birth"].to_numpy(dtype="datetime64[ns]"), kind="stable")
+    return pd.Series(d["date_of_birth"].to_numpy()[order], index=d["child_id"].array[order])
 
 
 def check_requests_after_birth(assessments: TableData, plans: TableData) -> None:
@@ -99,23 +111,36 @@ def check_requests_after_birth(assessments: TableData, plans: TableData) -> None
     births = _birth_dates(plans)
     if births.empty:
         return
-    dob = assessments.data["child_id"].map(births).astype("datetime64[ns]")
+    child = assessments.data["child_id"]
+    pos = _positions(child, pd.Series(births.index))
+    dates = births.to_numpy(dtype="datetime64[ns]")
+    dob = pd.Series(np.where(pos >= 0, dates[np.maximum(pos, 0)], np.datetime64("NaT")), index=child.index)
     received = assessments.data["received_on"]
     bad = ~assessments.quarantined & _mask(received < dob)
     assessments.add(bad, "received_on", "birth_after_request", "warning",
                     lambda m: "received_on " + _fmt_date(received[m]) + " is before the child's date of birth "
-                    + _fmt_date(dob[m]) + " (child_id " + assessments.data["child_id"][m].fillna("")
-                    + f" in {plans.file}); kept",
+                    + _fmt_date(dob[m]) + " (child_id " + child[m].fillna("") + f" in {plans.file}); kept",
                     "Check received_on, the child_id, or the date of birth in the plans table.", quarantine=False)
 
 
 def check_plans_after_requests(plans: TableData, assessments: TableData) -> None:
-    """plan_issued_before_request (warning): module docstring for how a plan and a request are linked."""
+    """plan_issued_before_request (warning): module docstring for how a plan and a request are linked.
+
+    Only plans issued before some plan_issued request of their child was received can be flagged, so
+    the pairs are built for those plans only (one hash lookup finds them)."""
     p = plans.data.loc[~plans.quarantined, ["child_id", "issued_on"]].dropna()
-    a = assessments.data.loc[~assessments.quarantined, ["child_id", "issued_on", "received_on", "request_id"]]
-    a = a.loc[(assessments.data.loc[a.index, "outcome"] == "plan_issued").fillna(False)].dropna(
+    ad = assessments.data
+    keep = ~assessments.quarantined & (ad["outcome"] == "plan_issued").fillna(False).to_numpy(dtype=bool)
+    a = ad.loc[keep, ["child_id", "issued_on", "received_on", "request_id"]].dropna(
         subset=["child_id", "issued_on", "received_on"])
     if p.empty or a.empty:
+        return
+    latest = a.groupby("child_id", sort=False, observed=True)["received_on"].max()
+    pos = _positions(p["child_id"], pd.Series(latest.index))
+    last = latest.to_numpy(dtype="datetime64[ns]")
+    received = np.where(pos >= 0, last[np.maximum(pos, 0)], np.datetime64("NaT"))
+    p = p.loc[p["issued_on"].to_numpy() < received]  # NaT compares False
+    if p.empty:
         return
     pairs = p.reset_index().merge(a, on="child_id", suffixes=("", "_request"))
     near = (pairs["issued_on"] - pairs["issued_on_request"]).abs() <= pd.Timedelta(days=LINK_DAYS)
@@ -145,8 +170,13 @@ def check_costs(placements: TableData) -> None:
     use = live & _mask(cost > 0)
     if not use.any():
         return
-    median = setting.map(cost[use].groupby(setting[use]).median())
-    ceiling = setting.map(schema.SETTING_GROUP).map(COST_CEILING)
+    codes, settings = pd.factorize(setting)  # a few dozen settings: per-setting values by code
+    values = cost.to_numpy(dtype="float64")
+    medians = np.array([np.median(values[use & (codes == k)]) if (use & (codes == k)).any() else np.nan
+                        for k in range(len(settings))] + [np.nan])
+    ceilings = np.array([COST_CEILING.get(schema.SETTING_GROUP.get(str(x)), np.nan) for x in settings] + [np.nan])
+    median = pd.Series(medians[codes], index=d.index)  # code -1 (blank setting) -> the trailing NaN
+    ceiling = pd.Series(ceilings[codes], index=d.index)
     high = use & _mask((cost > COST_MEDIAN_FACTOR * median) & (cost > ceiling))
     low = use & _mask((cost < COST_FLOOR) & (cost < median / 20))
 
