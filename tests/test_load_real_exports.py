@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from messy_fixtures import PLACEMENTS_HEADER, PLANS_HEADER, copy_example, write_tables
+from validate_fixtures import rule_issues
 
 from sendlib import clean, config
 from sendlib.load import load
@@ -21,8 +22,6 @@ from sendlib.load import load
 REQUEST = ["R1,C1,2022-01-01,2022-02-01,assess,plan_issued,2022-06-01,,false"]
 
 
-def _issues(extract, rule):
-    return [i for i in extract.issues if i.rule == rule]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -69,7 +68,7 @@ def test_an_unreadable_month_is_quarantined_with_the_forms_read(tmp_path):
         f.write("2025-13,11,0\nsoon,11,0\n")
     e = load(folder)
     assert e.row_counts["plan_trajectory"] == {"rows_in": 9, "rows_kept": 7, "rows_quarantined": 2}
-    bad = _issues(e, "bad_date")
+    bad = rule_issues(e, "bad_date")
     assert [(i.row, i.column) for i in bad] == [(9, "month"), (10, "month")]
     assert "'2025-13' is not a month" in bad[0].message and "Apr-24" in bad[0].message
 
@@ -150,10 +149,10 @@ def test_accounting_and_currency_money(tmp_path):
     kept = e.placements.set_index("plan_id")["annual_cost"]
     assert kept.to_dict() == {"P1": 8500.0, "P2": 8500.0, "P3": 8500.0, "P4": 8500.0}
     assert e.row_counts["placements"] == {"rows_in": 7, "rows_kept": 4, "rows_quarantined": 3}
-    neg = _issues(e, "negative_money")
+    neg = rule_issues(e, "negative_money")
     assert [(i.row, i.column) for i in neg] == [(6, "annual_cost"), (7, "annual_cost")]
     assert "-£500.00" in neg[0].message
-    bad = _issues(e, "bad_money")
+    bad = rule_issues(e, "bad_money")
     assert [(i.row, i.column, i.severity) for i in bad] == [(8, "annual_cost", "error")]
     assert "'£8.5k' is not an amount of money" in bad[0].message
 
@@ -188,7 +187,7 @@ def test_numeric_ids_in_a_workbook_match_text_ids_in_csvs(tmp_path):
     assert e.plans["plan_id"].tolist() == ["1", "2", "007"]
     assert e.plans["child_id"].tolist() == ["11", "12", "C7"]
     assert e.row_counts["placements"] == {"rows_in": 3, "rows_kept": 3, "rows_quarantined": 0}
-    assert not _issues(e, "orphan_placement")
+    assert not rule_issues(e, "orphan_placement")
 
 
 def test_formula_cells_without_saved_values_are_named_not_read_as_blank_costs(tmp_path):
@@ -204,11 +203,11 @@ def test_formula_cells_without_saved_values_are_named_not_read_as_blank_costs(tm
     e = load(folder, errors="return")
     assert e.row_counts["placements"] == {"rows_in": 2, "rows_kept": 1, "rows_quarantined": 1}
     assert e.placements["annual_cost"].tolist() == [9000.0]
-    issues = _issues(e, "uncached_formula")
+    issues = rule_issues(e, "uncached_formula")
     assert [(i.row, i.column, i.severity) for i in issues] == [(2, "annual_cost", "error")]
     assert "cell G2 holds the formula =1000*12 with no saved value" in issues[0].message
     assert "Open the workbook in Excel and save it" in issues[0].message and "export" in issues[0].message
-    assert not _issues(e, "missing_cost")
+    assert not rule_issues(e, "missing_cost")
 
 
 def test_workbook_reads_the_only_sheet_with_the_header(tmp_path):
@@ -223,7 +222,7 @@ def test_workbook_reads_the_only_sheet_with_the_header(tmp_path):
     wb.save(folder / "plans.xlsx")
     e = load(folder)
     assert e.row_counts["plans"]["rows_kept"] == 12
-    note = _issues(e, "sheet_chosen")
+    note = rule_issues(e, "sheet_chosen")
     assert len(note) == 1 and note[0].severity == "info" and "'Export'" in note[0].message
 
 
@@ -241,13 +240,13 @@ def test_date_times_in_every_date_layout(tmp_path, written):
                           ["P1,mainstream_academy,,,2021-03-15,,1000,0,0"], REQUEST)
     e = load(folder)
     assert e.plans["issued_on"].tolist() == [pd.Timestamp("2021-03-15")]
-    assert e.row_counts["plans"]["rows_kept"] == 1 and not _issues(e, "bad_date")
+    assert e.row_counts["plans"]["rows_kept"] == 1 and not rule_issues(e, "bad_date")
 
 
 def test_a_time_that_is_not_a_time_is_not_a_date(tmp_path):
     folder = write_tables(tmp_path / "x", ["P1,C1,2012-05-14,ASD,15/03/2021 25:99,"], [], [])
     e = load(folder, errors="return")
-    bad = _issues(e, "bad_date")
+    bad = rule_issues(e, "bad_date")
     assert [(i.row, i.column) for i in bad] == [(2, "issued_on")]
 
 
@@ -256,7 +255,7 @@ def test_two_columns_with_the_same_header_name_both_and_use_the_first(tmp_path):
     (folder / "plans.csv").write_text(PLANS_HEADER + ",issued_on\nP1,C1,2015-01-01,ASD,2023-01-01,,2022-01-01\n")
     e = load(folder)
     assert e.plans["issued_on"].tolist() == [pd.Timestamp("2023-01-01")]
-    dup = _issues(e, "duplicate_column")
+    dup = rule_issues(e, "duplicate_column")
     assert len(dup) == 1 and dup[0].severity == "warning" and dup[0].column == "issued_on"
     assert "column 5 and column 7 have the same header" in dup[0].message
     assert "column 5 ('issued_on') is used and column 7 ('issued_on') is ignored" in dup[0].message
@@ -269,7 +268,7 @@ def test_repeated_header_in_a_workbook_is_named_by_letter(tmp_path):
                                       ["P1", "C1", None, "ASD", dt.datetime(2023, 1, 1), None, "P9"]])
     e = load(folder)
     assert e.plans["plan_id"].tolist() == ["P1"]
-    dup = _issues(e, "duplicate_column")
+    dup = rule_issues(e, "duplicate_column")
     assert len(dup) == 1 and "column A and column G have headers 'plan_id' and 'Plan ID'" in dup[0].message
 
 
@@ -278,7 +277,7 @@ def test_mapping_naming_a_header_the_file_lacks_says_so(tmp_path):
     text = (folder / "plans.csv").read_text().replace("plan_id,", "EHCP Reference No,", 1)
     (folder / "plans.csv").write_text(text)
     e = load(folder, mapping={"plans": {"plan_id": "EHCP Reference Number"}}, errors="return")
-    issue = _issues(e, "missing_column")[0]
+    issue = rule_issues(e, "missing_column")[0]
     assert issue.severity == "blocking"
     assert issue.message.startswith(
         "the mapping gives 'EHCP Reference Number' for plans.plan_id, and plans.csv has no such header; "

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 from messy_fixtures import write_tables
+from validate_fixtures import rule_issues
 
 from sendlib.cli import main
 from sendlib.load import load
@@ -14,8 +15,6 @@ from sendlib.validate.plausibility import whole_years
 REQUEST = "R1,C1,2022-01-01,2022-02-01,assess,plan_issued,2022-06-01,,false"
 
 
-def _issues(extract, rule):
-    return [i for i in extract.issues if i.rule == rule]
 
 
 def test_whole_years_by_hand():
@@ -34,13 +33,13 @@ def test_birth_after_issue_and_age_at_issue_keep_the_rows(tmp_path):
     ]
     e = load(write_tables(tmp_path / "x", plans, [], [REQUEST]), errors="return")
     assert e.row_counts["plans"] == {"rows_in": 4, "rows_kept": 4, "rows_quarantined": 0}
-    born = _issues(e, "birth_after_issue")
+    born = rule_issues(e, "birth_after_issue")
     assert [(i.row, i.column, i.severity) for i in born] == [(3, "date_of_birth", "warning")]
     assert born[0].message == (
         "plans.csv row 3, column date_of_birth, date_of_birth 01/05/2023 is after the plan was issued on "
         "01/06/2022; kept. Check the date of birth and issued_on in the source system (often a year typed wrongly)."
     )
-    age = _issues(e, "age_at_issue")
+    age = rule_issues(e, "age_at_issue")
     assert [(i.row, i.severity) for i in age] == [(4, "warning")]
     assert "the child was 26 when the plan was issued" in age[0].message and "run to 25" in age[0].message
 
@@ -51,7 +50,7 @@ def test_request_received_before_birth(tmp_path):
                 "R3,C9,2014-12-31,2015-02-01,refuse,no_plan,,2015-02-01,false"]  # C9 has no plan: not checked
     e = load(write_tables(tmp_path / "x", plans, [], requests), errors="return")
     assert e.row_counts["assessments"]["rows_kept"] == 3
-    hit = _issues(e, "birth_after_request")
+    hit = rule_issues(e, "birth_after_request")
     assert [(i.table, i.row, i.column) for i in hit] == [("assessments", 3, "received_on")]
     assert "received_on 31/12/2014 is before the child's date of birth 01/01/2015 (child_id C1" in hit[0].message
 
@@ -67,7 +66,7 @@ def test_plan_issued_before_its_request(tmp_path):
     ]
     e = load(write_tables(tmp_path / "x", plans, [], requests), errors="return")
     assert e.row_counts["plans"]["rows_kept"] == 2
-    hit = _issues(e, "plan_issued_before_request")
+    hit = rule_issues(e, "plan_issued_before_request")
     assert [(i.row, i.column, i.severity) for i in hit] == [(2, "issued_on", "warning")]
     assert ("plan issued on 20/12/2021 before its request R1 was received on 01/01/2022 (assessments.csv, "
             "same child_id, plan issued there on 15/01/2022)") in hit[0].message
@@ -83,7 +82,7 @@ def test_implausible_costs_against_the_setting_median_and_ceiling(tmp_path):
     placements = [f"P{i},{s},,,2022-06-01,,{c},0,0" for i, (s, c) in enumerate(costs)]
     e = load(write_tables(tmp_path / "x", plans, placements, [REQUEST]), errors="return")
     assert e.row_counts["placements"] == {"rows_in": 8, "rows_kept": 8, "rows_quarantined": 0}
-    hit = _issues(e, "implausible_cost")
+    hit = rule_issues(e, "implausible_cost")
     assert [(i.row, i.column, i.severity) for i in hit] == [(6, "annual_cost", "warning"), (7, "annual_cost", "warning")]
     assert hit[0].message.startswith(
         "placements.csv row 6, column annual_cost, annual_cost £8,500,000 is implausibly high for mainstream_academy "
