@@ -243,8 +243,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             num = rest[miss].str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool)
             if num.any():
                 got = got.fillna(excel_serial_to_date(rest[miss][num]))
-        out = out.fillna(got)
-    out = out.dt.normalize()
+        out = out.fillna(got.dt.normalize())  # the other paths give midnight already
     bad = (out.isna() & ~blank).astype(bool)
     return out, bad
 
@@ -420,6 +419,14 @@ def clean_text(values: pd.Series) -> pd.Series:
         s = values.astype("Int64").astype("string") if values.dtype.kind == "f" and (
             values.dropna() == np.floor(values.dropna())
         ).all() else values.astype("string")
-    else:
+        return s.mask(s == "")
+    try:  # one pass in pyarrow: strip, then blank -> missing
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.utf8_trim_whitespace(pa.array(values.astype("string[pyarrow]")))
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype="string")
+    except (TypeError, ValueError, pa.ArrowException):  # e.g. mixed objects: the pandas way
         s = _as_text(values)
-    return s.mask(s == "")
+        return s.mask(s == "")
