@@ -48,7 +48,10 @@ def check_orphans(placements: TableData, plans: TableData) -> None:
     live = ~placements.quarantined & pid.notna().to_numpy()
     in_all = isin(pid, all_ids)
     absent = live & ~in_all
-    dropped = live & in_all & ~isin(pid, kept_ids)
+    if plans.quarantined.any():
+        dropped = live & in_all & ~isin(pid, kept_ids)
+    else:  # every plan kept: no placement can belong to a plan set aside
+        dropped = np.zeros(len(pid), dtype=bool)
     placements.add(absent, "plan_id", "orphan_placement", "error",
                    lambda m: _orphan_text(pid[m], all_ids, plans.file),
                    "Add the plan to the plans table, or correct plan_id.")
@@ -68,9 +71,14 @@ def trim_overlapping_placements(t: TableData) -> None:
     live = ~t.quarantined
     if not live.any():
         return
-    d = t.data.loc[live, ["plan_id", "start_on", "end_on"]].sort_values(["plan_id", "start_on"], kind="stable")
+    sub = t.data.loc[live, ["plan_id", "start_on", "end_on"]]
+    # spells grouped by plan (integer codes: the groups' order does not matter) and sorted by start
+    codes = pd.factorize(sub["plan_id"])[0]
+    order = np.lexsort((sub["start_on"].to_numpy(dtype="datetime64[ns]").view("int64"), codes))
+    d = sub.iloc[order]
+    sorted_codes = codes[order]
     next_start = d["start_on"].shift(-1)
-    same_plan = d["plan_id"].eq(d["plan_id"].shift(-1)).fillna(False)
+    same_plan = pd.Series(np.append(sorted_codes[1:] == sorted_codes[:-1], False), index=d.index)
     overlap = same_plan & (d["end_on"].isna() | (d["end_on"] >= next_start))
     overlap = overlap.fillna(False).astype(bool)
     if not overlap.any():
