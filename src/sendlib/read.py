@@ -1,10 +1,14 @@
 """Reading one table file of an extract into raw text, with the row numbers the analyst sees.
 
 This module knows about files, not about meaning: it finds ``<table>.csv|.xlsx|.parquet`` in a data
-folder, decodes text (UTF-8 with or without BOM, else Windows-1252), finds the header row (title rows
-above it are skipped), drops blank rows, sets trailing "Total" rows apart, and returns every cell as
-text (parquet columns keep their types). Cleaning and validation happen in :mod:`sendlib.clean` and
-:mod:`sendlib.validate`.
+folder, decodes text (UTF-16 when the file starts with a UTF-16 byte order mark, as Excel's "Unicode
+Text" export does, or has a zero byte in every other position; else UTF-8 with or without BOM; else
+Windows-1252), sniffs the separator (comma, tab, semicolon or bar: the one whose split of the top lines
+finds the most expected headers) after decoding, finds the header row (title rows above it are
+skipped), drops blank rows, sets trailing "Total" rows apart, and returns every cell as text (parquet
+columns keep their types). Workbooks are read by :mod:`sendlib.read_xlsx`. ``RawTable.headers`` keeps
+the headers as written, so a header written twice can be reported (:mod:`sendlib.load`). Cleaning and
+validation happen in :mod:`sendlib.clean` and :mod:`sendlib.validate`.
 
 Blank rows and total rows
 -------------------------

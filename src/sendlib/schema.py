@@ -1,4 +1,4 @@
-"""The data contract of the monthly case-management extract (DOMAIN.md section 3).
+"""The data contract of the monthly case-management extract.
 
 Every other module imports table names, column names and vocabularies from here rather than spelling
 the strings again. A reader who wants to know "what columns must my extract have?" reads this file.
@@ -251,7 +251,7 @@ GROUP_DFE_TOTAL: dict[str, str] = {
     "unknown": "placement_unknown",
 }
 
-#: Independent sector, default definition (DOMAIN.md): independent and non-maintained special schools.
+#: Independent sector, default definition: independent and non-maintained special schools (INMSS).
 INDEPENDENT_SETTINGS_INMSS: tuple[str, ...] = ("special_independent", "special_non_maintained")
 #: Independent sector, broad definition: INMSS plus independent mainstream and specialist post-16.
 INDEPENDENT_SETTINGS_BROAD: tuple[str, ...] = INDEPENDENT_SETTINGS_INMSS + (

@@ -103,7 +103,7 @@ def type_columns(t: TableData, m: Mapping) -> None:
 
 
 def _soft_money_note(table: str, column: str, soft: bool) -> str:
-    """What happens to a row whose optional money value cannot be read (validate.py's rule table)."""
+    """What happens to a row whose optional money value cannot be read (the rule table in :mod:`sendlib.validate`)."""
     if not soft:
         return ""
     if table == schema.PLACEMENTS:
