@@ -25,9 +25,12 @@ def check_duplicates(t: TableData) -> None:
     if not key or len(t) == 0:
         return
     d = t.data
-    live = ~t.quarantined & d[key].notna().all(axis=1).to_numpy()
-    sub = d.loc[live]
-    cand = sub.loc[sub[key].duplicated(keep=False).to_numpy()]
+    live = ~t.quarantined
+    for k in key:
+        live &= d[k].notna().to_numpy()
+    at = np.flatnonzero(live)
+    keys = d[key].iloc[at]  # the key columns only: the full rows are copied for candidates alone
+    cand = d.iloc[at[keys.duplicated(keep=False).to_numpy()]]
     if cand.empty:
         return
     row_of = pd.Series(t.rows, index=d.index)
