@@ -467,3 +467,21 @@ def test_mapped_header_wins_over_a_header_with_the_contract_name(tmp_path, examp
     e = load(folder, mapping={"plans": {"plan_id": "EHCP Ref"}})
     assert e.plans["plan_id"].tolist() == example.plans["plan_id"].tolist()
     assert any(i.rule == "ignored_columns" and "plan_id" in i.message for i in e.issues)
+
+
+def test_tables_read_in_threads_give_the_same_extract(tmp_path, monkeypatch):
+    """Large folders are read two tables at a time; the result (tables, quarantine, issues in order)
+    is the same as reading them one by one."""
+    import importlib
+
+    load_module = importlib.import_module("sendlib.load")  # the module (sendlib.load is also the function)
+    folder = broken_extract(tmp_path / "x")
+    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 10**12)
+    one_by_one = load(folder)
+    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 0)
+    threaded = load(folder)
+    assert [str(i) for i in threaded.issues] == [str(i) for i in one_by_one.issues]
+    assert threaded.row_counts == one_by_one.row_counts == EXPECTED
+    for name in schema.TABLES:
+        pd.testing.assert_frame_equal(threaded.table(name), one_by_one.table(name))
+    pd.testing.assert_frame_equal(threaded.quarantine, one_by_one.quarantine)

@@ -118,8 +118,12 @@ def load(
 
 
 #: Tables read at once (threads): reading and typing are mostly pyarrow and numpy work that releases
-#: the GIL, so two tables in parallel use both cores of a small machine.
+#: the GIL, so two tables in parallel use both cores of a small machine (national scale: 4.1-4.9 s
+#: against 5.5-5.7 s, benchmarks/README.md).
 READ_THREADS = 2
+#: Below this many bytes of files in the folder the tables are read one at a time: on a county extract
+#: (a few MB) the threads cost more than they save (0.175 s against 0.157 s).
+PARALLEL_BYTES = 32 * 2**20
 
 
 def _read_tables(data_dir: Path, m: Mapping, issues: list[Issue], stamp, check: bool) -> dict[str, TableData | None]:
@@ -135,9 +139,13 @@ def _read_tables(data_dir: Path, m: Mapping, issues: list[Issue], stamp, check: 
             check_rows(t, stamp)
         return t, own
 
-    workers = max(1, min(READ_THREADS, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(one, schema.TABLES))
+    size = sum(p.stat().st_size for p in data_dir.iterdir() if p.is_file())
+    workers = max(1, min(READ_THREADS, os.cpu_count() or 1)) if size >= PARALLEL_BYTES else 1
+    if workers == 1:
+        done = [one(name) for name in schema.TABLES]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(one, schema.TABLES))
     tables = {}
     for name, (t, own) in zip(schema.TABLES, done, strict=True):
         tables[name] = t
