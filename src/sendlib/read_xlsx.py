@@ -178,10 +178,12 @@ def _uncached_formulas(path: Path, sheet: str, grid: list[list], hidx: int) -> l
 
     import openpyxl
 
+    def holds_formula(xml: bytes) -> bool:
+        return b"<f>" in xml or b"<f " in xml
+
     with zipfile.ZipFile(path) as z:
         has_formula = any(
-            b"<f>" in z.read(n) or b"<f " in z.read(n)
-            for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            holds_formula(z.read(n)) for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
         )
     if not has_formula:
         return []
