@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src .venv/bin/python benchmarks/flow_forecast_backtest.py [--data data/sample] [--year 2023]
-        [--years 1] [--sims 2000] [--compare]
+        [--years 1] [--sims 2000] [--compare] [--decompose]
 
 Origins: every month end of the ``--years`` calendar years ending with ``--year``. Prints one line per
 origin and horizon (forecast, actual, 80% and 95% intervals) and a summary per horizon: mean absolute
@@ -11,7 +11,10 @@ error (plans and %), bias (mean forecast - actual) and the share of origins whos
 inside the 80% and 95% intervals; then the model against the naive baselines
 (:func:`sendlib.forecast.backtest_baselines`: carry forward, last twelve months' net flow, damped ETS)
 on the same origins and horizons, MAPE and coverage by horizon, and whether the targets are met (MAPE
-below every baseline at 6 and 12 months; 80% coverage 75-88% at every horizon). Results are recorded in
+below every baseline at 6 and 12 months; 80% coverage 75-88% at every horizon) and the model's ``z_rms``
+(root mean square of error / simulated spread: 1 when calibrated). ``--decompose`` also prints how much
+each source of uncertainty spreads the simulated caseload at each horizon, averaged over the origins
+(:func:`sendlib.forecast.interval_components`). Results are recorded in
 ``benchmarks/README.md``. Deterministic: the seed is :data:`sendlib.config.DEFAULT_SEED`.
 """
 
@@ -34,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, default=2023, help="last calendar year of the forecast origins")
     parser.add_argument("--years", type=int, default=1, help="number of calendar years of origins (default 1)")
     parser.add_argument("--sims", type=int, default=forecast.DEFAULT_SIMS, help="simulated paths per origin")
+    parser.add_argument(
+        "--decompose", action="store_true", help="also the spread from each source of uncertainty by horizon"
+    )
     parser.add_argument(
         "--compare", action="store_true", help="also compare the model variants (new_plans x ceasing options)"
     )
@@ -64,11 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     print(detail[cols + ["in80", "in95"]].round(1).to_string(index=False))
     summary = forecast.backtest_flow_forecast_summary(res)
     print("\nSummary by horizon (months)")
-    print(summary.round(1).to_string())
+    print(summary.round(2).to_string())
     all80 = 100.0 * res["in80"].mean()
     all95 = 100.0 * res["in95"].mean()
     print(f"\nAll horizons: 80% interval coverage {all80:.1f}%, 95% interval coverage {all95:.1f}%")
     baselines(extract, origins, res)
+    if args.decompose:
+        decompose(extract, origins, args.sims)
     if args.compare:
         compare(extract, origins, args.sims)
     return 0
@@ -82,8 +90,8 @@ def baselines(extract, origins, res: pd.DataFrame) -> None:
     base = forecast.backtest_baselines(extract, origins, horizons=HORIZONS)
     both = pd.concat([res.assign(method="flow model (sendlib)"), base], ignore_index=True)
     s = forecast.backtest_flow_forecast_summary(both)
-    table = s[["n", "mape_pct", "coverage80_pct", "coverage95_pct"]].unstack("horizon")
-    print("\nModel and baselines by horizon (months): MAPE %, 80% and 95% coverage %")
+    table = s[["n", "mape_pct", "coverage80_pct", "coverage95_pct", "z_rms"]].unstack("horizon")
+    print("\nModel and baselines by horizon (months): MAPE %, 80% and 95% coverage %, z_rms (model)")
     print(table.round(2).to_string())
     model = s.loc["flow model (sendlib)"]
     for h in (6, 12):
@@ -95,6 +103,24 @@ def baselines(extract, origins, res: pd.DataFrame) -> None:
     met = bool(((cover >= 75) & (cover <= 88)).all())
     print(f"target 80% coverage 75-88% at every horizon: {'met' if met else 'NOT met'} "
           f"({', '.join(f'{h}: {c:.1f}%' for h, c in cover.items())})")
+
+
+def decompose(extract, origins, sims: int) -> None:
+    """Mean over the origins of the simulated spread (sd, plans) at each horizon with only one source of
+    uncertainty switched on, every source together, and each source's share of the summed variance."""
+    rows = []
+    for origin in origins:
+        model = forecast.estimate_flow_model(extract, origin)
+        c = forecast.interval_components(
+            model, end=origin + pd.DateOffset(months=max(HORIZONS)), n_sims=sims, seed=config.DEFAULT_SEED
+        )
+        for h in HORIZONS:
+            rows.append({"horizon": h, **c.iloc[h - 1].to_dict()})
+    sd = pd.DataFrame(rows).groupby("horizon").mean()
+    var = sd[list(forecast.COMPONENTS)] ** 2
+    share = (100.0 * var.div(var.sum(axis=1), axis=0)).add_prefix("share_pct_")
+    print("\nSpread of the simulated caseload by source (sd in plans, mean over origins; share of the summed variance)")
+    print(pd.concat([sd, share], axis=1).round(1).to_string())
 
 
 VARIANTS = (

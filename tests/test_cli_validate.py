@@ -34,6 +34,7 @@ def test_example_is_usable(tmp_path, capsys):
     assert code == 0
     assert "plans" in out and "Result: USABLE (no rows quarantined)" in out
     assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
+        "README.txt",
         "issues.csv",
         "quarantine_assessments.csv",
         "quarantine_budget.csv",
@@ -43,12 +44,32 @@ def test_example_is_usable(tmp_path, capsys):
     ]
 
 
+def test_quarantine_and_issues_files_are_owner_only_utf8_with_bom_and_say_so(tmp_path, capsys):
+    folder = broken_extract(tmp_path / "data")
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "issues.csv").write_text("old")
+    (out / "issues.csv").chmod(0o644)  # an earlier file readable by all is tightened too
+    _run(capsys, "--data", str(folder), "--out", str(out))
+    for name in ["issues.csv", "quarantine_plans.csv", "quarantine_placements.csv"]:
+        path = out / name
+        assert path.stat().st_mode & 0o777 == 0o600, name
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf"), name  # UTF-8 byte order mark: Excel shows "£"
+    issues = (out / "issues.csv").read_bytes().decode("utf-8-sig")
+    assert issues.startswith("table,row,column,rule,severity,message,file")
+    assert "-£500.00" in issues  # the pound sign survives (UTF-8, not Windows-1252)
+    readme = (out / "README.txt").read_text()
+    assert readme.startswith("PERSONAL DATA") and "owner only" in readme and "byte order mark" in readme
+
+
 def test_json_on_one_broken_row_per_rule_reconciles(tmp_path, capsys):
     folder = broken_extract(tmp_path / "data")
     code, out, _ = _run(capsys, "--data", str(folder), "--out", str(tmp_path / "v"), "--json")
     assert code == 0  # quarantined rows do not make the extract unusable
     report = json.loads(out)
-    assert set(report) == {"usable", "tables", "issues"}
+    assert set(report) == {"usable", "as_of", "as_of_source", "tables", "issues"}
+    assert (report["as_of"], report["as_of_source"]) == ("2024-11-30", "extract.toml")
     assert report["usable"] is True
     assert report["tables"] == EXPECTED
     for name, counts in report["tables"].items():
@@ -83,6 +104,17 @@ def test_as_of_option(tmp_path, capsys):
     # P009 (issued 2024-11-05) and P010 (2024-11-20) are now after the extract date
     assert report["tables"]["plans"]["rows_quarantined"] == 2
     assert code == 0
+    assert (report["as_of"], report["as_of_source"]) == ("2024-11-01", "argument")
+    note = [i for i in report["issues"] if i["rule"] == "as_of"]
+    assert len(note) == 1 and note[0]["severity"] == "info"
+    assert "as_of 2024-11-01 given" in note[0]["message"] and "extract.toml says 2024-11-30 (the option wins)" in note[0]["message"]
+
+
+def test_as_of_source_in_the_text_report(tmp_path, capsys):
+    _, out, _ = _run(capsys, "--data", str(config.EXAMPLE_DIR), "--as-of", "2024-11-01", "--out", str(tmp_path))
+    assert "(as_of 2024-11-01, from --as-of)" in out
+    _, out, _ = _run(capsys, "--data", str(config.EXAMPLE_DIR), "--out", str(tmp_path))
+    assert "(as_of 2024-11-30, from extract.toml)" in out
 
 
 def test_mapping_option(tmp_path, capsys):
@@ -158,7 +190,8 @@ def _broken_inputs(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "Cover"
     wb.active.append(["nothing here"])
-    wb.create_sheet("Data").append(["plan_id", "child_id", "issued_on"])
+    wb.create_sheet("Data 2023").append(["plan_id", "child_id", "issued_on"])
+    wb.create_sheet("Data 2024").append(["plan_id", "child_id", "issued_on"])  # two: which one is not guessed
     (f / "plans.csv").unlink()
     wb.save(f / "plans.xlsx")
     cases["wrong sheet"] = (f, "wrong_sheet")

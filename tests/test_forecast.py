@@ -141,6 +141,62 @@ def test_trend_uncertainty_is_drawn_for_a_noisy_trend_that_is_not_significant():
     assert (flat.frame["high80"] - flat.frame["low80"]).max() == pytest.approx(0.0)
 
 
+def test_interval_components_are_zero_when_no_source_varies():
+    # every source present but without variation: equal one-step errors and equal level shifts (both
+    # centred to 0) and no slope spread -> no spread from any of them
+    m = hand_model(residuals=np.full(6, 4.0), level_shocks=np.full(5, 0.2), requests_slope_sd=0.0)
+    c = forecast.interval_components(m, n_sims=300, seed=1)
+    assert list(c.columns) == [*forecast.COMPONENTS, "all", "independent"]
+    assert np.abs(c.to_numpy()).max() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_interval_component_residuals_by_hand():
+    # one-step errors -3 and +3 (mean 0), blocks of min(3, 2) = 2 months: December's stock is
+    # 1,040 - 3 or 1,040 + 3 on about half the paths each -> sd 3 x 2 sqrt(p (1 - p)) ~ 3
+    c = forecast.interval_components(hand_model(residuals=np.array([-3.0, 3.0])), n_sims=4000, seed=1)
+    assert c["residuals"].iloc[0] == pytest.approx(3.0, rel=0.01)
+    assert np.abs(c[["level", "trend"]].to_numpy()).max() == pytest.approx(0.0, abs=1e-9)
+    assert (c["all"] == c["residuals"]).all()  # the same draws: the residual blocks have their own stream
+    wider = forecast.interval_components(hand_model(residuals=np.array([-6.0, 6.0])), n_sims=4000, seed=1)
+    assert wider["residuals"].iloc[0] == pytest.approx(6.0, rel=0.01)
+    assert (wider["residuals"] > c["residuals"]).all()
+
+
+def test_interval_component_level_by_hand():
+    # level shifts -0.1 and +0.1 (mean 0): December's new plans are 50 exp(+-0.1 / 12), so December's
+    # stock takes two values 100 sinh(0.1 / 12) apart, on about half the paths each: sd ~ half the gap
+    c = forecast.interval_components(hand_model(level_shocks=np.array([-0.1, 0.1])), n_sims=4000, seed=1)
+    assert c["level"].iloc[0] == pytest.approx(50 * np.sinh(0.1 / 12), rel=0.01)
+    assert np.abs(c[["residuals", "trend"]].to_numpy()).max() == pytest.approx(0.0, abs=1e-9)
+    assert c["level"].is_monotonic_increasing  # the shift ramps in over 12 months and then compounds
+    wider = forecast.interval_components(hand_model(level_shocks=np.array([-0.2, 0.2])), n_sims=4000, seed=1)
+    assert (wider["level"] > c["level"]).all()
+
+
+def test_interval_component_trend_and_the_sources_add_up():
+    c = forecast.interval_components(hand_model(requests_slope_sd=0.5), n_sims=2000, seed=1)
+    # December's and January's new plans come from October's and November's actual requests
+    assert c["trend"].iloc[:2].tolist() == pytest.approx([0.0, 0.0], abs=1e-9)
+    assert c["trend"].iloc[-1] > 0 and c["trend"].is_monotonic_increasing
+    assert np.abs(c[["residuals", "level"]].to_numpy()).max() == pytest.approx(0.0, abs=1e-9)
+    wider = forecast.interval_components(hand_model(requests_slope_sd=1.0), n_sims=2000, seed=1)
+    assert wider["trend"].iloc[-1] > 1.5 * c["trend"].iloc[-1]
+    # all three at once: independent sources add their variances (up to sampling noise)
+    m = hand_model(residuals=np.array([-6.0, 2.0, 4.0, -1.0]), level_shocks=np.array([-0.1, 0.1]),
+                   requests_slope_sd=0.5)
+    both = forecast.interval_components(m, n_sims=2000, seed=1)
+    assert both["all"].to_numpy() == pytest.approx(both["independent"].to_numpy(), rel=0.05)
+
+
+def test_backtest_summary_z_rms_by_hand():
+    # errors +3 and -8 with simulated spreads 3 and 4: z = 1 and -2 -> sqrt((1 + 4) / 2)
+    res = pd.DataFrame({"horizon": [2, 2], "error": [3.0, -8.0], "pct_error": [0.3, -0.8], "sd": [3.0, 4.0],
+                        "in80": [True, False], "in95": [True, True]})
+    s = forecast.backtest_flow_forecast_summary(res)
+    assert s.loc[2, "z_rms"] == pytest.approx(np.sqrt(2.5))
+    assert np.isnan(forecast.backtest_flow_forecast_summary(res.drop(columns="sd")).loc[2, "z_rms"])
+
+
 # ---------------------------------------------------------------------------------------------------
 # Estimation, on the hand-built extract of tests/forecast_fixtures.py (read its docstring first)
 # ---------------------------------------------------------------------------------------------------
@@ -831,6 +887,18 @@ def test_sample_backtest_coverage(sample):
     assert (res["target"] <= pd.Timestamp("2024-11-30")).all()
     assert 0.70 <= res["in80"].mean() <= 0.90  # benchmarks/README.md records the figures
     assert res["in95"].mean() >= res["in80"].mean()
+
+
+def test_sample_backtest_spread_and_pit_against_a_plain_loop(sample):
+    origin = pd.Timestamp("2023-03-31")
+    res = forecast.backtest_flow_forecast(sample, [origin], n_sims=300, seed=config.DEFAULT_SEED)
+    fc = forecast.forecast_caseload(sample, origin, end="2024-03-31", n_sims=300, seed=config.DEFAULT_SEED)
+    for h in (2, 6, 12):
+        row = res[res["horizon"] == h].iloc[0]
+        paths = [float(v) for v in fc.paths_active[1:, h - 1]]
+        mean = sum(paths) / len(paths)
+        assert row["sd"] == pytest.approx((sum((v - mean) ** 2 for v in paths) / len(paths)) ** 0.5, rel=1e-9)
+        assert row["pit"] == sum(1 for v in paths if v < row["actual"]) / len(paths)
 
 
 def test_bad_model_options_are_named():

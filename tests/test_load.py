@@ -107,14 +107,22 @@ def test_contribution_columns_absent_are_zero(tmp_path):
 
 def test_as_of_precedence(tmp_path):
     folder = copy_example(tmp_path / "x")
-    assert load(folder, as_of="2024-12-31").as_of == pd.Timestamp("2024-12-31")  # explicit wins
+    given = load(folder, as_of="2024-12-31")
+    assert given.as_of == pd.Timestamp("2024-12-31") and given.as_of_source == "argument"  # explicit wins
+    assert [i.message for i in given.issues if i.rule == "as_of"] == [
+        "extract date as_of 2024-12-31 given (--as-of, or as_of= in Python) is used; extract.toml says "
+        "2024-11-30 (the option wins)."]
+    assert load(folder).as_of_source == "extract.toml"
+    for bad in ("30/11/2024", "2024-11-31", "soon"):
+        with pytest.raises(UsageError, match="YYYY-MM-DD"):
+            load(folder, as_of=bad)
     assert load(folder).as_of == pd.Timestamp("2024-11-30")  # extract.toml
     (folder / "extract.toml").write_text("as_of = 2024-10-31\n")  # a TOML date also works
     assert load(folder).as_of == pd.Timestamp("2024-10-31")
     (folder / "extract.toml").unlink()
     e = load(folder)
     # latest event date not after today: R016 received 2024-10-14? no: P010 issued 2024-11-20 is the latest
-    assert e.as_of == pd.Timestamp("2024-11-20")
+    assert e.as_of == pd.Timestamp("2024-11-20") and e.as_of_source == "inferred"
     assert any(i.rule == "as_of" and i.severity == "info" for i in e.issues)
 
 
@@ -465,3 +473,24 @@ def test_mapped_header_wins_over_a_header_with_the_contract_name(tmp_path, examp
     e = load(folder, mapping={"plans": {"plan_id": "EHCP Ref"}})
     assert e.plans["plan_id"].tolist() == example.plans["plan_id"].tolist()
     assert any(i.rule == "ignored_columns" and "plan_id" in i.message for i in e.issues)
+
+
+def test_tables_read_in_threads_give_the_same_extract(tmp_path, monkeypatch):
+    """Large folders are read two tables at a time; the result (tables, quarantine, issues in order)
+    is the same as reading them one by one."""
+    import importlib
+
+    load_module = importlib.import_module("sendlib.load")  # the module (sendlib.load is also the function)
+    folder = broken_extract(tmp_path / "x")
+    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 10**12)
+    one_by_one = load(folder)
+    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 0)
+    threaded = load(folder)
+    assert [str(i) for i in threaded.issues] == [str(i) for i in one_by_one.issues]
+    assert threaded.row_counts == one_by_one.row_counts == EXPECTED
+    for name in schema.TABLES:
+        if one_by_one.table(name) is None:  # an optional table the folder does not have (panel_decisions)
+            assert threaded.table(name) is None
+            continue
+        pd.testing.assert_frame_equal(threaded.table(name), one_by_one.table(name))
+    pd.testing.assert_frame_equal(threaded.quarantine, one_by_one.quarantine)

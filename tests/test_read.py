@@ -220,15 +220,31 @@ def test_xlsx_picks_sheet_named_after_table(tmp_path):
     assert raw.sheet == "plans" and raw.frame["plan_id"].tolist() == ["P1"]
 
 
-def test_xlsx_wrong_sheet_names_the_right_one(tmp_path):
+def test_xlsx_the_only_sheet_with_the_header_is_read_with_a_note(tmp_path):
     p = _xlsx(
         tmp_path / "plans.xlsx",
         {"Cover": [["Cover page"], ["nothing here"]], "Data": [HEADER.split(","), ["P1", "C1", "", "ASD", "", ""]]},
     )
+    raw = read.read_table(p, EXPECTED)
+    assert raw.sheet == "Data" and raw.frame["plan_id"].tolist() == ["P1"] and raw.rows.tolist() == [2]
+    notes = [(rule, sev, msg) for rule, sev, msg in raw.notes if rule == "sheet_chosen"]
+    assert len(notes) == 1 and notes[0][1] == "info"
+    assert "read sheet 'Data', the only one" in notes[0][2] and "'Cover' has none" in notes[0][2]
+
+
+def test_xlsx_two_sheets_with_the_header_name_both(tmp_path):
+    p = _xlsx(
+        tmp_path / "plans.xlsx",
+        {
+            "Cover": [["Cover page"]],
+            "Data 2023": [HEADER.split(","), ["P1", "C1", "", "ASD", "", ""]],
+            "Data 2024": [HEADER.split(","), ["P2", "C2", "", "ASD", "", ""]],
+        },
+    )
     with pytest.raises(read.ReadFailure) as err:
         read.read_table(p, EXPECTED)
     assert err.value.rule == "wrong_sheet"
-    assert "'Data'" in err.value.message and "[sheets]" in err.value.message
+    assert "['Data 2023', 'Data 2024']" in err.value.message and "[sheets]" in err.value.message
 
 
 def test_xlsx_named_sheet_missing(tmp_path):

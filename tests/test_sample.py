@@ -466,7 +466,19 @@ def test_sendlib_load_quarantines_nothing(sample_dir):
     ex = load(sample_dir)
     assert ex.as_of == AS_OF
     assert len(ex.quarantine) == 0
-    assert not [i for i in ex.issues if i.severity in ("blocking", "error", "warning")]
+    assert not [i for i in ex.issues if i.severity in ("blocking", "error")]
+    # The one warning: the generator dates a few requests before the child was born (a plan issued
+    # soon after birth, its request about 20 weeks earlier); sendlib.load questions them
+    # (birth_after_request). Known sample defect, to be fixed in the generator; until then the rows
+    # flagged must be exactly those found from the raw files (csv rows: header = row 1).
+    warnings = [i for i in ex.issues if i.severity == "warning"]
+    assert {i.rule for i in warnings} <= {"birth_after_request"}
+    plans = pd.read_csv(sample_dir / "plans.csv", dtype=str)
+    requests = pd.read_csv(sample_dir / "assessments.csv", dtype=str)
+    born = plans.dropna(subset=["date_of_birth"]).groupby("child_id")["date_of_birth"].min()
+    dob = requests["child_id"].map(born)
+    early = requests.index[(requests["received_on"] < dob).to_numpy()]  # ISO text compares as dates
+    assert sorted(i.row for i in warnings) == [int(r) + 2 for r in early]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -57,7 +57,11 @@ def text_offences(files: list[Path], root: Path) -> list[str]:
 
 
 def _files_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not SKIP_DIRS.intersection(p.parts))
+    """Files under ``folder``, without caches and build metadata (``*.egg-info``, written by the install)."""
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and not SKIP_DIRS.intersection(p.parts) and not any(x.endswith(".egg-info") for x in p.parts)
+    )
 
 
 def checked_files(root: Path) -> list[Path]:

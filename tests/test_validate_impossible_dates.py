@@ -14,12 +14,9 @@ import openpyxl
 import pandas as pd
 import pytest
 from messy_fixtures import copy_example, write_tables
+from validate_fixtures import GOOD_PLACEMENT, GOOD_PLAN, GOOD_REQUEST, rule_issues, table_counts
 
 from sendlib import clean, load
-
-GOOD_PLAN = "P1,C1,2012-01-01,ASD,2020-01-10,"
-GOOD_PLACEMENT = "P1,special_la_maintained,,,2020-01-10,,25000,0,0"
-GOOD_REQUEST = "R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"
 
 #: Each impossible form the review found or asked for; none is a real day.
 IMPOSSIBLE = [
@@ -40,16 +37,8 @@ NO_SUCH_DAY = "is not a date: there is no such day"
 FIX = "Correct the date in the source system"
 
 
-def _issues(extract, rule):
-    return [i for i in extract.issues if i.rule == rule]
 
 
-def _counts(extract, table):
-    c = extract.row_counts[table]
-    assert c["rows_in"] == c["rows_kept"] + c["rows_quarantined"], c
-    assert len(extract.table(table)) == c["rows_kept"]
-    assert (extract.quarantine["table"] == table).sum() == c["rows_quarantined"]
-    return c["rows_in"], c["rows_kept"], c["rows_quarantined"]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -157,7 +146,7 @@ def test_laid_out_as_date_words_the_message_only():
 def test_each_impossible_issue_date_quarantines_its_plan(tmp_path):
     plans = [f"P{k},C{k},2012-01-01,ASD,{v},"for k, v in enumerate(IMPOSSIBLE, start=2)]
     e = load(write_tables(tmp_path / "x", [GOOD_PLAN, *plans], [GOOD_PLACEMENT], [GOOD_REQUEST]))
-    found = _issues(e, "bad_date")
+    found = rule_issues(e, "bad_date")
     # rows 3 .. 3 + 11: one issue each, in row order
     assert [(i.row, i.column, i.severity) for i in found] == [
         (r, "issued_on", "error") for r in range(3, 3 + len(IMPOSSIBLE))
@@ -166,7 +155,7 @@ def test_each_impossible_issue_date_quarantines_its_plan(tmp_path):
         assert i.message.startswith(f"plans.csv row {i.row}, column issued_on, '{value}' {NO_SUCH_DAY}"), i.message
         assert FIX in i.message and "February 28, 29 in a leap year" in i.message
     # 13 rows in = 1 kept (P1) + 12 quarantined, each with its reason
-    assert _counts(e, "plans") == (1 + len(IMPOSSIBLE), 1, len(IMPOSSIBLE))
+    assert table_counts(e, "plans") == (1 + len(IMPOSSIBLE), 1, len(IMPOSSIBLE))
     assert e.plans["plan_id"].tolist() == ["P1"]
     q = e.quarantine[e.quarantine["table"] == "plans"]
     assert q["row"].tolist() == list(range(3, 3 + len(IMPOSSIBLE)))
@@ -183,21 +172,21 @@ def test_the_reviewers_example_start_on_31_february(tmp_path):
     lines[2] = lines[2].replace("2023-09-01", "2024-02-31")
     path.write_text("\n".join(lines) + "\n")
     e = load(folder)
-    [i] = _issues(e, "bad_date")
+    [i] = rule_issues(e, "bad_date")
     assert (i.table, i.row, i.column, i.severity) == ("placements", 3, "start_on", "error")
     assert i.message.startswith(f"placements.csv row 3, column start_on, '2024-02-31' {NO_SUCH_DAY}")
-    assert _counts(e, "placements") == (13, 12, 1)
+    assert table_counts(e, "placements") == (13, 12, 1)
     assert not (e.placements["start_on"] == pd.Timestamp("2024-03-02")).any()
 
 
 def test_impossible_date_of_birth_is_blanked_with_a_warning(tmp_path):
     e = load(write_tables(tmp_path / "x", [GOOD_PLAN, "P2,C2,2013-02-29,ASD,2020-01-10,"], [GOOD_PLACEMENT],
                           [GOOD_REQUEST]))
-    [i] = _issues(e, "bad_date")
+    [i] = rule_issues(e, "bad_date")
     assert (i.row, i.column, i.severity) == (3, "date_of_birth", "warning")
     assert i.message.startswith(f"plans.csv row 3, column date_of_birth, '2013-02-29' {NO_SUCH_DAY}")
     assert "kept with the date blank" in i.message
-    assert _counts(e, "plans") == (2, 2, 0)
+    assert table_counts(e, "plans") == (2, 2, 0)
     assert pd.isna(e.plans.set_index("plan_id").loc["P2", "date_of_birth"])
 
 
@@ -205,11 +194,11 @@ def test_impossible_and_unreadable_dates_get_their_own_fix(tmp_path):
     e = load(write_tables(tmp_path / "x", [GOOD_PLAN, "P2,C2,2012-01-01,ASD,2024-13-01,",
                                            "P3,C3,2012-01-01,ASD,soon,", "P4,C4,2012-01-01,ASD,99999,"],
                           [GOOD_PLACEMENT], [GOOD_REQUEST]))
-    by_row = {i.row: i.message for i in _issues(e, "bad_date")}
+    by_row = {i.row: i.message for i in rule_issues(e, "bad_date")}
     assert NO_SUCH_DAY in by_row[3] and FIX in by_row[3]
     assert "'soon' is not a date. Write dates day-first (05/11/2024) or ISO (2024-11-05)." in by_row[4]
     assert "'99999' is not a date. Write dates day-first" in by_row[5]
-    assert _counts(e, "plans") == (4, 1, 3)
+    assert table_counts(e, "plans") == (4, 1, 3)
 
 
 def test_impossible_dates_in_request_dates(tmp_path):
@@ -218,8 +207,8 @@ def test_impossible_dates_in_request_dates(tmp_path):
         "R2,C2,2024-04-31,,,open,,,false",  # received_on
         "R3,C3,2024-05-01,2024-06-31 00:00:00,assess,open,,,false",  # decision_on with a time
     ]))
-    assert [(i.row, i.column) for i in _issues(e, "bad_date")] == [(3, "received_on"), (4, "decision_on")]
-    assert _counts(e, "assessments") == (3, 1, 2)
+    assert [(i.row, i.column) for i in rule_issues(e, "bad_date")] == [(3, "received_on"), (4, "decision_on")]
+    assert table_counts(e, "assessments") == (3, 1, 2)
 
 
 def test_xlsx_text_cell_31_february_is_quarantined(tmp_path):
@@ -235,10 +224,10 @@ def test_xlsx_text_cell_31_february_is_quarantined(tmp_path):
     ws.append(["P1", "special_independent", None, None, "2024-02-31", None, 60000, 0, 0])  # row 3: text
     wb.save(folder / "placements.xlsx")
     e = load(folder)
-    [i] = _issues(e, "bad_date")
+    [i] = rule_issues(e, "bad_date")
     assert (i.table, i.row, i.column) == ("placements", 3, "start_on")
     assert i.message.startswith(f"placements.xlsx row 3, column start_on, '2024-02-31' {NO_SUCH_DAY}")
-    assert _counts(e, "placements") == (2, 1, 1)
+    assert table_counts(e, "placements") == (2, 1, 1)
     assert e.placements["start_on"].tolist() == [pd.Timestamp("2020-01-10")]
 
 
@@ -250,8 +239,8 @@ def test_parquet_text_column_with_an_impossible_date(tmp_path):
         "primary_need": ["ASD", "ASD"], "issued_on": ["2020-01-10", "2023-02-29"], "ceased_on": [None, None],
     }).to_parquet(folder / "plans.parquet")
     e = load(folder)
-    [i] = _issues(e, "bad_date")
+    [i] = rule_issues(e, "bad_date")
     assert (i.row, i.column) == (2, "issued_on")  # parquet rows are record numbers
     assert i.message.startswith(f"plans.parquet row 2, column issued_on, '2023-02-29' {NO_SUCH_DAY}")
-    assert _counts(e, "plans") == (2, 1, 1)
+    assert table_counts(e, "plans") == (2, 1, 1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from messy_fixtures import copy_example, write_tables
+from validate_fixtures import GOOD_PLAN, GOOD_REQUEST, rule_issues, table_counts
 
 from sendlib import cost, forecast, load
 
@@ -17,20 +18,10 @@ BUDGET_HEADER = (
     "financial_year,hnb_budget,safety_valve_overspend_cap,planned_deficit,safety_valve_contribution,"
     "other_high_needs_spend"
 )
-GOOD_PLAN = "P1,C1,2012-01-01,ASD,2020-01-10,"
-GOOD_REQUEST = "R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"
 
 
-def _issues(extract, rule):
-    return [i for i in extract.issues if i.rule == rule]
 
 
-def _counts(extract, table):
-    c = extract.row_counts[table]
-    assert c["rows_in"] == c["rows_kept"] + c["rows_quarantined"], c
-    assert len(extract.table(table)) == c["rows_kept"]
-    assert (extract.quarantine["table"] == table).sum() == c["rows_quarantined"]
-    return c["rows_in"], c["rows_kept"], c["rows_quarantined"]
 
 
 def _example_with_budget(tmp_path, name: str, other_2024_25: str):
@@ -45,17 +36,17 @@ def _example_with_budget(tmp_path, name: str, other_2024_25: str):
 
 def test_budget_other_spend_na_keeps_the_row_with_a_warning(tmp_path):
     e = _example_with_budget(tmp_path, "na", "n/a")
-    [i] = _issues(e, "bad_money")
+    [i] = rule_issues(e, "bad_money")
     assert (i.table, i.row, i.column, i.severity) == ("budget", 3, "other_high_needs_spend", "warning")
     assert i.message.startswith("budget.csv row 3, column other_high_needs_spend, 'n/a' is not an amount of money;"
                                 " the row is kept with the value blank (read as £0, as a blank cell is).")
     assert "Write pounds as 1234.50" in i.message and "leave the cell blank when there is none" in i.message
     # 2 rows in = 2 kept + 0 quarantined; the year's other figures are as written
-    assert _counts(e, "budget") == (2, 2, 0)
+    assert table_counts(e, "budget") == (2, 2, 0)
     row = e.budget.set_index("financial_year").loc["2024-25"]
     assert row[["hnb_budget", "safety_valve_overspend_cap", "other_high_needs_spend"]].tolist() == [
         300_000.0, 20_000.0, 0.0]
-    assert e.usable and not _issues(e, "most_rows_quarantined")
+    assert e.usable and not rule_issues(e, "most_rows_quarantined")
 
 
 def test_forecast_reads_unreadable_other_spend_as_zero(tmp_path):
@@ -80,11 +71,11 @@ def test_required_budget_value_unreadable_still_quarantines(tmp_path):
     (folder / "budget.csv").write_text(f"{BUDGET_HEADER}\n2023-24,280000,15000,20000,50000,\n"
                                        "2024-25,n/a,20000,15000,50000,\n")
     e = load(folder)
-    [i] = _issues(e, "bad_money")
+    [i] = rule_issues(e, "bad_money")
     assert (i.row, i.column, i.severity) == (3, "hnb_budget", "error")
     assert i.message == ("budget.csv row 3, column hnb_budget, 'n/a' is not an amount of money. "
                          "Write pounds as 1234.50, £1,234.50 or (1,234) for a negative.")
-    assert _counts(e, "budget") == (2, 1, 1)
+    assert table_counts(e, "budget") == (2, 1, 1)
 
 
 def test_plan_trajectory_planned_deficit_unreadable_keeps_the_month(tmp_path):
@@ -95,10 +86,10 @@ def test_plan_trajectory_planned_deficit_unreadable_keeps_the_month(tmp_path):
     lines[3] = "2024-11-30,9,TBC"
     path.write_text("\n".join(lines) + "\n")
     e = load(folder)
-    [i] = _issues(e, "bad_money")
+    [i] = rule_issues(e, "bad_money")
     assert (i.table, i.row, i.column, i.severity) == ("plan_trajectory", 4, "planned_deficit", "warning")
     assert "'TBC' is not an amount of money; the row is kept" in i.message
-    assert _counts(e, "plan_trajectory") == (7, 7, 0)
+    assert table_counts(e, "plan_trajectory") == (7, 7, 0)
     t = e.plan_trajectory.set_index("month")
     assert t.loc[pd.Timestamp("2024-11-30"), "planned_ehcps"] == 9
     assert t.loc[pd.Timestamp("2024-11-30"), "planned_deficit"] == 0.0
@@ -110,12 +101,12 @@ def test_unreadable_contribution_keeps_the_placement_at_zero_contribution(tmp_pa
     folder = write_tables(tmp_path / "x", [GOOD_PLAN], ["P1,special_la_maintained,,,2020-01-10,,25000,n/a,1000"],
                           [GOOD_REQUEST])
     e = load(folder)
-    [i] = _issues(e, "bad_money")
+    [i] = rule_issues(e, "bad_money")
     assert (i.table, i.row, i.column, i.severity) == ("placements", 2, "health_contribution", "warning")
     assert i.message.startswith("placements.csv row 2, column health_contribution, 'n/a' is not an amount of "
                                 "money; the placement is kept with health_contribution read as £0")
     assert "may be overstated" in i.message
-    assert _counts(e, "placements") == (1, 1, 0)
+    assert table_counts(e, "placements") == (1, 1, 0)
     day = pd.Timestamp("2024-11-30")
     assert cost.committed_cost_at(e, [day]).iloc[0] == 25_000.0
     assert cost.committed_cost_at(e, [day], net=True).iloc[0] == 24_000.0
@@ -126,6 +117,6 @@ def test_unreadable_annual_cost_still_quarantines_the_placement(tmp_path):
                                                         "P1,special_la_maintained,,,2021-01-01,,n/a,0,0"],
                           [GOOD_REQUEST])
     e = load(folder)
-    [i] = _issues(e, "bad_money")
+    [i] = rule_issues(e, "bad_money")
     assert (i.row, i.column, i.severity) == (3, "annual_cost", "error")
-    assert _counts(e, "placements") == (2, 1, 1)
+    assert table_counts(e, "placements") == (2, 1, 1)

@@ -13,34 +13,21 @@ import random
 
 import pandas as pd
 import pytest
-from messy_fixtures import copy_example, write_tables
+from messy_fixtures import copy_example
+from validate_fixtures import assert_counts, load_small, rule_issues
 
 from sendlib import caseload, cost, load, sector
 from sendlib.extract import from_frames
 
-GOOD_PLAN = "P1,C1,2012-01-01,ASD,2020-01-10,"
-GOOD_PLACEMENT = "P1,special_la_maintained,,,2020-01-10,,25000,0,0"
-GOOD_REQUEST = "R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"
 # plans.csv row 3: issued Friday 1 September 2023, ceased 31 March 2024 (active up to 30 March inclusive)
 P2 = "P2,C2,2010-05-01,SEMH,2023-09-01,2024-03-31"
 RULES = ("placement_outside_plan", "placement_before_plan", "placement_after_plan", "ceased_on_issue_day")
 
 
-def _load(tmp_path, plans=(), placements=()):
-    folder = write_tables(tmp_path / "x", [GOOD_PLAN, *plans], [GOOD_PLACEMENT, *placements], [GOOD_REQUEST])
-    return load(folder)
 
 
-def _issues(extract, rule):
-    return [i for i in extract.issues if i.rule == rule]
 
 
-def _assert_counts(extract, kept, quarantined):
-    c = extract.row_counts["placements"]
-    assert (c["rows_kept"], c["rows_quarantined"]) == (kept, quarantined), c
-    assert c["rows_in"] == c["rows_kept"] + c["rows_quarantined"]
-    assert len(extract.placements) == kept
-    assert (extract.quarantine["table"] == "placements").sum() == quarantined
 
 
 def _spell(extract, plan_id):
@@ -55,29 +42,29 @@ def _p2(start, end):
 
 def test_placement_inside_the_plan_and_ending_on_the_cease_day_is_accepted(tmp_path):
     # ends on 31/03/2024 = ceased_on: many systems close both on the same day; not a finding
-    e = _load(tmp_path, [P2], [_p2("2023-09-01", "2024-03-31")])
+    e = load_small(tmp_path, [P2], [_p2("2023-09-01", "2024-03-31")])
     assert [i for i in e.issues if i.rule in RULES] == []
-    _assert_counts(e, 2, 0)
+    assert_counts(e, "placements", 2, 0)
     assert _spell(e, "P2") == (pd.Timestamp("2023-09-01"), pd.Timestamp("2024-03-31"))
 
 
 def test_start_before_issue_is_kept_and_moved_to_the_issue_date(tmp_path):
     # 25/08/2023 -> 01/09/2023: 6 days of August (25..31) + 1 = 7 days before issue
-    e = _load(tmp_path, [P2], [_p2("2023-08-25", "2024-03-31")])
-    (i,) = _issues(e, "placement_before_plan")
+    e = load_small(tmp_path, [P2], [_p2("2023-08-25", "2024-03-31")])
+    (i,) = rule_issues(e, "placement_before_plan")
     assert (i.table, i.row, i.column, i.severity) == ("placements", 3, "start_on", "warning")
     assert i.message.startswith("placements.csv row 3, column start_on, start_on 25/08/2023 is 7 day(s) before")
     assert "issued on 01/09/2023 (plans.csv row 3)" in i.message
     assert "interim arrangement" in i.message and "correct start_on" in i.message
-    _assert_counts(e, 2, 0)
+    assert_counts(e, "placements", 2, 0)
     assert _spell(e, "P2") == (pd.Timestamp("2023-09-01"), pd.Timestamp("2024-03-31"))
 
 
 def test_a_long_gap_before_issue_is_still_kept(tmp_path):
     # the child was on roll two years before the plan: cost inside the plan's life is real, so kept
-    e = _load(tmp_path, [P2], [_p2("2021-09-01", "")])
-    assert _issues(e, "placement_before_plan")[0].message.count("730 day(s)") == 1  # 2021-09-01 .. 2023-09-01
-    _assert_counts(e, 2, 0)
+    e = load_small(tmp_path, [P2], [_p2("2021-09-01", "")])
+    assert rule_issues(e, "placement_before_plan")[0].message.count("730 day(s)") == 1  # 2021-09-01 .. 2023-09-01
+    assert_counts(e, "placements", 2, 0)
 
 
 @pytest.mark.parametrize(
@@ -86,20 +73,20 @@ def test_a_long_gap_before_issue_is_still_kept(tmp_path):
      ("2024-07-31", "end_on 31/07/2024 runs past the day its plan ceased, 31/03/2024")],
 )
 def test_end_past_the_cease_day_is_trimmed_to_it(tmp_path, end, shown):
-    e = _load(tmp_path, [P2], [_p2("2023-09-01", end)])
-    (i,) = _issues(e, "placement_after_plan")
+    e = load_small(tmp_path, [P2], [_p2("2023-09-01", end)])
+    (i,) = rule_issues(e, "placement_after_plan")
     assert (i.row, i.column, i.severity) == (3, "end_on", "warning")
     assert f"placements.csv row 3, column end_on, {shown} (plans.csv row 3); end_on set to 31/03/2024" in i.message
     assert "Record the placement's end date" in i.message
-    _assert_counts(e, 2, 0)
+    assert_counts(e, "placements", 2, 0)
     assert _spell(e, "P2") == (pd.Timestamp("2023-09-01"), pd.Timestamp("2024-03-31"))
 
 
 def test_start_before_issue_and_open_after_cease_get_both_fixes(tmp_path):
-    e = _load(tmp_path, [P2], [_p2("2023-08-01", "")])
-    assert [i.row for i in _issues(e, "placement_before_plan")] == [3]
-    assert [i.row for i in _issues(e, "placement_after_plan")] == [3]
-    _assert_counts(e, 2, 0)
+    e = load_small(tmp_path, [P2], [_p2("2023-08-01", "")])
+    assert [i.row for i in rule_issues(e, "placement_before_plan")] == [3]
+    assert [i.row for i in rule_issues(e, "placement_after_plan")] == [3]
+    assert_counts(e, "placements", 2, 0)
     assert _spell(e, "P2") == (pd.Timestamp("2023-09-01"), pd.Timestamp("2024-03-31"))
 
 
@@ -114,14 +101,14 @@ def test_start_before_issue_and_open_after_cease_get_both_fixes(tmp_path):
     ],
 )
 def test_placement_with_no_day_in_the_plan_is_quarantined(tmp_path, start, end, column, shown):
-    e = _load(tmp_path, [P2], [_p2(start, end)])
-    (i,) = _issues(e, "placement_outside_plan")
+    e = load_small(tmp_path, [P2], [_p2(start, end)])
+    (i,) = rule_issues(e, "placement_outside_plan")
     assert (i.row, i.column, i.severity) == (3, column, "error")
     assert i.message.startswith(f"placements.csv row 3, column {column}, {shown}")
     assert "(plans.csv row 3)" in i.message and "no day of it falls within the plan" in i.message
     assert "plan_id" in i.message.split(". ", 1)[1]  # the fix names what to correct
-    assert _issues(e, "placement_before_plan") == _issues(e, "placement_after_plan") == []
-    _assert_counts(e, 1, 1)  # rows in 2 = kept 1 (P1's) + quarantined 1
+    assert rule_issues(e, "placement_before_plan") == rule_issues(e, "placement_after_plan") == []
+    assert_counts(e, "placements", 1, 1)  # rows in 2 = kept 1 (P1's) + quarantined 1
     q = e.quarantine
     assert q.loc[q["table"] == "placements", "row"].tolist() == [3]
     assert q.loc[q["table"] == "placements", "reasons"].iloc[0].startswith("placement_outside_plan: placement")
@@ -133,8 +120,8 @@ P2_SAME_DAY = "P2,C2,2010-05-01,SEMH,2023-09-01,2023-09-01"
 
 
 def test_plan_ceased_on_its_issue_day_is_kept_with_a_warning(tmp_path):
-    e = _load(tmp_path, [P2_SAME_DAY])
-    (i,) = _issues(e, "ceased_on_issue_day")
+    e = load_small(tmp_path, [P2_SAME_DAY])
+    (i,) = rule_issues(e, "ceased_on_issue_day")
     assert (i.table, i.row, i.column, i.severity) == ("plans", 3, "ceased_on", "warning")
     assert i.message.startswith("plans.csv row 3, column ceased_on, ceased_on 01/09/2023 is the day the plan was issued")
     assert "active on no day" in i.message and "Check the dates: set ceased_on" in i.message
@@ -154,12 +141,12 @@ def test_plan_ceased_on_its_issue_day_is_kept_with_a_warning(tmp_path):
     ],
 )
 def test_placement_of_a_plan_ceased_on_its_issue_day_is_quarantined(tmp_path, start, end, column, shown):
-    e = _load(tmp_path, [P2_SAME_DAY], [_p2(start, end)])
-    (i,) = _issues(e, "placement_outside_plan")
+    e = load_small(tmp_path, [P2_SAME_DAY], [_p2(start, end)])
+    (i,) = rule_issues(e, "placement_outside_plan")
     assert (i.row, i.column, i.severity) == (3, column, "error")
     assert i.message.startswith(f"placements.csv row 3, column {column}, {shown}")
-    assert _issues(e, "placement_before_plan") == _issues(e, "placement_after_plan") == []
-    _assert_counts(e, 1, 1)  # placements in 2 = kept 1 (P1's) + quarantined 1
+    assert rule_issues(e, "placement_before_plan") == rule_issues(e, "placement_after_plan") == []
+    assert_counts(e, "placements", 1, 1)  # placements in 2 = kept 1 (P1's) + quarantined 1
 
 
 def test_example_plan_ceased_on_its_issue_day_keeps_the_stock_flow_identity(tmp_path):
@@ -174,7 +161,7 @@ def test_example_plan_ceased_on_its_issue_day_keeps_the_stock_flow_identity(tmp_
     assert old in path.read_text()
     path.write_text(path.read_text().replace(old, old + "2024-11-20"))
     e = load(folder)
-    assert [(i.row, i.column) for i in _issues(e, "ceased_on_issue_day")] == [(11, "ceased_on")]  # 10th plan
+    assert [(i.row, i.column) for i in rule_issues(e, "ceased_on_issue_day")] == [(11, "ceased_on")]  # 10th plan
     assert e.row_counts["plans"] == {"rows_in": 12, "rows_kept": 12, "rows_quarantined": 0}
     months = pd.DatetimeIndex(["2024-10-31", "2024-11-30"])
     assert caseload.active_plans_at(e.plans, months).tolist() == [8, 8]
@@ -188,28 +175,28 @@ def test_overlap_trim_runs_first(tmp_path):
     # is quarantined; row 4 starts 92 days before issue (June 30 + July 31 + August 31) and moves to
     # 01/09/2023.
     plans = [P2, "P3,C3,2011-01-01,ASD,2023-09-01,"]
-    e = _load(tmp_path, plans, ["P3,mainstream_academy,,,2020-01-01,,5000,0,0",
+    e = load_small(tmp_path, plans, ["P3,mainstream_academy,,,2020-01-01,,5000,0,0",
                                 "P3,special_independent,,,2023-06-01,,60000,0,0"])
-    assert [i.row for i in _issues(e, "overlapping_placements")] == [3]
-    (out,) = _issues(e, "placement_outside_plan")
+    assert [i.row for i in rule_issues(e, "overlapping_placements")] == [3]
+    (out,) = rule_issues(e, "placement_outside_plan")
     assert out.row == 3 and "ended on 31/05/2023, before its plan was issued on 01/09/2023 (plans.csv row 4)" in out.message
-    (early,) = _issues(e, "placement_before_plan")
+    (early,) = rule_issues(e, "placement_before_plan")
     assert early.row == 4 and "is 92 day(s) before" in early.message
-    _assert_counts(e, 2, 1)
+    assert_counts(e, "placements", 2, 1)
     assert _spell(e, "P3") == (pd.Timestamp("2023-09-01"), pd.NaT)
 
 
 def test_placements_of_quarantined_plans_stay_orphans(tmp_path):
     # plans.csv row 3 has a bad issued_on: quarantined, so its placement is an orphan, not checked here
-    e = _load(tmp_path, ["P2,C2,2010-05-01,SEMH,notadate,"], [_p2("2023-08-25", "")])
-    assert [i.row for i in _issues(e, "orphan_placement")] == [3]
+    e = load_small(tmp_path, ["P2,C2,2010-05-01,SEMH,notadate,"], [_p2("2023-08-25", "")])
+    assert [i.row for i in rule_issues(e, "orphan_placement")] == [3]
     assert [i for i in e.issues if i.rule in RULES] == []
-    _assert_counts(e, 1, 1)
+    assert_counts(e, "placements", 1, 1)
 
 
 def test_fixes_change_no_cost_and_move_the_new_placement_to_the_issue_month(tmp_path):
     # row 3: P2 from 25/08/2023, open; P2 active 01/09/2023 .. 30/03/2024
-    e = _load(tmp_path, [P2], [_p2("2023-08-25", "")])
+    e = load_small(tmp_path, [P2], [_p2("2023-08-25", "")])
     raw = from_frames(
         pd.DataFrame({"plan_id": ["P1", "P2"], "child_id": ["C1", "C2"], "date_of_birth": ["2012-01-01", "2010-05-01"],
                       "primary_need": ["ASD", "SEMH"], "issued_on": ["2020-01-10", "2023-09-01"],
@@ -248,7 +235,7 @@ def _random_case(rng: random.Random, n: int):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_extracts_agree_with_a_plain_loop(tmp_path, seed):
     plans, placements, truth = _random_case(random.Random(seed), 150)
-    e = _load(tmp_path, plans, placements)
+    e = load_small(tmp_path, plans, placements)
     # the plain loop: each placement row (placements.csv row k + 3) classified on its own
     quarantined, kept, early_rows, late_rows = [], {}, [], []
     for k, (pid, issued, ceased, start, end) in enumerate(truth):
@@ -267,10 +254,10 @@ def test_random_extracts_agree_with_a_plain_loop(tmp_path, seed):
             late_rows.append(row)
         kept[pid] = (pd.Timestamp(new_start), pd.Timestamp(new_end) if new_end is not None else pd.NaT)
     assert quarantined and early_rows and late_rows  # every branch is exercised
-    assert sorted(i.row for i in _issues(e, "placement_outside_plan")) == quarantined
-    assert sorted(i.row for i in _issues(e, "placement_before_plan")) == early_rows
-    assert sorted(i.row for i in _issues(e, "placement_after_plan")) == late_rows
-    _assert_counts(e, 1 + len(kept), len(quarantined))
+    assert sorted(i.row for i in rule_issues(e, "placement_outside_plan")) == quarantined
+    assert sorted(i.row for i in rule_issues(e, "placement_before_plan")) == early_rows
+    assert sorted(i.row for i in rule_issues(e, "placement_after_plan")) == late_rows
+    assert_counts(e, "placements", 1 + len(kept), len(quarantined))
     got = e.placements[e.placements["plan_id"] != "P1"].set_index("plan_id")
     assert {pid: (r.start_on, r.end_on) for pid, r in got.iterrows()} == kept
 

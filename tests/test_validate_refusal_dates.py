@@ -10,42 +10,32 @@ data row is row 2; in the small fixtures row 2 is a good request and the rows un
 from __future__ import annotations
 
 import pandas as pd
-from messy_fixtures import copy_example, write_tables
+from messy_fixtures import copy_example
+from validate_fixtures import assert_counts, load_small, rule_issues
 
 from sendlib import backlog, load
 
-GOOD_PLAN = "P1,C1,2012-01-01,ASD,2020-01-10,"
-GOOD_PLACEMENT = "P1,special_la_maintained,,,2020-01-10,,25000,0,0"
-GOOD_REQUEST = "R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"
 RULES = ("refused_without_date", "refusal_date_from_closed", "closed_without_date")
 
 
 def _load(tmp_path, *assessments):
-    folder = write_tables(tmp_path / "x", [GOOD_PLAN], [GOOD_PLACEMENT], [GOOD_REQUEST, *assessments])
-    return load(folder)
+    return load_small(tmp_path, assessments=assessments)
 
 
-def _issues(extract, rule):
-    return [i for i in extract.issues if i.rule == rule]
 
 
-def _assert_counts(extract, kept, quarantined):
-    c = extract.row_counts["assessments"]
-    assert (c["rows_in"], c["rows_kept"], c["rows_quarantined"]) == (kept + quarantined, kept, quarantined), c
-    assert len(extract.assessments) == kept
-    assert (extract.quarantine["table"] == "assessments").sum() == quarantined
 
 
 def test_refusal_with_no_date_is_quarantined_with_file_row_column_and_fix(tmp_path):
     e = _load(tmp_path, "R2,C2,2024-09-02,,refuse,no_plan,,,false")
-    [i] = _issues(e, "refused_without_date")
+    [i] = rule_issues(e, "refused_without_date")
     assert (i.table, i.row, i.column, i.severity) == ("assessments", 3, "decision_on", "error")
     assert i.message.startswith("assessments.csv row 3, column decision_on, decision is refuse")
     assert "decision_on and closed_on are both blank" in i.message
     assert "Enter the decision date in decision_on" in i.message
-    assert not _issues(e, "closed_without_date")
+    assert not rule_issues(e, "closed_without_date")
     # 2 rows in = 1 kept (R1) + 1 quarantined (R2), with its reason
-    _assert_counts(e, kept=1, quarantined=1)
+    assert_counts(e, "assessments", kept=1, quarantined=1)
     q = e.quarantine[e.quarantine["table"] == "assessments"]
     assert q["row"].tolist() == [3] and q["reasons"].iloc[0].startswith("refused_without_date: ")
     assert e.assessments["request_id"].tolist() == ["R1"]
@@ -54,17 +44,17 @@ def test_refusal_with_no_date_is_quarantined_with_file_row_column_and_fix(tmp_pa
 def test_refusal_with_blank_outcome_and_no_date_is_quarantined(tmp_path):
     # the loader reads a blank outcome on a refusal as no_plan; the dates are still missing
     e = _load(tmp_path, "R2,C2,2024-09-02,,refuse,,,,false")
-    assert [(i.row, i.column) for i in _issues(e, "refused_without_date")] == [(3, "decision_on")]
-    _assert_counts(e, kept=1, quarantined=1)
+    assert [(i.row, i.column) for i in rule_issues(e, "refused_without_date")] == [(3, "decision_on")]
+    assert_counts(e, "assessments", kept=1, quarantined=1)
 
 
 def test_refusal_dated_by_closed_on_is_kept_with_a_warning(tmp_path):
     e = _load(tmp_path, "R2,C2,2024-09-02,,refuse,no_plan,,2024-10-07,false")
-    [i] = _issues(e, "refusal_date_from_closed")
+    [i] = rule_issues(e, "refusal_date_from_closed")
     assert (i.row, i.column, i.severity) == (3, "decision_on", "warning")
     assert "assessments.csv row 3, column decision_on" in i.message
     assert "dated by closed_on 07/10/2024" in i.message and "Enter the decision date" in i.message
-    _assert_counts(e, kept=2, quarantined=0)
+    assert_counts(e, "assessments", kept=2, quarantined=0)
     c = backlog.closing_dates(e.assessments).set_index(e.assessments["request_id"])
     assert c.loc["R2", "closed_on"] == pd.Timestamp("2024-10-07") and c.loc["R2", "close_reason"] == "refused"
 
@@ -73,14 +63,14 @@ def test_refusal_dated_by_decision_on_has_no_finding(tmp_path):
     # decision_on alone dates a refusal: no warning, even with closed_on blank
     e = _load(tmp_path, "R2,C2,2024-09-02,2024-10-07,refuse,no_plan,,,false")
     assert [i for i in e.issues if i.rule in RULES] == []
-    _assert_counts(e, kept=2, quarantined=0)
+    assert_counts(e, "assessments", kept=2, quarantined=0)
 
 
 def test_unreadable_decision_date_is_reported_once_as_a_bad_date(tmp_path):
     # decision_on '31/02/2024' is a bad date (quarantined); it is not also called blank
     e = _load(tmp_path, "R2,C2,2024-01-02,31/02/2024,refuse,no_plan,,,false")
     assert [(i.rule, i.row) for i in e.issues if i.row is not None] == [("bad_date", 3)]
-    _assert_counts(e, kept=1, quarantined=1)
+    assert_counts(e, "assessments", kept=1, quarantined=1)
 
 
 def _example_with_r013(tmp_path, decision_on: str, closed_on: str):
@@ -99,7 +89,7 @@ def _example_with_r013(tmp_path, decision_on: str, closed_on: str):
 # Before the fix, R013 with both dates blank stayed open: open 6 and overdue at 30 June 2025 6, no issue.
 def test_example_r013_without_dates_is_quarantined_and_the_backlog_is_unchanged(tmp_path):
     e = _example_with_r013(tmp_path, "", "")
-    [i] = _issues(e, "refused_without_date")
+    [i] = rule_issues(e, "refused_without_date")
     # R013 is the 13th request: assessments.csv row 14 (header = row 1)
     assert i.row == 14 and i.message.startswith("assessments.csv row 14, column decision_on,")
     # 17 rows in = 16 kept + 1 quarantined
@@ -112,7 +102,7 @@ def test_example_r013_without_dates_is_quarantined_and_the_backlog_is_unchanged(
 
 def test_example_r013_dated_by_closed_on_is_kept_and_closes_that_day(tmp_path):
     e = _example_with_r013(tmp_path, "", "2024-10-07")
-    assert [i.row for i in _issues(e, "refusal_date_from_closed")] == [14]
+    assert [i.row for i in rule_issues(e, "refusal_date_from_closed")] == [14]
     assert e.row_counts["assessments"] == {"rows_in": 17, "rows_kept": 17, "rows_quarantined": 0}
     a = e.assessments
     assert backlog.open_requests_at(a, ["2024-11-30"]).tolist() == [5]
@@ -135,7 +125,7 @@ def test_example_r014_no_plan_without_closed_on_is_quarantined_and_the_backlog_i
     assert old in path.read_text()
     path.write_text(path.read_text().replace(old, "R014,C017,2024-03-04,2024-04-15,assess,no_plan,,,false"))
     e = load(folder)
-    [i] = _issues(e, "closed_without_date")
+    [i] = rule_issues(e, "closed_without_date")
     # R014 is the 14th request: assessments.csv row 15 (header = row 1)
     assert (i.row, i.column, i.severity) == (15, "closed_on", "error")
     assert i.message.startswith("assessments.csv row 15, column closed_on, outcome no_plan but closed_on is blank")

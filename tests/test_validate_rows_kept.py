@@ -13,14 +13,11 @@ import json
 
 import pytest
 from messy_fixtures import copy_example, write_tables
+from validate_fixtures import GOOD_PLACEMENT, GOOD_PLAN, GOOD_REQUEST
 
 from sendlib import cli, config, load
 from sendlib.errors import DataError
 from sendlib.validate import QUARANTINE_WARNING_SHARE
-
-GOOD_PLAN = "P1,C1,2012-01-01,ASD,2020-01-10,"
-GOOD_PLACEMENT = "P1,special_la_maintained,,,2020-01-10,,25000,0,0"
-GOOD_REQUEST = "R1,C1,2019-08-01,2019-09-10,assess,plan_issued,2020-01-10,,false"
 
 
 def _placement(plan_id: str, cost: str = "1000") -> str:
@@ -94,7 +91,7 @@ def test_json_usable_true_on_the_example(tmp_path, capsys):
     code, out = _validate(capsys, config.EXAMPLE_DIR, tmp_path / "v", "--json")
     report = json.loads(out)
     assert code == 0 and report["usable"] is True
-    assert set(report) == {"usable", "tables", "issues"}
+    assert set(report) == {"usable", "as_of", "as_of_source", "tables", "issues"}
     assert report["issues"] == []
 
 

@@ -5,16 +5,24 @@ cells that were *not blank but could not be understood* (``bad``), so the valida
 Blank cells (empty or spaces only) become missing, never an error here; whether a blank is allowed is a
 validation rule.
 
-Money (pounds): ``£1,234.50``, ``1234.5``, ``1,234``, ``(1,234)`` (accounting negative: -1234), ``-£5``,
-``£-5``, ``GBP 10``; spaces anywhere are ignored. Result float64, NaN when blank.
+Money (pounds): ``£1,234.50``, ``1234.5``, ``1,234``, ``(1,234)`` and ``(£500)`` (accounting negative:
+-1234), ``-£5``, ``£-5``, ``GBP 10``; spaces anywhere are ignored, including the no-break (U+00A0),
+figure (U+2007), thin (U+2009) and narrow no-break (U+202F) spaces Excel's accounting and currency
+formats put after ``£``. ``£8.5k`` is not money (no suffixes are guessed). Result float64, NaN when blank.
 
 Dates: ISO first (``2024-11-05``, ``2024-11-05 00:00:00``, ``2024-11-05T10:00:00Z``, ``2024/11/05``; a
 time of day or time zone is dropped, the written date kept), then day-first text (``05/11/2024`` is
 5 November 2024, also ``05/11/2024 00:00``, ``5-11-2024``, ``5.11.2024``, ``05/11/24`` (20xx),
-``5 Nov 2024``, ``05-Nov-24``), then Excel serial numbers (days since 1899-12-30, accepted between 1 Jan 1950 and 31 Dec
+``5 Nov 2024``, ``05-Nov-24``; each with a time of day after it, ``05/11/2024 14:30``, ``5 Nov 2024
+10:15:00 AM``, which is dropped), then Excel serial numbers (days since 1899-12-30, accepted between 1 Jan 1950 and 31 Dec
 2099 so that stray numbers are not read as dates). Month-first text (``11/05/2024`` meaning 5 Nov) is
 never guessed. Typed inputs (datetime columns from parquet, numbers) are handled directly. Result
 ``datetime64[ns]`` at midnight, NaT when blank.
+
+Months (:func:`parse_months`, for monthly tables such as the Safety Valve trajectory): ``2024-04``,
+``2024/04``, ``04/2024``, ``Apr-24``, ``Apr 2024``, ``April 2024``, ``Sept 2024``, and any date read by
+:func:`parse_dates` (a first-of-month or month-end date, an Excel date cell or serial number, a
+date-time). Every form is stored as the month's last day (``2024-04-30``).
 """
 
 from __future__ import annotations
@@ -91,7 +99,7 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     else:
         todo = ~blank
         out = pd.Series(np.nan, index=idx, dtype="float64")
-    t = _regex_remove(s[todo], r"[\s,£]|^[Gg][Bb][Pp]|[Gg][Bb][Pp]$")
+    t = _regex_remove(s[todo], r"[\s\x{00A0}\x{2007}\x{2009}\x{202F},£]|^[Gg][Bb][Pp]|[Gg][Bb][Pp]$")
     neg_paren = (t.str.startswith("(") & t.str.endswith(")")).fillna(False).astype(bool)
     t = t.where(~neg_paren, "-" + t.str.slice(1, -1))
     ok = t.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)").fillna(False).astype(bool)  # "(-5)" -> "--5": not money
@@ -118,6 +126,13 @@ _DAYFIRST_FORMATS = (
     "%d-%b-%Y",
     "%d %B %Y",
     "%d-%b-%y",
+    "%d %b %y",
+    "%d-%B-%Y",
+)
+#: A time of day after a day-first date (``14:30``, ``14.30.05``, ``2:30 PM``, ``10:00:00Z``), dropped.
+_TIME_SUFFIX = (
+    r"(?i)[ T]+(?:[01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?"
+    r"\s*(?:z|[+-]\d{2}:?\d{2})?$"
 )
 
 
@@ -210,7 +225,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         out = out.fillna(iso)
     todo = out.isna() & ~blank
     if todo.any():
-        rest = s[todo]
+        rest = s[todo].str.replace(_TIME_SUFFIX, "", regex=True)  # a time of day is dropped
         got = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
         for fmt in _DAYFIRST_FORMATS:
             miss = got.isna()
@@ -228,8 +243,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             num = rest[miss].str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool)
             if num.any():
                 got = got.fillna(excel_serial_to_date(rest[miss][num]))
-        out = out.fillna(got)
-    out = out.dt.normalize()
+        out = out.fillna(got.dt.normalize())  # the other paths give midnight already
     bad = (out.isna() & ~blank).astype(bool)
     return out, bad
 
@@ -256,6 +270,67 @@ def laid_out_as_date(values: pd.Series) -> pd.Series:
         return pd.Series(False, index=values.index)
     s = _as_text(values).str.lower()
     return s.str.fullmatch(_DATE_LAYOUT).fillna(False).astype(bool)
+
+
+_MONTH_NUMBER = {
+    name: i + 1
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")]
+    )
+    for name in names
+}
+_MONTH_FORMS = (
+    (r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})", "number"),  # 2024-04, 2024/04
+    (r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})", "number"),  # 04/2024
+    (rf"(?P<m>{_MONTH_NAMES})\.?[\s,/-]*'?(?P<y>\d{{4}}|\d{{2}})", "name"),  # Apr-24, Apr 2024, April 2024
+)
+
+
+def parse_months(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Months as their last day (``datetime64[ns]``) and a mask of non-blank cells that are not months.
+
+    Accepted forms are in the module docstring: year and month in numbers (``2024-04``, ``04/2024``), a
+    month name with a 2- or 4-digit year (``Apr-24`` is April 2024, ``April 2024``), or any date
+    :func:`parse_dates` reads (that date's month). A month number above 12 is not a month.
+    """
+    idx = values.index
+    if values.dtype.kind in "Mfiu":
+        d, bad = parse_dates(values)
+        return (d + pd.offsets.MonthEnd(0)).astype("datetime64[ns]"), bad
+    s = _as_text(values)
+    blank = (s.isna() | (s == "")).fillna(True).astype(bool)
+    year = pd.Series(np.nan, index=idx, dtype="float64")
+    month = pd.Series(np.nan, index=idx, dtype="float64")
+    low = s.str.lower()
+    for pattern, kind in _MONTH_FORMS:
+        todo = year.isna() & ~blank
+        if not todo.any():
+            break
+        parts = low[todo].str.extract(f"^(?:{pattern})$")
+        if kind == "name":
+            m = parts["m"].map(_MONTH_NUMBER, na_action="ignore").astype("float64")
+        else:
+            m = pd.to_numeric(parts["m"], errors="coerce")
+        y = pd.to_numeric(parts["y"], errors="coerce")
+        y = y.where(y >= 100, y + 2000)  # a two-digit year is 20yy
+        ok = (m >= 1) & (m <= 12) & y.notna()
+        year.loc[ok[ok].index] = y[ok]
+        month.loc[ok[ok].index] = m[ok]
+    out = pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
+    have = year.notna()
+    if have.any():
+        first = pd.to_datetime(
+            pd.DataFrame({"year": year[have], "month": month[have], "day": 1}), errors="coerce"
+        )
+        out.loc[have] = _ns(first + pd.offsets.MonthEnd(0)).to_numpy()
+    todo = out.isna() & ~blank
+    if todo.any():  # any date: its month
+        d, _ = parse_dates(s[todo])
+        out.loc[todo] = _ns(d + pd.offsets.MonthEnd(0)).to_numpy()
+    bad = (out.isna() & ~blank).astype(bool)
+    return out, bad
 
 
 # -------------------------------------------------------------------------------------------------
@@ -344,6 +419,14 @@ def clean_text(values: pd.Series) -> pd.Series:
         s = values.astype("Int64").astype("string") if values.dtype.kind == "f" and (
             values.dropna() == np.floor(values.dropna())
         ).all() else values.astype("string")
-    else:
+        return s.mask(s == "")
+    try:  # one pass in pyarrow: strip, then blank -> missing
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.utf8_trim_whitespace(pa.array(values.astype("string[pyarrow]")))
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype="string")
+    except (TypeError, ValueError, pa.ArrowException):  # e.g. mixed objects: the pandas way
         s = _as_text(values)
-    return s.mask(s == "")
+        return s.mask(s == "")

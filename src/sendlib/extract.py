@@ -74,6 +74,7 @@ class Extract:
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "row", "reasons"]))
     row_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     source: Path | None = None
+    as_of_source: str | None = None  # "argument", "extract.toml" or "inferred" (see sendlib.load)
 
     def table(self, name: str) -> pd.DataFrame | None:
         if name not in schema.TABLES:
@@ -108,6 +109,8 @@ def coerce_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             values = pd.Series(pd.NA, index=frame.index, dtype="object")
         if col.kind == "date":
             out[col.name] = pd.to_datetime(values).astype("datetime64[ns]")
+            if col.period == "month":
+                out[col.name] = (out[col.name] + pd.offsets.MonthEnd(0)).astype("datetime64[ns]")
         elif col.kind == "money":
             out[col.name] = pd.to_numeric(values).astype("float64")
         elif col.kind == "int":

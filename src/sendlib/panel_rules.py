@@ -16,7 +16,7 @@ panel_unknown_plan      plan_id not in plans (or request_id not in assessments) 
 
 from __future__ import annotations
 
-from sendlib.validate import TableData, _mask, isin
+from sendlib.validate.core import TableData, _mask, isin
 
 AGREEING = ("approved", "reduced")
 NOT_COMMITTING = ("declined", "deferred", "returned")

@@ -1,10 +1,14 @@
 """Reading one table file of an extract into raw text, with the row numbers the analyst sees.
 
 This module knows about files, not about meaning: it finds ``<table>.csv|.xlsx|.parquet`` in a data
-folder, decodes text (UTF-8 with or without BOM, else Windows-1252), finds the header row (title rows
-above it are skipped), drops blank rows, sets trailing "Total" rows apart, and returns every cell as
-text (parquet columns keep their types). Cleaning and validation happen in :mod:`sendlib.clean` and
-:mod:`sendlib.validate`.
+folder, decodes text (UTF-16 when the file starts with a UTF-16 byte order mark, as Excel's "Unicode
+Text" export does, or has a zero byte in every other position; else UTF-8 with or without BOM; else
+Windows-1252), sniffs the separator (comma, tab, semicolon or bar: the one whose split of the top lines
+finds the most expected headers) after decoding, finds the header row (title rows above it are
+skipped), drops blank rows, sets trailing "Total" rows apart, and returns every cell as text (parquet
+columns keep their types). Workbooks are read by :mod:`sendlib.read_xlsx`. ``RawTable.headers`` keeps
+the headers as written, so a header written twice can be reported (:mod:`sendlib.load`). Cleaning and
+validation happen in :mod:`sendlib.clean` and :mod:`sendlib.validate`.
 
 Blank rows and total rows
 -------------------------
@@ -35,7 +39,6 @@ Failures are raised as :class:`ReadFailure` with a rule name and a message sayin
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -79,6 +82,14 @@ class RawTable:
     totals: pd.DataFrame | None = None  # the total rows at the bottom, same columns as frame (or None)
     total_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))  # their row numbers
     total_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # header of the label
+    headers: list[str] | None = None  # headers as written, one per frame column (None: frame's columns)
+    column_letters: bool = False  # name columns by spreadsheet letter (xlsx) rather than number
+    formulas: list[tuple[int, str, str, str]] = field(default_factory=list)  # (row position, header, cell, formula)
+
+    @property
+    def written_headers(self) -> list[str]:
+        """The header of each frame column as written in the file (a repeated header stays repeated)."""
+        return list(self.headers) if self.headers is not None else [str(c) for c in self.frame.columns]
 
     @property
     def total_labels(self) -> np.ndarray:
@@ -144,7 +155,9 @@ def read_table(
         key_headers = DEFAULT_KEY_HEADERS & set(expected_headers)
     try:
         if suffix == ".xlsx":
-            return _read_xlsx(path, expected_headers, sheet, key_headers)
+            from sendlib.read_xlsx import read_xlsx
+
+            return read_xlsx(path, expected_headers, sheet, key_headers)
         if suffix == ".parquet":
             return _read_parquet(path)
         return _read_csv(path, expected_headers, key_headers)
@@ -204,11 +217,36 @@ def _find_header(rows: list[list], expected: set[str]) -> int | None:
     return best if best_score >= need else None
 
 
+def utf16_encoding(data: bytes) -> str | None:
+    """``"utf-16"`` when ``data`` is UTF-16 text: a UTF-16 byte order mark (little or big endian, as
+    Excel's "Unicode Text" export writes), or, without one, a zero byte in every other position of
+    the first kilobyte (``"utf-16-le"`` / ``"utf-16-be"``). None otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-16"
+    head = data[:1024]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def _read_csv(path: Path, expected: set[str], keys: set[str]) -> RawTable:
     data = path.read_bytes()
     notes: list[tuple[str, str, str]] = []
     if not data[:65536].strip() and not data.strip():
         raise ReadFailure("empty_file", f"{path.name} is empty. Export the table again with its header row.")
+    utf16 = utf16_encoding(data)
+    if utf16 is not None:  # Excel "Unicode Text": decoded first, then read as any other text
+        text = data.decode(utf16, errors="replace").lstrip("\ufeff")
+        if not text.strip():
+            raise ReadFailure("empty_file", f"{path.name} is empty. Export the table again with its header row.")
+        notes.append(("encoding", "info", f"{path.name} is UTF-16 text (Excel's \"Unicode Text\" export); "
+                      "read as UTF-16."))
+        return _read_text(path, text, "utf-16", expected, keys, notes)
     head = data[:8192]
     if head.startswith(_ZIP_MAGIC):
         raise ReadFailure(
@@ -227,19 +265,30 @@ def _read_csv(path: Path, expected: set[str], keys: set[str]) -> RawTable:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     head_text = body[: 1 << 20].decode("utf-8", errors="replace")
     sep = sniff_delimiter(head_text, expected)
-    if sep != ",":
-        notes.append(("delimiter", "info", f"{path.name}: values are separated by {_SEP_NAMES[sep]}, not commas."))
     top = _top_rows(head_text, sep)
     hidx = _header_index(top, expected)
     frame = None
     if hidx == 0 and top:
         frame = _fast_csv(body, top[0], sep)
     if frame is not None:
+        _note_delimiter(path.name, sep, notes)
         rows, _ = data_row_lines(body, sep, 0, len(frame), path.name, notes)
         return _split_blank_and_total(frame, rows, path.name, notes, keys)
     text, encoding = decode_text(data)
     if encoding in ("windows-1252", "latin-1"):
         notes.append(("encoding", "info", f"{path.name} is not UTF-8; read it as {encoding}."))
+    return _read_text(path, text, encoding, expected, keys, notes)
+
+
+def _note_delimiter(name: str, sep: str, notes: list) -> None:
+    if sep != ",":
+        notes.append(("delimiter", "info", f"{name}: values are separated by {_SEP_NAMES[sep]}, not commas."))
+
+
+def _read_text(path: Path, text: str, encoding: str, expected: set[str], keys: set[str], notes: list) -> RawTable:
+    """Read decoded CSV text: delimiter sniffed, header found below any title rows."""
+    sep = sniff_delimiter(text[: 1 << 20], expected)
+    _note_delimiter(path.name, sep, notes)
     top = _top_rows(text[: 1 << 20], sep)
     hidx = _header_index(top, expected)
     if hidx == 0 and top and encoding != "utf-8":  # re-encoded, the fast parser applies again
@@ -270,11 +319,15 @@ def _read_csv(path: Path, expected: set[str], keys: set[str]) -> RawTable:
             f"{path.name} is not valid CSV{line}: {msg}. A value probably contains an unquoted comma or the "
             "row has extra cells; fix that row (or re-export with quoting) and try again.",
         ) from None
+    headers = [str(c).strip() for c in top[hidx]] if hidx < len(top) else []
     frame.columns = [str(c).strip() for c in frame.columns]
     rows, above = data_row_lines(text, sep, hidx, len(frame), path.name, notes)
     if hidx:
         notes.append(("title_rows", "info", f"{path.name}: skipped {above} line(s) above the header row."))
-    return _split_blank_and_total(frame, rows, path.name, notes, keys)
+    raw = _split_blank_and_total(frame, rows, path.name, notes, keys)
+    if len(headers) == len(frame.columns):  # as written: pandas renames a repeated header "x.1"
+        raw.headers = headers
+    return raw
 
 
 def physical_lines(data: bytes | str) -> int:
@@ -375,118 +428,6 @@ def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | 
         return frame
     except Exception:  # noqa: BLE001 - any doubt (invalid UTF-8, ragged rows): the pandas parser
         return None
-
-
-def _cell_text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d") if v.time() == dt.time(0) else v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v)
-
-
-def _read_xlsx(path: Path, expected: set[str], sheet: str | None, keys: set[str]) -> RawTable:
-    import zipfile
-
-    import openpyxl
-
-    head = path.read_bytes()[:8]
-    if not head.strip():
-        raise ReadFailure("empty_file", f"{path.name} is empty. Save the workbook again from Excel.")
-    if not head.startswith(_ZIP_MAGIC):
-        raise ReadFailure(
-            "binary_file",
-            f"{path.name} is not an Excel .xlsx workbook (old .xls files and renamed CSVs are not read). "
-            "Open it in Excel and save as .xlsx, or export the table as CSV.",
-        )
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ReadFailure(
-            "unreadable_file",
-            f"{path.name} could not be opened as an Excel workbook ({type(exc).__name__}: {exc}). "
-            "Open it in Excel and save it again as .xlsx.",
-        ) from None
-    try:
-        names = list(wb.sheetnames)
-        table = path.stem.lower()
-        if sheet is not None:
-            if sheet not in names:
-                raise ReadFailure(
-                    "wrong_sheet",
-                    f"{path.name} has no sheet {sheet!r}; its sheets are {names}. Fix the sheet name "
-                    "under [sheets] in the mapping file.",
-                )
-            chosen = sheet
-        else:
-            by_norm = {schema.normalise_header(n): n for n in names}
-            chosen = by_norm.get(schema.normalise_header(table), names[0] if names else None)
-        if chosen is None:
-            raise ReadFailure("empty_file", f"{path.name} has no sheets.")
-        grid = [list(r) for r in wb[chosen].iter_rows(values_only=True)]
-        if not any(any(c is not None and str(c).strip() for c in r) for r in grid):
-            raise ReadFailure(
-                "empty_file" if len(names) == 1 else "wrong_sheet",
-                f"sheet {chosen!r} of {path.name} is empty"
-                + (
-                    f"; the workbook's sheets are {names}. Name the right one under [sheets] in the "
-                    "mapping file, or move the table to the first sheet."
-                    if len(names) > 1
-                    else ". Put the table (header row first) in the workbook."
-                ),
-            )
-        hidx = _find_header(grid, expected)
-        if hidx is None:
-            others = []
-            for n in names:
-                if n == chosen:
-                    continue
-                top = [list(r) for _, r in zip(range(HEADER_SEARCH_ROWS), wb[n].iter_rows(values_only=True), strict=False)]
-                if _find_header(top, expected) is not None:
-                    others.append(n)
-            if others or len(names) > 1:
-                hint = f" The header is in sheet(s) {others}." if others else ""
-                raise ReadFailure(
-                    "wrong_sheet",
-                    f"sheet {chosen!r} of {path.name} has no header row with the expected columns "
-                    f"({', '.join(sorted(expected)[:6])}...); the workbook's sheets are {names}.{hint} "
-                    f'Name the right sheet in the mapping file: [sheets] {table} = "<sheet name>".',
-                )
-            hidx = next((i for i, r in enumerate(grid) if any(c is not None for c in r)), 0)
-    finally:
-        wb.close()
-    header = [_cell_text(c).strip() for c in grid[hidx]]
-    width = len(header)
-    while width and not header[width - 1]:
-        width -= 1
-    header = [h or f"unnamed_{j + 1}" for j, h in enumerate(header[:width])]
-    body = [[_cell_text(c) for c in (r + [None] * width)[:width]] for r in grid[hidx + 1 :]]
-    frame = pd.DataFrame(body, columns=_dedupe(header), dtype="str") if body else pd.DataFrame(
-        {h: pd.Series(dtype="str") for h in _dedupe(header)}
-    )
-    rows = np.arange(len(frame), dtype="int64") + hidx + 2
-    notes: list[tuple[str, str, str]] = []
-    if hidx:
-        notes.append(("title_rows", "info", f"{path.name}: skipped {hidx} row(s) above the header row."))
-    raw = _split_blank_and_total(frame, rows, path.name, notes, keys)
-    raw.sheet = chosen
-    return raw
-
-
-def _dedupe(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        k = seen.get(n, 0)
-        out.append(n if k == 0 else f"{n}.{k}")
-        seen[n] = k + 1
-    return out
 
 
 def _read_parquet(path: Path) -> RawTable:

@@ -1,4 +1,4 @@
-"""The data contract of the monthly case-management extract (DOMAIN.md section 3).
+"""The data contract of the monthly case-management extract.
 
 Every other module imports table names, column names and vocabularies from here rather than spelling
 the strings again. A reader who wants to know "what columns must my extract have?" reads this file.
@@ -13,8 +13,11 @@ measures that need them say so when they are missing.
 Column kinds
 ------------
 ``id``     text identifier, kept as a string (leading zeros matter)
-``date``   calendar date (day-first text, ISO text, Excel serial number or Excel date cell)
-``money``  pounds; ``£1,234.50``, ``1234.5`` and ``(1,234)`` (negative) are all understood
+``date``   calendar date (day-first text, ISO text, Excel serial number or Excel date cell, with or
+           without a time of day); a date column with ``period="month"`` holds a month (2024-04,
+           Apr-24, April 2024, 04/2024 or a date in it), stored as the month's last day
+``money``  pounds; ``£1,234.50``, ``£ 8,500.00`` (Excel accounting format), ``GBP 10``, ``1234.5``,
+           ``-£500`` and ``(1,234)`` (negative) are all understood
 ``code``   one value of a vocabulary below; case, spaces and common synonyms are normalised
 ``bool``   true/false, yes/no, y/n, 1/0
 ``int``    whole number
@@ -33,7 +36,12 @@ totals as DfE's published ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from sendlib.sen2_settings import _SETTINGS
+from sendlib.sen2_settings import GROUPS as GROUPS  # re-exported: schema is where callers look
+from sendlib.sen2_settings import SECTORS as SECTORS
+from sendlib.sen2_settings import Setting as Setting
 
 # ---------------------------------------------------------------------------------------------------
 # Tables and columns
@@ -61,6 +69,7 @@ class Column:
     required: bool = True
     vocabulary: str | None = None  # name of a vocabulary for kind == "code"
     description: str = ""
+    period: str | None = None  # "month": a date column holding a month, stored as the month's last day
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,13 @@ CONTRACT: dict[str, Table] = {
     PLAN_TRAJECTORY: Table(
         PLAN_TRAJECTORY,
         (
-            Column("month", "date", description="month (stored as its month-end date)"),
+            Column(
+                "month",
+                "date",
+                period="month",
+                description="month (2024-04, Apr-24, April 2024, 04/2024 or a date in it; stored as its "
+                "month-end date)",
+            ),
             Column("planned_ehcps", "int", description="EHCPs planned at that month end"),
             Column("planned_deficit", "money", required=False, description="planned cumulative deficit"),
         ),
@@ -242,182 +257,6 @@ PRIMARY_NEED_SYNONYMS: dict[str, str] = {
     "no specialist assessment": "NSA",
 }
 
-
-@dataclass(frozen=True)
-class Setting:
-    """A SEN2 placement type: DfE's column name, label, sector and group."""
-
-    code: str
-    label: str
-    sector: str  # maintained, academy, independent, non_maintained, fe, other
-    group: str  # mainstream, special, ap, fe, elsewhere, early_years, unknown
-    synonyms: tuple[str, ...] = field(default=())
-
-
-SECTORS: tuple[str, ...] = ("maintained", "academy", "independent", "non_maintained", "fe", "other")
-GROUPS: tuple[str, ...] = ("mainstream", "special", "ap", "fe", "elsewhere", "early_years", "unknown")
-
-_SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "mainstream_la_maintained",
-        "Mainstream LA maintained schools",
-        "maintained",
-        "mainstream",
-        ("mainstream maintained", "mainstream school", "maintained mainstream", "mainstream la"),
-    ),
-    Setting(
-        "mainstream_la_maintained_resourced_provision",
-        "Mainstream LA maintained schools - resourced provision",
-        "maintained",
-        "mainstream",
-        ("resourced provision maintained", "maintained resourced provision"),
-    ),
-    Setting(
-        "mainstream_la_maintained_senunit",
-        "Mainstream LA maintained schools - SEN units",
-        "maintained",
-        "mainstream",
-        ("maintained sen unit",),
-    ),
-    Setting(
-        "mainstream_academy",
-        "Mainstream academies",
-        "academy",
-        "mainstream",
-        ("mainstream academy", "academy mainstream", "academy"),
-    ),
-    Setting(
-        "mainstream_academy_resourced_provision",
-        "Mainstream academies - resourced provision",
-        "academy",
-        "mainstream",
-        ("academy resourced provision",),
-    ),
-    Setting(
-        "mainstream_academy_senunit",
-        "Mainstream academies - SEN units",
-        "academy",
-        "mainstream",
-        ("academy sen unit",),
-    ),
-    Setting("mainstream_free_school", "Mainstream free schools", "academy", "mainstream", ("free school",)),
-    Setting(
-        "mainstream_free_school_resourced_provision",
-        "Mainstream free schools - resourced provision",
-        "academy",
-        "mainstream",
-    ),
-    Setting("mainstream_free_school_senunit", "Mainstream free schools - SEN units", "academy", "mainstream"),
-    Setting(
-        "mainstream_independent",
-        "Mainstream independent schools",
-        "independent",
-        "mainstream",
-        ("independent mainstream", "independent mainstream school"),
-    ),
-    Setting(
-        "special_la_maintained",
-        "LA maintained special schools",
-        "maintained",
-        "special",
-        ("maintained special", "maintained special school", "la special", "la special school"),
-    ),
-    Setting(
-        "special_academy_free",
-        "Special academies and free schools",
-        "academy",
-        "special",
-        ("special academy", "special free school", "academy special"),
-    ),
-    Setting(
-        "special_independent",
-        "Independent special schools",
-        "independent",
-        "special",
-        ("independent special", "independent special school", "iss"),
-    ),
-    Setting(
-        "special_non_maintained",
-        "Non maintained special schools",
-        "non_maintained",
-        "special",
-        ("non maintained special", "non maintained special school", "nmss"),
-    ),
-    Setting("ap_pru_academy", "Alternative provision academies", "academy", "ap", ("ap academy",)),
-    Setting("ap_pru_free_school", "Alternative provision free schools", "academy", "ap", ("ap free school",)),
-    Setting(
-        "ap_pru_la_maintained",
-        "Pupil referral units",
-        "maintained",
-        "ap",
-        ("pru", "pupil referral unit", "alternative provision"),
-    ),
-    Setting(
-        "general_fe_tertiary_colleges",
-        "FE colleges and sixth forms",
-        "fe",
-        "fe",
-        ("fe college", "further education", "further education college", "sixth form college", "college"),
-    ),
-    Setting(
-        "specialist_post_16_institutions",
-        "Specialist post 16 establishments",
-        "independent",
-        "fe",
-        ("specialist post 16", "ispi", "independent specialist provider", "specialist college"),
-    ),
-    Setting("ukrlp_provider", "UKRLP providers", "fe", "fe", ("training provider", "apprenticeship")),
-    Setting(
-        "elective_home_education",
-        "Elective home education",
-        "other",
-        "elsewhere",
-        ("ehe", "home educated", "home education"),
-    ),
-    Setting(
-        "other_arrangements_la",
-        "Other arrangements made by LA",
-        "other",
-        "elsewhere",
-        ("education otherwise than at school", "eotas", "other la arrangement"),
-    ),
-    Setting(
-        "other_arrangements_parents",
-        "Other arrangements made by parents",
-        "other",
-        "elsewhere",
-        ("parental arrangement",),
-    ),
-    Setting("online_provider", "Online providers", "other", "elsewhere"),
-    Setting("w_settings", "Welsh schools and establishments", "other", "elsewhere", ("welsh school",)),
-    Setting("other_schools", "Other school types", "other", "elsewhere"),
-    Setting("other_placement_settings", "Other types of placement", "other", "elsewhere"),
-    Setting(
-        "neet",
-        "Not in employment, education or training",
-        "other",
-        "elsewhere",
-        ("not in education employment or training",),
-    ),
-    Setting("neet_ntci", "Not in education or training - notice to cease issued", "other", "elsewhere"),
-    Setting("neet_other", "Not in education or training - other age groups", "other", "elsewhere"),
-    Setting("neet_other_csa", "Not in education or training - compulsory school age", "other", "elsewhere"),
-    Setting(
-        "nm_early_years",
-        "Non maintained early years",
-        "other",
-        "early_years",
-        ("early years", "nursery", "pre school", "private nursery"),
-    ),
-    Setting(
-        "placement_unknown",
-        "Placement not recorded",
-        "other",
-        "unknown",
-        ("unknown", "not recorded", "awaiting placement"),
-    ),
-)
-
 SETTINGS: dict[str, Setting] = {s.code: s for s in _SETTINGS}
 SETTING_CODES: tuple[str, ...] = tuple(SETTINGS)
 SETTING_SECTOR: dict[str, str] = {s.code: s.sector for s in _SETTINGS}
@@ -434,7 +273,7 @@ GROUP_DFE_TOTAL: dict[str, str] = {
     "unknown": "placement_unknown",
 }
 
-#: Independent sector, default definition (DOMAIN.md): independent and non-maintained special schools.
+#: Independent sector, default definition: independent and non-maintained special schools (INMSS).
 INDEPENDENT_SETTINGS_INMSS: tuple[str, ...] = ("special_independent", "special_non_maintained")
 #: Independent sector, broad definition: INMSS plus independent mainstream and specialist post-16.
 INDEPENDENT_SETTINGS_BROAD: tuple[str, ...] = INDEPENDENT_SETTINGS_INMSS + (

@@ -13,8 +13,6 @@ import argparse
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from sendlib import config
 from sendlib.errors import UsageError
 
@@ -28,7 +26,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("--data", metavar="DIR", help="extract folder (default: data/sample, else data/example)")
     p.add_argument("--mapping", metavar="FILE", help="TOML mapping of file names, headers and labels")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="extract date (default: extract.toml, else latest event)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="extract date (default: as_of in extract.toml, else the latest event date); wins over "
+                   "extract.toml, and the report says which was used")
     p.add_argument("--out", metavar="DIR", help="where quarantine CSVs go (default: reports/validation/)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
@@ -58,17 +58,11 @@ def run(args) -> int:
     if not data.is_dir():
         raise UsageError(f"--data {args.data}: {data} is a file; give the folder that holds the extract files.")
     mapping = _existing(args.mapping) if args.mapping else None
-    as_of = None
-    if args.as_of:
-        try:
-            as_of = pd.Timestamp(pd.to_datetime(args.as_of, format="%Y-%m-%d"))
-        except (ValueError, TypeError):
-            raise UsageError(f"--as-of {args.as_of!r} is not a date; write it as YYYY-MM-DD.") from None
     out = config.resolve_path(args.out, config.VALIDATION_DIR) if args.out else config.VALIDATION_DIR
     out = Path(out).resolve()
     if out == data.resolve() or data.resolve() in out.parents:
         raise UsageError(f"--out {out} is inside the data folder {data}; choose another folder (never write into the data).")
-    extract = load(data, mapping=mapping, as_of=as_of, errors="return")
+    extract = load(data, mapping=mapping, as_of=args.as_of, errors="return")  # load applies and checks --as-of
     try:
         written = write_quarantine(extract, out)
     except OSError as exc:

@@ -21,7 +21,9 @@ def backtest_flow_forecast(
 
     Targets after the extract's last full month are left out (their outcome is unknown).
     One row per (origin, horizon): ``forecast``, ``actual``, ``error`` (forecast - actual, plans),
-    ``pct_error`` (% of actual), ``low80``..``high95`` and ``in80`` / ``in95`` (actual inside).
+    ``pct_error`` (% of actual), ``low80``..``high95`` and ``in80`` / ``in95`` (actual inside),
+    ``sd`` (standard deviation of the simulated paths at the target, plans) and ``pit`` (share of the
+    simulated paths below the actual, 0-1: uniform over origins when the intervals are calibrated).
     """
     rows = []
     last = None if extract.as_of is None else periods.last_full_month(extract.as_of)
@@ -36,10 +38,12 @@ def backtest_flow_forecast(
         )
         targets = pd.DatetimeIndex([periods.month_end(origin + pd.DateOffset(months=h)) for h in horizons])
         actual = caseload.active_plans_at(extract.plans, targets).to_numpy()
+        sims = fc.paths_active[1:]
         for h, t, act in zip(horizons, targets, actual, strict=True):
             if last is not None and t > last:
                 continue  # the outcome is not in the extract yet
             r = fc.frame.loc[t]
+            at = sims[:, fc.frame.index.get_loc(t)]
             rows.append(
                 {
                     "origin": origin,
@@ -51,6 +55,8 @@ def backtest_flow_forecast(
                     "high80": float(r["high80"]),
                     "low95": float(r["low95"]),
                     "high95": float(r["high95"]),
+                    "sd": float(at.std()) if n_sims else 0.0,
+                    "pit": float((at < act).mean()) if n_sims else np.nan,
                 }
             )
     return _score(pd.DataFrame(rows))
@@ -59,8 +65,14 @@ def backtest_flow_forecast(
 def backtest_flow_forecast_summary(results: pd.DataFrame) -> pd.DataFrame:
     """Per horizon (and per ``method`` when ``results`` has that column, as :func:`backtest_baselines`'
     has): mean absolute error (plans), mean absolute % error, mean error (bias), 80% and 95% coverage
-    (% of origins whose actual fell inside)."""
-    g = results.groupby(["method", "horizon"] if "method" in results else "horizon")
+    (% of origins whose actual fell inside) and, where ``results`` has the simulated spread ``sd`` (the
+    flow model's rows), ``z_rms``: the root mean square of error / sd, a finer calibration measure than
+    coverage on a dozen origins (1 when the simulated spread matches the errors, below 1 when the
+    intervals are too wide, above 1 when too narrow; NaN without ``sd`` or where it is 0)."""
+    keys = ["method", "horizon"] if "method" in results else "horizon"
+    sd = results["sd"] if "sd" in results else pd.Series(np.nan, index=results.index)
+    z2 = (results["error"] / sd.where(sd > 0)) ** 2
+    g = results.assign(_z2=z2).groupby(keys)
     return pd.DataFrame(
         {
             "n": g.size(),
@@ -69,6 +81,7 @@ def backtest_flow_forecast_summary(results: pd.DataFrame) -> pd.DataFrame:
             "bias": g["error"].mean(),
             "coverage80_pct": 100.0 * g["in80"].mean(),
             "coverage95_pct": 100.0 * g["in95"].mean(),
+            "z_rms": np.sqrt(g["_z2"].mean()),
         }
     )
 
