@@ -41,6 +41,7 @@ EXPECTED = [
     "03_backlog",
     "04_caseload_and_budget",
     "05_benchmarking",
+    "06_safety_valve_outlook",
 ]
 
 

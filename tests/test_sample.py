@@ -18,6 +18,7 @@ DATE_COLS = {
     "placements": ["start_on", "end_on"],
     "assessments": ["received_on", "decision_on", "issued_on", "closed_on"],
     "plan_trajectory": ["month"],
+    "panel_decisions": ["decided_on"],
 }
 
 
@@ -430,7 +431,33 @@ def test_plan_trajectory_and_budget(s):
         assert planned < active_count(s["plans"], d)
     row = b.set_index("financial_year").loc["2024-25"]
     assert row["hnb_budget"] == 155_400_000 and row["safety_valve_overspend_cap"] == 31_200_000
-    assert list(b["financial_year"]) == ["2023-24", "2024-25", "2025-26"]
+    assert list(b["financial_year"]) == [f"{y}-{(y + 1) % 100:02d}" for y in range(2023, 2031)]
+    # the agreed profile reaches a cumulative deficit of zero in the agreement's last year, by hand:
+    # 15.6, 27.8, 33.5, 30.5, 24.5, 16.5, 8.0, 0.0 (£m; running sum of planned deficit - contribution)
+    running, agreed = 0.0, []
+    for deficit, paid in zip(b["planned_deficit"], b["safety_valve_contribution"], strict=True):
+        running += deficit - paid
+        agreed.append(round(running / 1e6, 1))
+    assert agreed == [15.6, 27.8, 33.5, 30.5, 24.5, 16.5, 8.0, 0.0]
+
+
+def test_panel_log_is_calibrated(s):
+    p = s["panel_decisions"]
+    assert p["decided_on"].min() == pd.Timestamp("2024-10-21") and p["decided_on"].max() <= AS_OF
+    assert p["decided_on"].dt.day_of_week.max() <= 4  # a panel of officers: working days only
+    reviewed = sum(float(x) for x in p["amount_requested"])
+    assert abs(reviewed - 7_000_000) < 1_000  # about £7m reviewed by 30 November 2024
+    assert 150 <= len(p) <= 330  # about 8 a working day over 30 working days
+    no = p["decision"].isin(["declined", "deferred", "returned"])
+    assert (p.loc[no, "amount_agreed"] == 0).all() and (p.loc[~no, "amount_agreed"] > 0).all()
+    reduced = p["decision"] == "reduced"
+    assert (p.loc[reduced, "amount_agreed"] < p.loc[reduced, "amount_requested"]).all()
+    # linked plans exist and are active at the extract date
+    plans = s["plans"].set_index("plan_id")
+    linked = p.loc[p["plan_id"] != "", "plan_id"]
+    assert 0.75 < len(linked) / len(p) < 0.95 and linked.isin(plans.index).all()
+    assert plans.loc[linked, "ceased_on"].isna().all()
+
 
 
 def test_sendlib_load_quarantines_nothing(sample_dir):

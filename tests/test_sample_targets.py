@@ -3,7 +3,7 @@
 tests/test_sample.py checks the same targets with plain pandas written in the test (an independent
 method); this file checks that sendlib's measures, run on the committed sample, give the figures the
 sample was calibrated to: Devon's published January counts, 20-week timeliness and activity, and the
-trigger report's November 2024 figures (DOMAIN.md section 4).
+November 2024 figures of the committee report sendlib reproduces (data/sample/README.md lists them).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sendlib.commands.refresh",
     "sendlib.commands.sample",
     "sendlib.commands.dfe",
+    "sendlib.commands.outlook",
 )
 
 

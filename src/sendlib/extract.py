@@ -68,6 +68,7 @@ class Extract:
     assessments: pd.DataFrame
     plan_trajectory: pd.DataFrame | None = None
     budget: pd.DataFrame | None = None
+    panel_decisions: pd.DataFrame | None = None
     as_of: pd.Timestamp | None = None
     issues: list[Issue] = field(default_factory=list)
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "row", "reasons"]))
@@ -131,6 +132,7 @@ def from_frames(
     plan_trajectory: pd.DataFrame | None = None,
     budget: pd.DataFrame | None = None,
     as_of=None,
+    panel_decisions: pd.DataFrame | None = None,
 ) -> Extract:
     """An :class:`Extract` from clean frames, typed by :func:`coerce_table` (see its caveats)."""
     if assessments is None:
@@ -144,6 +146,8 @@ def from_frames(
         tables[schema.PLAN_TRAJECTORY] = coerce_table(schema.PLAN_TRAJECTORY, plan_trajectory)
     if budget is not None:
         tables[schema.BUDGET] = coerce_table(schema.BUDGET, budget)
+    if panel_decisions is not None:
+        tables[schema.PANEL_DECISIONS] = coerce_table(schema.PANEL_DECISIONS, panel_decisions)
     counts = {k: {"rows_in": len(v), "rows_kept": len(v), "rows_quarantined": 0} for k, v in tables.items()}
     return Extract(
         **tables,

@@ -176,6 +176,7 @@ SECTIONS: list[Section | str] = [
     "sendlib.backlog:headline_section",
     "sendlib.timeliness:headline_section",
     "sendlib.forecast:headline_section",
+    "sendlib.outlook:headline_section",  # Safety Valve outlook: deficit path, zero year, panel
 ]
 
 
@@ -356,6 +357,11 @@ HEADLINE_DERIVED: dict[str, tuple[str, ...]] = {
     ),
     # not a key: the month's change in overdue requests that the paragraph writes ("down 21")
     "overdue_assessments_change": ("overdue_assessments", "overdue_assessments_prev_month"),
+    # the expenditure panel's values are about its decisions (sendlib.outlook.headline.HEADLINE_DERIVED)
+    **dict.fromkeys(
+        ("panel_value_reviewed", "panel_value_agreed", "panel_value_not_committed", "panel_share_deferred"),
+        ("panel_decisions_reviewed",),
+    ),
 }
 
 #: Identities among headline counts, as :func:`sendlib.disclosure.linked_suppression` lines: a line

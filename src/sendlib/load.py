@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sendlib import schema
+from sendlib import panel_rules, schema
 from sendlib.errors import DataError, UsageError
 from sendlib.extract import Extract, Issue
 from sendlib.mapping import Mapping, load_mapping
@@ -108,6 +108,7 @@ def load(
         # after the overlap trim: kept spells are disjoint, so moving a start or trimming an end to the
         # plan's dates creates no new overlap
         check_placements_within_plans(placements, plans)
+    panel_rules.check_panel_links(tables.get(schema.PANEL_DECISIONS), plans, tables.get(schema.ASSESSMENTS))
     check_plausibility(tables)  # warnings only: after every rule that sets rows aside
     for t in present:  # last: counts every rule's quarantine
         blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
@@ -459,6 +460,7 @@ def _finish(data_dir: Path, tables: dict, as_of, issues: list[Issue], errors: st
         assessments=frames[schema.ASSESSMENTS],
         plan_trajectory=frames[schema.PLAN_TRAJECTORY],
         budget=frames[schema.BUDGET],
+        panel_decisions=frames[schema.PANEL_DECISIONS],
         as_of=as_of,
         issues=issues + row_issues,
         quarantine=quarantine,

@@ -43,6 +43,8 @@ VALUE_SECTIONS = {
     "primary_need_values": "primary_need",
     "decision_values": "decision",
     "outcome_values": "outcome",
+    "panel_category_values": "panel_category",
+    "panel_decision_values": "panel_decision",
 }
 
 

@@ -52,10 +52,11 @@ PLACEMENTS = "placements"
 ASSESSMENTS = "assessments"
 PLAN_TRAJECTORY = "plan_trajectory"
 BUDGET = "budget"
+PANEL_DECISIONS = "panel_decisions"
 
-TABLES: tuple[str, ...] = (PLANS, PLACEMENTS, ASSESSMENTS, PLAN_TRAJECTORY, BUDGET)
+TABLES: tuple[str, ...] = (PLANS, PLACEMENTS, ASSESSMENTS, PLAN_TRAJECTORY, BUDGET, PANEL_DECISIONS)
 REQUIRED_TABLES: tuple[str, ...] = (PLANS, PLACEMENTS, ASSESSMENTS)
-OPTIONAL_TABLES: tuple[str, ...] = (PLAN_TRAJECTORY, BUDGET)
+OPTIONAL_TABLES: tuple[str, ...] = (PLAN_TRAJECTORY, BUDGET, PANEL_DECISIONS)
 FILE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
 
 
@@ -188,6 +189,27 @@ CONTRACT: dict[str, Table] = {
         description="high-needs budget and Safety Valve cap by financial year",
         required=False,
     ),
+    PANEL_DECISIONS: Table(
+        PANEL_DECISIONS,
+        (
+            Column("decision_id", "id", description="unique id of the panel decision"),
+            Column("decided_on", "date", description="date the expenditure panel decided"),
+            Column("plan_id", "id", required=False, description="the plan the spend is for, if any"),
+            Column("request_id", "id", required=False, description="the request for assessment, if any"),
+            Column("category", "code", vocabulary="panel_category"),
+            Column("amount_requested", "money", description="annual pounds put to the panel"),
+            Column("decision", "code", vocabulary="panel_decision"),
+            Column(
+                "amount_agreed",
+                "money",
+                required=False,
+                description="annual pounds the panel agreed (blank: £0, as for a declined or deferred decision)",
+            ),
+        ),
+        key=("decision_id",),
+        description="one row per expenditure decision reviewed by the high-needs expenditure panel",
+        required=False,
+    ),
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -291,6 +313,28 @@ OUTCOME_SYNONYMS: dict[str, str] = {
 }
 
 
+#: The expenditure panel's decision categories and decisions (table ``panel_decisions``).
+PANEL_CATEGORIES: tuple[str, ...] = ("new_placement", "placement_change", "top_up", "transport", "other")
+PANEL_DECISIONS_VOCAB: tuple[str, ...] = ("approved", "reduced", "declined", "deferred", "returned")
+PANEL_SYNONYMS: dict[str, str] = {
+    "new placement": "new_placement",
+    "placement change": "placement_change",
+    "change of placement": "placement_change",
+    "top up": "top_up",
+    "topup": "top_up",
+    "home to school transport": "transport",
+    "approve": "approved",
+    "agreed": "approved",
+    "reduce": "reduced",
+    "agreed at a lower amount": "reduced",
+    "decline": "declined",
+    "refused": "declined",
+    "defer": "deferred",
+    "returned for more information": "returned",
+    "more information needed": "returned",
+}
+
+
 def vocabulary(name: str) -> tuple[str, ...]:
     """The allowed codes of vocabulary ``name`` (primary_need, setting, decision, outcome)."""
     return {
@@ -298,6 +342,8 @@ def vocabulary(name: str) -> tuple[str, ...]:
         "setting": SETTING_CODES,
         "decision": DECISIONS,
         "outcome": OUTCOMES,
+        "panel_category": PANEL_CATEGORIES,
+        "panel_decision": PANEL_DECISIONS_VOCAB,
     }[name]
 
 
@@ -325,6 +371,9 @@ def synonyms(name: str) -> dict[str, str]:
     elif name == "outcome":
         out = {normalise_label(c): c for c in OUTCOMES}
         extra = OUTCOME_SYNONYMS
+    elif name in ("panel_category", "panel_decision"):
+        out = {normalise_label(c): c for c in vocabulary(name)}
+        extra = {k: v for k, v in PANEL_SYNONYMS.items() if v in out.values()}
     else:
         raise KeyError(name)
     for k, v in extra.items():

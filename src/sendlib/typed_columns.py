@@ -21,6 +21,7 @@ NEEDED_VALUES: dict[str, tuple[str, ...]] = {
     schema.ASSESSMENTS: ("request_id", "received_on"),
     schema.PLAN_TRAJECTORY: ("month", "planned_ehcps"),
     schema.BUDGET: ("financial_year", "hnb_budget", "safety_valve_overspend_cap"),
+    schema.PANEL_DECISIONS: ("decision_id", "decided_on", "category", "amount_requested", "decision"),
 }
 #: End dates where 31/12/9999 means "no end" (read as blank, with a note).
 OPEN_END_COLUMNS = {"ceased_on", "end_on", "closed_on"}

@@ -165,6 +165,11 @@ def draft_paragraph(headlines: Mapping, period: str, threshold: int = 5) -> str:
             overspend=shown("fy_forecast_overspend"),
             beyond_cap=shown("fy_overspend_vs_cap"),
         ))
+    from sendlib.outlook import headline_sentence  # the Safety Valve outlook (deficit path, panel)
+
+    outlook = headline_sentence({k: None if k in hidden else v for k, v in h.items()}, threshold, with_spend=False)
+    if outlook:
+        s.append(outlook)
     if not s:
         return f"No headline figures are available for {month}."
     return " ".join(s)

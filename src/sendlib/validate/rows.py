@@ -208,6 +208,13 @@ def check_trajectory(t: TableData) -> None:
     t.add(neg, "planned_ehcps", "negative_number", "error", "planned_ehcps is negative", "Correct the plan.")
 
 
+def _panel_decisions(t: TableData) -> None:
+    """The expenditure panel's rules (:func:`sendlib.panel_rules.check_panel_decisions`)."""
+    from sendlib.panel_rules import check_panel_decisions
+
+    check_panel_decisions(t)
+
+
 #: Rules within one table, by table name. A new table (its contract in :mod:`sendlib.schema`) registers
 #: its own checks here; :func:`check_rows` runs them between the money and the extract-date checks.
 TABLE_RULES: dict[str, tuple[Callable[[TableData], None], ...]] = {
@@ -215,6 +222,7 @@ TABLE_RULES: dict[str, tuple[Callable[[TableData], None], ...]] = {
     PL: (check_placement_dates,),
     A: (check_assessments,),
     schema.PLAN_TRAJECTORY: (check_trajectory,),
+    schema.PANEL_DECISIONS: (_panel_decisions,),
 }
 
 

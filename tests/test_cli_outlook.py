@@ -1,0 +1,123 @@
+"""``sendlib outlook``: JSON and table on the sample and data/example, disclosure, errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from cli_helpers import run_command, run_json
+
+from sendlib import headlines
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    import io
+    import json
+    from contextlib import redirect_stdout
+
+    from sendlib import cli
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert cli.main(["outlook", "--json"]) == 0
+    return json.loads(buf.getvalue())
+
+
+def test_sample_json_matches_headlines(sample_report, sample_extract):
+    r = sample_report
+    h = headlines.headlines(sample_extract, "2024-11")
+    [row] = [x for x in r["deficit_path"] if x["financial_year"] == "2024-25"]
+    assert row["cumulative_deficit"] == h["deficit_cumulative_forecast_end_fy"]
+    assert row["cumulative_low80"] == h["deficit_cumulative_forecast_end_fy_low80"]
+    assert row["gap"] == h["deficit_gap_vs_agreement"]
+    # the in-year deficit less the cap is the headline's "beyond the Safety Valve cap" (about £20m)
+    assert row["in_year_deficit"] - 31_200_000 == pytest.approx(h["fy_overspend_vs_cap"], abs=0.02)
+    assert r["agreement_last_year"] == "2030-31" and len(r["deficit_path"]) == 8
+    assert r["zero_year"] == {"forecast": None, "low80": None, "high80": None, "agreed": "2030-31"}
+    assert r["scenarios"][0]["name"] == "Current trend" and r["scenarios"][0]["difference_from_trend"] == 0
+    levers = {lv["lever"]: lv for lv in r["what_would_it_take"]["levers"]}
+    assert levers["saving"]["status"] == "solved" and levers["requests"]["status"] == "not_reachable"
+    assert "not reachable with this lever alone" in levers["requests"]["sentence"]
+    # panel: plain sums of the log (about £7m reviewed)
+    p = r["panel"]
+    assert p["present"] and p["summary"]["decisions"] == h["panel_decisions_reviewed"]
+    assert p["summary"]["value_reviewed"] == pytest.approx(7_000_000, abs=1_000)
+    total = [x for x in p["by_category"] if x["label"] == "Total"][0]
+    assert total["value_reviewed"] == p["summary"]["value_reviewed"]
+    assert sum(x["decisions"] for x in p["weekly"]) == p["summary"]["decisions"]
+
+
+def test_example_has_no_panel_and_says_so(capsys, example_dir):
+    r = run_json(capsys, "outlook", "--data", str(example_dir))
+    assert r["panel"] == {
+        "present": False,
+        "message": "the extract has no panel_decisions table: no expenditure panel figures",
+    }
+    # data/example's README: agreed cumulative deficit (20,000 - 50,000) + (15,000 - 50,000) = -65,000
+    assert [x["planned_cumulative_deficit"] for x in r["deficit_path"]] == [-30_000, -65_000]
+    code, out, _ = run_command(capsys, "outlook", "--data", str(example_dir))
+    assert code == 0 and "Expenditure panel: the extract has no panel_decisions table" in out
+
+
+def test_small_panel_is_suppressed(capsys, tmp_path, example_dir):
+    d = tmp_path / "x"
+    shutil.copytree(example_dir, d)
+    (d / "panel_decisions.csv").write_text(
+        "decision_id,decided_on,plan_id,request_id,category,amount_requested,decision,amount_agreed\n"
+        "D1,2024-11-04,,,top_up,1000,approved,1000\n"
+        "D2,2024-11-05,,,top_up,3000,declined,0\n"
+        "D3,2024-11-06,,,transport,500,deferred,0\n",
+        encoding="utf-8",
+    )
+    r = run_json(capsys, "outlook", "--data", str(d))
+    p = r["panel"]
+    assert p["summary"]["decisions"] is None and p["summary"]["value_reviewed"] is None
+    assert "panel.summary.value_reviewed" in p["suppressed"]
+    top_up = [x for x in p["by_category"] if x["label"] == "Top-up"][0]
+    assert top_up["decisions"] is None and top_up["value_reviewed"] is None
+    assert "panel.by_category.Top-up.value_reviewed" in p["suppressed"]
+    code, out, _ = run_command(capsys, "outlook", "--data", str(d))
+    assert code == 0 and "[c] decisions, [c] a year reviewed" in out and "£4,500" not in out
+
+
+def test_errors(capsys, tmp_path, example_dir):
+    code, _, err = run_command(capsys, "outlook", "--data", str(example_dir), "--target-year", "2031-32")
+    assert code == 2 and "2031-32 is not a year of budget.csv (2023-24 to 2024-25)" in err
+    code, _, err = run_command(capsys, "outlook", "--target-year", "soon")
+    assert code == 2 and "not a financial year" in err
+    bad = tmp_path / "s.toml"
+    bad.write_text('[[scenario]]\nname = "A"\nrequest_grow = 0.1\n', encoding="utf-8")
+    code, _, err = run_command(capsys, "outlook", "--data", str(example_dir), "--scenarios", str(bad))
+    assert code == 1 and "unknown key 'request_grow'" in err
+
+
+def test_readme_outlook_figures_are_the_sample_report(sample_report, project_root):
+    from sendlib import formatting
+
+    text = (project_root / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Safety Valve outlook")[1].split("## Compare with other LAs")[0]
+    section = " ".join(section.split())
+    r = sample_report
+    [row] = [x for x in r["deficit_path"] if x["financial_year"] == "2024-25"]
+    saving = [lv for lv in r["what_would_it_take"]["levers"] if lv["lever"] == "saving"][0]
+    p = r["panel"]["summary"]
+    money = formatting.pounds_prose
+    for phrase in (
+        f"2024-25's in-year deficit is {money(row['in_year_deficit'])}",
+        f"{money(row['in_year_deficit'] - row['planned_deficit'])} beyond the Safety Valve position",
+        f"would be {money(row['cumulative_deficit'])} at 31 March 2025 ({money(row['gap'])} above the agreed "
+        f"{money(row['planned_cumulative_deficit'])})",
+        f"a saving of {money(saving['value'])} a year from April 2025",
+        f"reviewed {p['decisions']} decisions worth {money(p['value_reviewed'])} a year",
+        f"{money(p['value_not_committed'])} a year was not committed",
+    ):
+        assert phrase in section, phrase
+
+
+def test_no_budget_is_a_data_problem(capsys, tmp_path, example_dir):
+    d = tmp_path / "nobudget"
+    shutil.copytree(example_dir, d)
+    (d / "budget.csv").unlink()
+    code, _, err = run_command(capsys, "outlook", "--data", str(d))
+    assert code == 1 and "has no budget.csv: the deficit path needs one" in err
