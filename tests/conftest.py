@@ -96,9 +96,3 @@ def sample_extract(sample_dir):
 @pytest.fixture(scope="session")
 def example_dir() -> Path:
     return config.EXAMPLE_DIR
-
-
-@pytest.fixture(scope="session")
-def sample(sample_extract):
-    """Short name for the shipped sample extract (committed, so never skipped)."""
-    return sample_extract

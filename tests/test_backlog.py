@@ -365,24 +365,24 @@ def test_clearance_lowers_rate():
 # ---------------------------------------------------------------------------------------------------
 
 
-def test_sample_overdue_about_620(sample):
-    n = backlog.overdue_requests_at(sample.assessments, "2024-11-30").iloc[0]
+def test_sample_overdue_about_620(sample_extract):
+    n = backlog.overdue_requests_at(sample_extract.assessments, "2024-11-30").iloc[0]
     assert abs(n - 620) <= 0.05 * 620
 
 
-def test_sample_completions_doubled(sample):
-    done = backlog.assessments_completed_by_month(sample.assessments, ["2023-11-30", "2024-11-30"])
+def test_sample_completions_doubled(sample_extract):
+    done = backlog.assessments_completed_by_month(sample_extract.assessments, ["2023-11-30", "2024-11-30"])
     ratio = done["completed"].iloc[1] / done["completed"].iloc[0]
     assert 1.6 <= ratio <= 2.5
 
 
-def test_sample_flow_identity(sample):
+def test_sample_flow_identity(sample_extract):
     months = pd.date_range("2019-01-31", "2024-11-30", freq="ME")
-    flow = backlog.backlog_flow(sample.assessments, months)
+    flow = backlog.backlog_flow(sample_extract.assessments, months)
     assert (flow["open_start"] + flow["received"] - flow["closed"] == flow["open_end"]).all()
     # independent method for a few months: the row loop
     for d in months[-3:]:
-        expect = loop_snapshot(sample.assessments, d)
+        expect = loop_snapshot(sample_extract.assessments, d)
         assert flow.loc[d, "open_end"] == expect["open"]
         assert flow.loc[d, "overdue_end"] == expect["overdue"]
 
@@ -443,11 +443,11 @@ def test_properties_on_any_requests(rows):
         assert monthly.loc[d, "drafting"] == expect["drafting"]
 
 
-def test_sample_completions_match_duckdb(sample):
+def test_sample_completions_match_duckdb(sample_extract):
     """Independent method: throughput written as SQL over the sample's assessments."""
     duckdb = pytest.importorskip("duckdb")
     con = duckdb.connect()
-    a = sample.assessments[["decision", "outcome", "issued_on", "closed_on"]].copy()
+    a = sample_extract.assessments[["decision", "outcome", "issued_on", "closed_on"]].copy()
     a["decision"] = a["decision"].astype(object)
     a["outcome"] = a["outcome"].astype(object)
     con.register("a", a)
@@ -462,7 +462,7 @@ def test_sample_completions_match_duckdb(sample):
     expect = con.sql(sql).df()
     expect = pd.Series(expect["n"].to_numpy(), index=pd.to_datetime(expect["m"])).sort_index()
     months = pd.date_range("2023-01-31", "2024-11-30", freq="ME")
-    got = backlog.assessments_completed_by_month(sample.assessments, months)["completed"]
+    got = backlog.assessments_completed_by_month(sample_extract.assessments, months)["completed"]
     assert (got.to_numpy() == expect.reindex(months, fill_value=0).to_numpy()).all()
 
 

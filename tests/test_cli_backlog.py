@@ -7,10 +7,10 @@ import shutil
 
 import pandas as pd
 import pytest
-from cli_helpers import run_command, run_json
 
 from sendlib import cli, config, disclosure
 from sendlib.disclosure import linked_suppression
+from tests.cli_helpers import run_command, run_json
 
 
 def _run(capsys, *argv):

@@ -8,9 +8,9 @@ import shutil
 
 import pandas as pd
 import pytest
-from cli_helpers import run_command, run_json
 
 from sendlib import cli, config
+from tests.cli_helpers import run_command, run_json
 
 
 def _run(capsys, *argv):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from cli_helpers import run_command, run_json
 
 from sendlib import headlines
+from tests.cli_helpers import run_command, run_json
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ import sys
 
 import openpyxl
 import pytest
-from messy_fixtures import (
+
+from sendlib import cli, config
+from tests.messy_fixtures import (
     EXPECTED,
     EXPECTED_RULES,
     QUARANTINED_ROWS,
@@ -17,8 +19,6 @@ from messy_fixtures import (
     copy_example,
     data_rows_in_csv,
 )
-
-from sendlib import cli, config
 
 
 def _run(capsys, *argv):

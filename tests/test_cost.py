@@ -11,13 +11,13 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import four_plans, four_plans_one_uncosted
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sendlib
 from sendlib import cost, schema
 from sendlib.extract import from_frames
+from tests.engine_fixtures import four_plans, four_plans_one_uncosted
 
 MONTHS = pd.DatetimeIndex(["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"])
 
@@ -193,9 +193,9 @@ def test_example_with_a_blank_cost_through_the_loader(example_dir, tmp_path):
     assert cost.average_cost_per_ehcp(ex, ["2024-11-30"]).iloc[0] == pytest.approx(183_800 / 9)
 
 
-def test_cost_per_place_with_blank_costs_against_plain_pandas(sample):
+def test_cost_per_place_with_blank_costs_against_plain_pandas(sample_extract):
     """Sample with every 40th placement's cost blanked; cost per place recomputed with plain pandas."""
-    ex = sendlib.Extract(plans=sample.plans, placements=sample.placements.copy(), assessments=sample.assessments)
+    ex = sendlib.Extract(plans=sample_extract.plans, placements=sample_extract.placements.copy(), assessments=sample_extract.assessments)
     ex.placements.loc[ex.placements.index[::40], "annual_cost"] = np.nan
     d = pd.Timestamp("2024-11-30")
     plans = ex.plans.set_index("plan_id")
@@ -377,9 +377,9 @@ def test_category_map_rejects_unknown():
     assert labels[codes[schema.SETTING_CODES.index("special_independent")]] == "special"
 
 
-def test_sample_against_plain_python_loop(sample):
+def test_sample_against_plain_python_loop(sample_extract):
     """Committed cost and MI average on the shipped sample, recomputed row by row in plain Python."""
-    ex = sample
+    ex = sample_extract
     plans = {r.plan_id: (r.issued_on, r.ceased_on) for r in ex.plans.itertuples()}
     dates = [pd.Timestamp("2019-01-31"), pd.Timestamp("2023-03-31"), pd.Timestamp("2024-11-30")]
 

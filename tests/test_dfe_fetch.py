@@ -176,7 +176,7 @@ def test_release_zip_mirror(served, tmp_path):
 @pytest.fixture()
 def served_lists(tmp_path, dfe_dir):
     """A server holding a copy of DfE's May 2025 list and a hand-built April 2021 list."""
-    from sn_fixtures import write_sn_workbook
+    from tests.sn_fixtures import write_sn_workbook
 
     root = tmp_path / "lists"
     root.mkdir()
@@ -210,7 +210,7 @@ def test_fetch_neighbour_lists(served_lists, tmp_path, capsys):
 
 
 def test_fetch_refuses_a_list_that_is_not_dfes(tmp_path, capsys):
-    from sn_fixtures import write_sn_workbook
+    from tests.sn_fixtures import write_sn_workbook
 
     root = tmp_path / "fake"
     codes = [str(c) for c in range(801, 812)]

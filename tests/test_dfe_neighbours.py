@@ -8,12 +8,12 @@ import os
 
 import pandas as pd
 import pytest
-from sn_fixtures import write_sn_workbook
 
 from sendlib import dfe
 from sendlib.cli import main
 from sendlib.dfe.neighbours import NEIGHBOUR_LISTS, read_neighbour_workbook
 from sendlib.errors import DataError
+from tests.sn_fixtures import write_sn_workbook
 
 CODES = [str(c) for c in range(801, 812)]  # eleven LAs: each has the other ten as neighbours
 

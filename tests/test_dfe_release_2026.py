@@ -200,7 +200,7 @@ def test_latest_release_is_what_history_lookup_and_benchmark_read(folder_2026, d
 def served_2026(tmp_path):
     """EES's content API on 127.0.0.1: the release description (JSON with the release-version id) and
     that version's 'download all data' zip holding a 2026-layout caseload.csv."""
-    from test_dfe_fetch import _serve
+    from tests.test_dfe_fetch import _serve
 
     root = tmp_path / "server"
     api = root / "api"
@@ -231,7 +231,7 @@ def test_fetch_release_2026_from_the_content_api(served_2026, tmp_path, monkeypa
 
 
 def test_fetch_release_2026_unknown_release_is_a_clear_error(tmp_path, monkeypatch, capsys):
-    from test_dfe_fetch import _serve
+    from tests.test_dfe_fetch import _serve
 
     gen = _serve(tmp_path)  # an empty server: the content API answers 404
     base, _ = next(gen)

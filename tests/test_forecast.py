@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import four_plans_one_uncosted
-from forecast_fixtures import FLOW_AS_OF, flow_extract
 
 import sendlib
 from sendlib import config, forecast
 from sendlib.extract import from_frames
+from tests.engine_fixtures import four_plans_one_uncosted
+from tests.forecast_fixtures import FLOW_AS_OF, flow_extract
 
 AS_OF = pd.Timestamp("2024-11-30")
 
@@ -302,7 +302,7 @@ def test_hand_extract_one_step_residuals(flow_model):
 def test_one_step_rates_never_see_their_own_month():
     """Changing month t (plans issued and ceased, requests, assessments issued in July 2024) moves
     t's residual but none of the rates fitted for it, and nothing before t."""
-    from forecast_fixtures import flow_assessments, flow_plans
+    from tests.forecast_fixtures import flow_assessments, flow_plans
 
     base_ex = flow_extract()
     plans, assess = flow_plans(), flow_assessments()
@@ -729,18 +729,18 @@ def test_whole_plans_are_rounded_once():
 
 
 @pytest.fixture(scope="module")
-def sample_forecast(sample):
-    return forecast.forecast_caseload(sample, "2024-11-30", seed=config.DEFAULT_SEED)
+def sample_forecast(sample_extract):
+    return forecast.forecast_caseload(sample_extract, "2024-11-30", seed=config.DEFAULT_SEED)
 
 
-def test_sample_model_uses_only_data_to_as_of(sample):
-    m = forecast.estimate_flow_model(sample, "2023-06-30")
+def test_sample_model_uses_only_data_to_as_of(sample_extract):
+    m = forecast.estimate_flow_model(sample_extract, "2023-06-30")
     assert m.requests_history.index.max() == pd.Timestamp("2023-06-30")
-    assert m.active == sendlib.caseload.active_plans_at(sample.plans, ["2023-06-30"]).iloc[0]
+    assert m.active == sendlib.caseload.active_plans_at(sample_extract.plans, ["2023-06-30"]).iloc[0]
 
 
-def test_sample_forecast_january_2025(sample, sample_forecast):
-    vs = forecast.forecast_vs_plan(sample_forecast, sample.plan_trajectory)
+def test_sample_forecast_january_2025(sample_extract, sample_forecast):
+    vs = forecast.forecast_vs_plan(sample_forecast, sample_extract.plan_trajectory)
     assert vs["date"] == pd.Timestamp("2025-01-31")
     assert vs["plan"] == 9372
     assert abs(vs["forecast"] - 9833) <= 0.01 * 9833
@@ -765,11 +765,11 @@ def _calendar_month(as_of: pd.Timestamp, back: int) -> tuple[int, int, int]:
 
 
 @pytest.mark.parametrize("as_of", ["2024-11-30", "2023-06-30"])
-def test_sample_hazard_and_conversion_against_plain_loops(sample, as_of):
+def test_sample_hazard_and_conversion_against_plain_loops(sample_extract, as_of):
     """The default estimation on the sample, recomputed with loops over plans, requests and months."""
     as_of = pd.Timestamp(as_of)
-    m = forecast.estimate_flow_model(sample, as_of)
-    issued, ceased = _days(sample.plans["issued_on"]), _days(sample.plans["ceased_on"])
+    m = forecast.estimate_flow_model(sample_extract, as_of)
+    issued, ceased = _days(sample_extract.plans["issued_on"]), _days(sample_extract.plans["ceased_on"])
     plans = [(i, c) for i, c in zip(issued, ceased, strict=True) if i is not None and (c is None or c > i)]
 
     def active_at(day: int) -> int:
@@ -787,7 +787,7 @@ def test_sample_hazard_and_conversion_against_plain_loops(sample, as_of):
     assert m.active == active_at(_day(as_of))
 
     # lag: median days from request to plan issued, plans issued after as_of - 12 months, to as_of
-    a = sample.assessments
+    a = sample_extract.assessments
     start = _day(as_of - pd.DateOffset(months=12))
     days = [
         iss - rec
@@ -808,13 +808,13 @@ def test_sample_hazard_and_conversion_against_plain_loops(sample, as_of):
     assert m.conversion == pytest.approx(n_issued / n_requests, rel=1e-12)
 
 
-def test_sample_trend_slope_against_plain_loops(sample):
+def test_sample_trend_slope_against_plain_loops(sample_extract):
     """Theil-Sen slope (median pairwise slope) and its spread, by loops over the 24 monthly counts."""
     from statistics import median
 
     as_of = pd.Timestamp("2024-11-30")
-    m = forecast.estimate_flow_model(sample, as_of)
-    received = [r for r in _days(sample.assessments["received_on"]) if r is not None]
+    m = forecast.estimate_flow_model(sample_extract, as_of)
+    received = [r for r in _days(sample_extract.assessments["received_on"]) if r is not None]
     y = []
     for back in range(23, -1, -1):  # oldest first
         first, last, _ = _calendar_month(as_of, back)
@@ -826,8 +826,8 @@ def test_sample_trend_slope_against_plain_loops(sample):
     assert m.requests_slope_sd == pytest.approx(newey_west_se([float(v) for v in y]), rel=1e-9)
 
 
-def test_sample_spend_and_headlines(sample):
-    keys = forecast.headline_section(sample, pd.Timestamp("2024-11-30"))
+def test_sample_spend_and_headlines(sample_extract):
+    keys = forecast.headline_section(sample_extract, pd.Timestamp("2024-11-30"))
     assert set(forecast.HEADLINE_UNITS) == set(keys)
     assert all(v is None or isinstance(v, int | float) for v in keys.values())
     assert keys["fy_budget"] == pytest.approx(155_400_000)
@@ -835,9 +835,9 @@ def test_sample_spend_and_headlines(sample):
 
 
 @pytest.fixture(scope="module")
-def sample_with_blank_costs(sample):
+def sample_with_blank_costs(sample_extract):
     """The sample with every 25th placement's annual_cost blank, including a recent INMSS one."""
-    pl = sample.placements.copy()
+    pl = sample_extract.placements.copy()
     blank = np.zeros(len(pl), dtype=bool)
     blank[::25] = True
     recent_inmss = pl.index[
@@ -846,12 +846,12 @@ def sample_with_blank_costs(sample):
     blank[pl.index.get_loc(recent_inmss[0])] = True
     pl.loc[blank, "annual_cost"] = np.nan
     return sendlib.Extract(
-        plans=sample.plans,
+        plans=sample_extract.plans,
         placements=pl,
-        assessments=sample.assessments,
-        plan_trajectory=sample.plan_trajectory,
-        budget=sample.budget,
-        as_of=sample.as_of,
+        assessments=sample_extract.assessments,
+        plan_trajectory=sample_extract.plan_trajectory,
+        budget=sample_extract.budget,
+        as_of=sample_extract.as_of,
     )
 
 
@@ -880,8 +880,8 @@ def test_sample_spend_stays_finite_with_blank_costs(sample_with_blank_costs):
     assert keys["fy_forecast_overspend"] == pytest.approx(keys["fy_forecast_spend"] - keys["fy_budget"])
 
 
-def test_sample_backtest_coverage(sample):
-    res = forecast.backtest_flow_forecast(sample, pd.date_range("2023-01-31", "2023-12-31", freq="ME"), n_sims=500)
+def test_sample_backtest_coverage(sample_extract):
+    res = forecast.backtest_flow_forecast(sample_extract, pd.date_range("2023-01-31", "2023-12-31", freq="ME"), n_sims=500)
     # 12 origins x 3 horizons, less targets after the extract date (December 2023 + 12 months)
     assert len(res) == 35 and set(res["horizon"]) == {2, 6, 12}
     assert (res["target"] <= pd.Timestamp("2024-11-30")).all()
@@ -889,10 +889,10 @@ def test_sample_backtest_coverage(sample):
     assert res["in95"].mean() >= res["in80"].mean()
 
 
-def test_sample_backtest_spread_and_pit_against_a_plain_loop(sample):
+def test_sample_backtest_spread_and_pit_against_a_plain_loop(sample_extract):
     origin = pd.Timestamp("2023-03-31")
-    res = forecast.backtest_flow_forecast(sample, [origin], n_sims=300, seed=config.DEFAULT_SEED)
-    fc = forecast.forecast_caseload(sample, origin, end="2024-03-31", n_sims=300, seed=config.DEFAULT_SEED)
+    res = forecast.backtest_flow_forecast(sample_extract, [origin], n_sims=300, seed=config.DEFAULT_SEED)
+    fc = forecast.forecast_caseload(sample_extract, origin, end="2024-03-31", n_sims=300, seed=config.DEFAULT_SEED)
     for h in (2, 6, 12):
         row = res[res["horizon"] == h].iloc[0]
         paths = [float(v) for v in fc.paths_active[1:, h - 1]]
@@ -988,13 +988,13 @@ def test_baselines_by_hand():
 
 
 @pytest.mark.parametrize("ceasing", ["seasonal", "recent"])
-def test_sample_one_step_rates_equal_the_model_fitted_the_month_before(sample, ceasing):
+def test_sample_one_step_rates_equal_the_model_fitted_the_month_before(sample_extract, ceasing):
     """Each residual month's rates are what estimate_flow_model fits at the previous month end (a
     different code path: reindexed windows, bincount by calendar month), so nothing from t is used."""
-    model = forecast.estimate_flow_model(sample, "2024-11-30", ceasing=ceasing, recent_months=3)
-    rates = forecast.one_step_rates(sample, model)
+    model = forecast.estimate_flow_model(sample_extract, "2024-11-30", ceasing=ceasing, recent_months=3)
+    rates = forecast.one_step_rates(sample_extract, model)
     for t in pd.DatetimeIndex(["2021-12-31", "2022-07-31", "2023-09-30", "2024-11-30"]):
-        at = forecast.estimate_flow_model(sample, t - pd.offsets.MonthEnd(1), ceasing=ceasing, recent_months=3)
+        at = forecast.estimate_flow_model(sample_extract, t - pd.offsets.MonthEnd(1), ceasing=ceasing, recent_months=3)
         row = rates.loc[t]
         assert row["lag"] == at.lag_months
         assert row["conversion"] == pytest.approx(at.conversion, rel=1e-12)
@@ -1010,10 +1010,10 @@ def periods_back(t: pd.Timestamp, months: int) -> pd.Timestamp:
     return (t - pd.DateOffset(months=months)) + pd.offsets.MonthEnd(0)
 
 
-def test_sample_issue_rate_residuals_use_the_rate_before_the_month(sample):
-    model = forecast.estimate_flow_model(sample, "2024-11-30", new_plans="issue_rate", recent_months=3)
-    rates = forecast.one_step_rates(sample, model)
+def test_sample_issue_rate_residuals_use_the_rate_before_the_month(sample_extract):
+    model = forecast.estimate_flow_model(sample_extract, "2024-11-30", new_plans="issue_rate", recent_months=3)
+    rates = forecast.one_step_rates(sample_extract, model)
     for t in pd.DatetimeIndex(["2022-03-31", "2024-10-31"]):
-        at = forecast.estimate_flow_model(sample, t - pd.offsets.MonthEnd(1), new_plans="issue_rate", recent_months=3)
+        at = forecast.estimate_flow_model(sample_extract, t - pd.offsets.MonthEnd(1), new_plans="issue_rate", recent_months=3)
         # the recent issue rate at t - 1 (conversion x base requests = the mean of the 3 months before t)
         assert rates.loc[t, "new_fitted"] == pytest.approx(at.conversion * at.requests_base, rel=1e-12)

@@ -6,12 +6,12 @@ import json
 
 import pandas as pd
 import pytest
-from engine_fixtures import four_plans
 
 import sendlib
 from sendlib import headlines as headlines_module
 from sendlib.cli import main
 from sendlib.headlines import cost_change_section, engine_section, headlines, period_section
+from tests.engine_fixtures import four_plans
 
 REQUIRED = [
     "period",
@@ -201,12 +201,12 @@ def test_cli_forecast_and_spend_are_shown_over_5_plans(example_dir, capsys):
     )
 
 
-def test_cli_sample_values_are_unchanged_by_suppression(sample, sample_dir, capsys):
+def test_cli_sample_values_are_unchanged_by_suppression(sample_extract, sample_dir, capsys):
     assert main(["headlines", "--data", str(sample_dir), "--period", "2024-11", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     # every count on the sample is 5 or more (the smallest: 8 plans without a placement)
     assert out.pop("suppressed") == [] and out.pop("suppress_below") == 5
-    assert out == headlines(sample, "2024-11")
+    assert out == headlines(sample_extract, "2024-11")
     assert out["plans_without_placement"] == 8 and out["ehcp_active"] == 9_754
 
 
@@ -226,8 +226,8 @@ def test_cli_errors(ex, monkeypatch, capsys, tmp_path):
     assert "after the extract's last full month" in capsys.readouterr().err
 
 
-def test_sample_headlines_meet_the_issue_targets(sample):
-    h = headlines(sample, "2024-11")
+def test_sample_headlines_meet_the_issue_targets(sample_extract):
+    h = headlines(sample_extract, "2024-11")
     assert h["ehcp_active"] == pytest.approx(9_754, rel=0.01)
     assert h["avg_cost_per_ehcp"] == pytest.approx(16_965, rel=0.01)
     assert -120 <= h["avg_cost_per_ehcp"] - h["avg_cost_per_ehcp_prev_month"] <= -40

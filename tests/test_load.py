@@ -8,12 +8,12 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
-from messy_fixtures import EXPECTED, QUARANTINED_ROWS, broken_extract, copy_example, data_rows_in_csv
 
 import sendlib
 from sendlib import config, schema
 from sendlib.errors import DataError, UsageError
 from sendlib.load import load
+from tests.messy_fixtures import EXPECTED, QUARANTINED_ROWS, broken_extract, copy_example, data_rows_in_csv
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from messy_fixtures import PLACEMENTS_HEADER, PLANS_HEADER, copy_example, write_tables
-from validate_fixtures import rule_issues
 
 from sendlib import clean, config
 from sendlib.load import load
+from tests.messy_fixtures import PLACEMENTS_HEADER, PLANS_HEADER, copy_example, write_tables
+from tests.validate_fixtures import rule_issues
 
 #: One request, so the required assessments table is not empty.
 REQUEST = ["R1,C1,2022-01-01,2022-02-01,assess,plan_issued,2022-06-01,,false"]

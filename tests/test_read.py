@@ -417,9 +417,8 @@ def test_many_multiline_values_in_a_big_file_match_a_line_count(tmp_path, monkey
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
 @pytest.mark.parametrize("title", [False, True])
 def test_issue_after_a_multiline_value_names_its_line(tmp_path, ending, title):
-    from messy_fixtures import write_tables
-
     from sendlib import load
+    from tests.messy_fixtures import write_tables
 
     folder = write_tables(
         tmp_path / "x",

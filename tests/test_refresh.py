@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from notebook_fixtures import committed_notebooks, write_notebook
 
 from sendlib import cli, config
 from sendlib.errors import DataError, UsageError
@@ -27,6 +26,7 @@ from sendlib.notebook_hygiene import notebook_problems
 from sendlib.report import refresh
 from sendlib.report.paragraph import draft_paragraph
 from sendlib.report.run import list_notebooks
+from tests.notebook_fixtures import committed_notebooks, write_notebook
 
 pytestmark = pytest.mark.notebooks
 
@@ -488,10 +488,9 @@ def test_only_selects_notebooks_by_name_or_prefix():
 
 
 def test_refresh_reads_a_mapped_extract_like_the_example(tmp_path, example_dir, capsys):
-    from test_cli import write_mapped_example
-
     import sendlib
     from sendlib.headlines import headlines
+    from tests.test_cli import write_mapped_example
 
     data, mapping = write_mapped_example(tmp_path)
     out = tmp_path / "reports"
@@ -524,9 +523,8 @@ def test_refresh_reads_a_mapped_extract_like_the_example(tmp_path, example_dir, 
 
 
 def test_a_notebook_that_reloads_uses_the_refresh_mapping(tmp_path, monkeypatch):
-    from test_cli import write_mapped_example
-
     from sendlib.report.handover import HANDOVER_ENV, MAPPING_ENV
+    from tests.test_cli import write_mapped_example
 
     monkeypatch.setenv(MAPPING_ENV, str(tmp_path / "a-stale-mapping.toml"))  # the refresh's own wins
     data, mapping = write_mapped_example(tmp_path)
@@ -551,10 +549,9 @@ def test_a_notebook_that_reloads_uses_the_refresh_mapping(tmp_path, monkeypatch)
 
 
 def test_load_for_report_shares_only_an_extract_made_with_the_same_mapping(tmp_path, monkeypatch):
-    from test_cli import write_mapped_example
-
     import sendlib
     from sendlib.report import handover, load_for_report
+    from tests.test_cli import write_mapped_example
 
     data, mapping = write_mapped_example(tmp_path)
     extract = sendlib.load(data, mapping=mapping)

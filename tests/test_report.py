@@ -17,13 +17,13 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from notebook_fixtures import list_report_notebooks, write_notebook
 
 import sendlib
 from sendlib import cli, config
 from sendlib.headlines import headlines
 from sendlib.report import handover, publish, refresh
 from sendlib.report.tables import NOT_AVAILABLE_NOTE, SUPPRESSED_NOTE, TableError, read_tables, write_tables
+from tests.notebook_fixtures import list_report_notebooks, write_notebook
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -442,7 +442,7 @@ def test_no_library_module_imports_the_command_line():
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_report_passes_as_of(tmp_path):
-    from test_makefile import _make, _stamp
+    from tests.test_makefile import _make, _stamp
 
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(config.PROJECT_ROOT / name, tmp_path / name)

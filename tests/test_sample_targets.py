@@ -22,13 +22,13 @@ NOV = pd.Timestamp("2024-11-30")
 
 
 @pytest.mark.parametrize("year, published", sorted(JANUARY_COUNTS.items()))
-def test_active_plans_at_january_within_2_percent(sample, year, published):
-    got = caseload.active_plans_at(sample.plans, [pd.Timestamp(year=year, month=1, day=31)]).iloc[0]
+def test_active_plans_at_january_within_2_percent(sample_extract, year, published):
+    got = caseload.active_plans_at(sample_extract.plans, [pd.Timestamp(year=year, month=1, day=31)]).iloc[0]
     assert abs(got - published) / published <= 0.02
 
 
-def test_november_2024_headlines(sample):
-    h = headlines(sample, "2024-11")
+def test_november_2024_headlines(sample_extract):
+    h = headlines(sample_extract, "2024-11")
     assert abs(h["ehcp_active"] - 9754) / 9754 <= 0.01
     assert abs(h["avg_cost_per_ehcp"] - 16965) / 16965 <= 0.01
     fall = h["avg_cost_per_ehcp_prev_month"] - h["avg_cost_per_ehcp"]
@@ -47,37 +47,37 @@ def test_november_2024_headlines(sample):
         h["fy_forecast_placement_spend"] + h["fy_other_high_needs_spend"], abs=0.02)
 
 
-def test_average_cost_rises_every_month_from_may_to_october_2024(sample):
+def test_average_cost_rises_every_month_from_may_to_october_2024(sample_extract):
     months = pd.date_range("2024-04-30", "2024-11-30", freq="ME")
-    avg = cost.average_cost_per_ehcp(sample, months)
+    avg = cost.average_cost_per_ehcp(sample_extract, months)
     steps = avg.diff().dropna()
     assert (steps.loc[:"2024-10-31"] > 0).all() and steps.loc["2024-11-30"] < 0
 
 
-def test_still_growing_about_40_a_month(sample):
+def test_still_growing_about_40_a_month(sample_extract):
     months = pd.date_range("2024-08-31", "2024-11-30", freq="ME")
-    growth = caseload.active_plans_at(sample.plans, months).diff().dropna().mean()
+    growth = caseload.active_plans_at(sample_extract.plans, months).diff().dropna().mean()
     assert 25 <= growth <= 60
 
 
-def test_independent_special_placements_rise_from_about_260_to_about_880(sample):
-    got = sector.independent_placements_at(sample, [pd.Timestamp("2019-01-31"), NOV])
+def test_independent_special_placements_rise_from_about_260_to_about_880(sample_extract):
+    got = sector.independent_placements_at(sample_extract, [pd.Timestamp("2019-01-31"), NOV])
     assert 230 <= got.iloc[0] <= 290
     assert 800 <= got.iloc[1] <= 960
 
 
 @pytest.mark.parametrize("year, published", sorted(TIMELINESS_EXCL.items()))
-def test_timeliness_excluding_exceptions_close_to_devon(sample, year, published):
-    table = timeliness.timeliness_20_week_by_year(sample.assessments)
+def test_timeliness_excluding_exceptions_close_to_devon(sample_extract, year, published):
+    table = timeliness.timeliness_20_week_by_year(sample_extract.assessments)
     assert table.loc[year, "PC_plans_issued_20_weeks_ex"] == pytest.approx(published, abs=3.0)
 
 
-def test_new_plans_and_requests_per_calendar_year(sample):
-    table = timeliness.timeliness_20_week_by_year(sample.assessments)
+def test_new_plans_and_requests_per_calendar_year(sample_extract):
+    table = timeliness.timeliness_20_week_by_year(sample_extract.assessments)
     for year, published in NEW_PLANS.items():
         assert abs(table.loc[year, "plans_issued_den"] - published) / published <= 0.05
     months = pd.date_range("2019-01-31", "2023-12-31", freq="ME")
-    received = backlog.requests_received_by_month(sample.assessments, months)
+    received = backlog.requests_received_by_month(sample_extract.assessments, months)
     per_year = received.groupby(received.index.year).sum()
     for year, published in REQUESTS.items():
         assert abs(per_year[year] - published) / published <= 0.05

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from engine_fixtures import four_plans_one_uncosted
 
 from sendlib import sector
 from sendlib.extract import from_frames
+from tests.engine_fixtures import four_plans_one_uncosted
 
 MONTHS = pd.DatetimeIndex(["2024-01-31", "2024-02-29"])
 
@@ -127,8 +127,8 @@ def test_unknown_definition():
         sector.independent_settings("private")
 
 
-def test_sample_inmss_count_against_plain_python_loop(sample):
-    ex = sample
+def test_sample_inmss_count_against_plain_python_loop(sample_extract):
+    ex = sample_extract
     plans = {r.plan_id: (r.issued_on, r.ceased_on) for r in ex.plans.itertuples()}
     inmss = {"special_independent", "special_non_maintained"}
     dates = [pd.Timestamp("2019-01-31"), pd.Timestamp("2022-06-30"), pd.Timestamp("2024-11-30")]

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import four_plans, four_plans_one_uncosted
 
 from sendlib import monthly_series, series
+from tests.engine_fixtures import four_plans, four_plans_one_uncosted
 
 
 @pytest.fixture
@@ -135,8 +135,8 @@ def test_no_as_of_latest_event_on_the_first_of_a_month(ex):
     assert monthly_series(ex).index[-1] == pd.Timestamp("2024-03-31")
 
 
-def test_sample_against_plain_python_loop(sample):
-    ex = sample
+def test_sample_against_plain_python_loop(sample_extract):
+    ex = sample_extract
     s = monthly_series(ex)
     assert s.index[0] == pd.Timestamp("2018-04-30") and s.index[-1] == pd.Timestamp("2024-11-30")
     months = [pd.Timestamp("2019-01-31"), pd.Timestamp("2021-08-31"), pd.Timestamp("2024-11-30")]

@@ -218,10 +218,10 @@ def test_reproduces_every_published_la_row(dfe_file):
     assert checked == len(num)
 
 
-def test_sample_matches_duckdb(sample):
+def test_sample_matches_duckdb(sample_extract):
     """Independent method: the same definition written as SQL over the sample's assessments."""
     con = duckdb.connect()
-    con.register("a", sample.assessments[["received_on", "issued_on", "exception"]].copy())
+    con.register("a", sample_extract.assessments[["received_on", "issued_on", "exception"]].copy())
     sql = """
         SELECT year(issued_on) AS year,
                count(*) AS den,
@@ -232,7 +232,7 @@ def test_sample_matches_duckdb(sample):
         FROM a WHERE issued_on IS NOT NULL GROUP BY 1 ORDER BY 1
     """
     expect = con.sql(sql).df().set_index("year")
-    got = timeliness.timeliness_20_week_by_year(sample.assessments)
+    got = timeliness.timeliness_20_week_by_year(sample_extract.assessments)
     assert got.index.tolist() == expect.index.tolist()
     assert (got["plans_issued_den"].to_numpy() == expect["den"].to_numpy()).all()
     assert (got["plans_issued_den_ex"].to_numpy() == expect["den_ex"].to_numpy()).all()
@@ -240,6 +240,6 @@ def test_sample_matches_duckdb(sample):
     assert (got["plans_issued_gt_1_year"].to_numpy() == expect["over"].to_numpy()).all()
 
 
-def test_sample_timeliness_2024_ytd(sample):
+def test_sample_timeliness_2024_ytd(sample_extract):
     # the sample is calibrated to Devon's published 2024 rate, 3.2%
-    assert round(timeliness.timeliness_20wk_excl_exceptions_ytd(sample.assessments, "2024-11-30"), 1) == 3.2
+    assert round(timeliness.timeliness_20wk_excl_exceptions_ytd(sample_extract.assessments, "2024-11-30"), 1) == 3.2

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from validate_fixtures import (
+
+from tests.validate_fixtures import (
     GOOD_PLAN,
     assert_counts,
     load_small,

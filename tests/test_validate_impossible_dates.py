@@ -13,10 +13,10 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
-from messy_fixtures import copy_example, write_tables
-from validate_fixtures import GOOD_PLACEMENT, GOOD_PLAN, GOOD_REQUEST, rule_issues, table_counts
 
 from sendlib import clean, load
+from tests.messy_fixtures import copy_example, write_tables
+from tests.validate_fixtures import GOOD_PLACEMENT, GOOD_PLAN, GOOD_REQUEST, rule_issues, table_counts
 
 #: Each impossible form the review found or asked for; none is a real day.
 IMPOSSIBLE = [

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from messy_fixtures import copy_example, write_tables
-from validate_fixtures import GOOD_PLAN, GOOD_REQUEST, rule_issues, table_counts
 
 from sendlib import cost, forecast, load
+from tests.messy_fixtures import copy_example, write_tables
+from tests.validate_fixtures import GOOD_PLAN, GOOD_REQUEST, rule_issues, table_counts
 
 BUDGET_HEADER = (
     "financial_year,hnb_budget,safety_valve_overspend_cap,planned_deficit,safety_valve_contribution,"

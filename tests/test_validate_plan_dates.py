@@ -13,11 +13,11 @@ import random
 
 import pandas as pd
 import pytest
-from messy_fixtures import copy_example
-from validate_fixtures import assert_counts, load_small, rule_issues
 
 from sendlib import caseload, cost, load, sector
 from sendlib.extract import from_frames
+from tests.messy_fixtures import copy_example
+from tests.validate_fixtures import assert_counts, load_small, rule_issues
 
 # plans.csv row 3: issued Friday 1 September 2023, ceased 31 March 2024 (active up to 30 March inclusive)
 P2 = "P2,C2,2010-05-01,SEMH,2023-09-01,2024-03-31"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from messy_fixtures import write_tables
-from validate_fixtures import rule_issues
 
 from sendlib.cli import main
 from sendlib.load import load
 from sendlib.validate.plausibility import whole_years
+from tests.messy_fixtures import write_tables
+from tests.validate_fixtures import rule_issues
 
 REQUEST = "R1,C1,2022-01-01,2022-02-01,assess,plan_issued,2022-06-01,,false"
 

@@ -10,10 +10,10 @@ data row is row 2; in the small fixtures row 2 is a good request and the rows un
 from __future__ import annotations
 
 import pandas as pd
-from messy_fixtures import copy_example
-from validate_fixtures import assert_counts, load_small, rule_issues
 
 from sendlib import backlog, load
+from tests.messy_fixtures import copy_example
+from tests.validate_fixtures import assert_counts, load_small, rule_issues
 
 RULES = ("refused_without_date", "refusal_date_from_closed", "closed_without_date")
 

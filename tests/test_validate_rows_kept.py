@@ -12,12 +12,12 @@ import csv
 import json
 
 import pytest
-from messy_fixtures import copy_example, write_tables
-from validate_fixtures import GOOD_PLACEMENT, GOOD_PLAN, GOOD_REQUEST
 
 from sendlib import cli, config, load
 from sendlib.errors import DataError
 from sendlib.validate import QUARANTINE_WARNING_SHARE
+from tests.messy_fixtures import copy_example, write_tables
+from tests.validate_fixtures import GOOD_PLACEMENT, GOOD_PLAN, GOOD_REQUEST
 
 
 def _placement(plan_id: str, cost: str = "1000") -> str:

@@ -7,9 +7,8 @@ under test follow from row 3.
 
 from __future__ import annotations
 
-from messy_fixtures import write_tables
-
 from sendlib import load
+from tests.messy_fixtures import write_tables
 
 GOOD_PLAN = "P1,C1,2012-01-01,ASD,2020-01-10,"
 GOOD_PLACEMENT = "P1,special_la_maintained,,,2020-01-10,,25000,0,0"
