@@ -459,26 +459,128 @@ def test_panel_log_is_calibrated(s):
     assert plans.loc[linked, "ceased_on"].isna().all()
 
 
-
-def test_sendlib_load_quarantines_nothing(sample_dir):
+def test_sendlib_load_quarantines_nothing_and_warns_of_nothing(sample_dir):
     from sendlib import load
 
     ex = load(sample_dir)
     assert ex.as_of == AS_OF
     assert len(ex.quarantine) == 0
-    assert not [i for i in ex.issues if i.severity in ("blocking", "error")]
-    # The one warning: the generator dates a few requests before the child was born (a plan issued
-    # soon after birth, its request about 20 weeks earlier); sendlib.load questions them
-    # (birth_after_request). Known sample defect, to be fixed in the generator; until then the rows
-    # flagged must be exactly those found from the raw files (csv rows: header = row 1).
-    warnings = [i for i in ex.issues if i.severity == "warning"]
-    assert {i.rule for i in warnings} <= {"birth_after_request"}
-    plans = pd.read_csv(sample_dir / "plans.csv", dtype=str)
-    requests = pd.read_csv(sample_dir / "assessments.csv", dtype=str)
-    born = plans.dropna(subset=["date_of_birth"]).groupby("child_id")["date_of_birth"].min()
-    dob = requests["child_id"].map(born)
-    early = requests.index[(requests["received_on"] < dob).to_numpy()]  # ISO text compares as dates
-    assert sorted(i.row for i in warnings) == [int(r) + 2 for r in early]
+    # a clean example extract: not even a plausibility warning (birth_after_request, age_at_issue,
+    # birth_after_issue, plan_issued_before_request, implausible_cost)
+    assert [(i.table, i.rule, i.row) for i in ex.issues] == []
+
+
+def birth_problems(plans: pd.DataFrame, assessments: pd.DataFrame) -> dict[str, int]:
+    """Impossible dates of birth, counted with plain pandas from the frames (one plan per child here):
+    requests received before the child was born, plans issued before birth, ages at issue over 25
+    (whole years: the birthday not yet reached in the year of issue counts one less), and plans issued
+    before the request they came from."""
+    dob = plans.set_index("child_id")["date_of_birth"]
+    req_dob = assessments["child_id"].map(dob)
+    issued, born = plans["issued_on"], plans["date_of_birth"]
+    before_birthday = (issued.dt.month < born.dt.month) | (
+        (issued.dt.month == born.dt.month) & (issued.dt.day < born.dt.day)
+    )
+    age_at_issue = issued.dt.year - born.dt.year - before_birthday.astype(int)
+    came_from = assessments[assessments["outcome"] == "plan_issued"].merge(
+        plans, on="child_id", suffixes=("_a", "_p")
+    )
+    return {
+        "request_before_birth": int((assessments["received_on"] < req_dob).sum()),
+        "issued_before_birth": int((issued < born).sum()),
+        "age_at_issue_over_25": int((age_at_issue > 25).sum()),
+        "negative_age_at_issue": int((age_at_issue < 0).sum()),
+        "plan_before_request": int((came_from["issued_on_p"] < came_from["received_on"]).sum()),
+    }
+
+
+NO_BIRTH_PROBLEMS = {
+    "request_before_birth": 0,
+    "issued_before_birth": 0,
+    "age_at_issue_over_25": 0,
+    "negative_age_at_issue": 0,
+    "plan_before_request": 0,
+}
+
+
+def test_birth_problems_helper_counts_a_hand_made_case():
+    d = pd.Timestamp
+    plans = pd.DataFrame(
+        {
+            "child_id": ["A", "B", "C"],
+            "date_of_birth": [d("2020-05-01"), d("1995-06-02"), d("2021-03-01")],
+            # B is 25 on 2021-06-01 (birthday the next day): 25, not over; C issued before birth
+            "issued_on": [d("2020-09-01"), d("2021-06-01"), d("2021-02-01")],
+        }
+    )
+    assessments = pd.DataFrame(
+        {
+            "child_id": ["A", "B", "C", "X"],
+            "received_on": [d("2020-04-01"), d("2021-01-04"), d("2020-10-01"), d("2020-01-01")],
+            "outcome": ["plan_issued", "plan_issued", "plan_issued", "open"],
+            "issued_on": [d("2020-09-01"), d("2021-06-01"), d("2021-02-01"), pd.NaT],
+        }
+    )
+    assert birth_problems(plans, assessments) == {
+        "request_before_birth": 2,  # A (a month before birth) and C; X has no plan, so no date of birth
+        "issued_before_birth": 1,
+        "age_at_issue_over_25": 0,
+        "negative_age_at_issue": 1,
+        "plan_before_request": 0,
+    }
+    plans.loc[1, "issued_on"] = d("2021-06-02")  # B's 26th birthday
+    plans.loc[0, "issued_on"] = d("2020-03-31")  # A's plan before its request
+    got = birth_problems(plans, assessments)
+    assert got["age_at_issue_over_25"] == 1 and got["plan_before_request"] == 1
+
+
+def test_sample_has_no_impossible_dates_of_birth(s):
+    assert s["plans"]["child_id"].is_unique and s["plans"]["date_of_birth"].notna().all()
+    assert birth_problems(s["plans"], s["assessments"]) == NO_BIRTH_PROBLEMS
+
+
+@pytest.mark.parametrize("seed", [config.DEFAULT_SEED + 1, config.DEFAULT_SEED + 2])
+def test_other_seeds_have_no_impossible_dates_of_birth(seed):
+    frames = sample.generate(seed=seed)
+    assert birth_problems(frames["plans"], frames["assessments"]) == NO_BIRTH_PROBLEMS
+
+
+def test_only_dates_of_birth_after_the_request_move():
+    from sendlib.sample.generator import AGE_AT_EARLY_REQUEST_DAYS, _born_before_requests
+
+    assert AGE_AT_EARLY_REQUEST_DAYS == 28
+    dob = np.array([100, 200, 300, 400])
+    plan = np.array([2, -1, 0, 3])  # request 1 has no plan; plan 1 has no request
+    received = np.array([250, 50, 110, 400])
+    got = _born_before_requests(dob, plan, received)
+    # plan 0: born 100, request 110 -> unchanged; plan 1: no request -> unchanged;
+    # plan 2: born 300 after its request on 250 -> 250 - 28 = 222; plan 3: born on the request day -> kept
+    np.testing.assert_array_equal(got, [100, 200, 222, 400])
+    np.testing.assert_array_equal(dob, [100, 200, 300, 400])  # the input is not changed
+
+
+def test_the_dates_of_birth_moved_are_exactly_those_after_their_request(monkeypatch):
+    # The generator draws dates of birth in step 2 and requests in step 5; it then moves only the dates
+    # of birth after the child's request, to 28 days before it. Spy on the dates as drawn.
+    from sendlib.sample import generator
+
+    real = generator._born_before_requests
+    seen = {}
+
+    def spy(dob, plan, received):
+        seen["dob"] = np.array(dob)
+        return real(dob, plan, received)
+
+    monkeypatch.setattr(generator, "_born_before_requests", spy)
+    frames = sample.generate()
+    plans = frames["plans"].assign(drawn=seen["dob"].astype("datetime64[D]").astype("datetime64[ns]"))
+    moved = plans["date_of_birth"] != plans["drawn"]
+    a = frames["assessments"].merge(plans[["child_id", "drawn", "date_of_birth"]], on="child_id")
+    early = a[a["received_on"] < a["drawn"]]
+    assert 5 < len(early) < 30  # the defect was real: 13 in the shipped sample before the fix
+    assert sorted(plans.loc[moved, "child_id"]) == sorted(early["child_id"])
+    assert ((early["received_on"] - early["date_of_birth"]).dt.days == 28).all()
+    assert (plans.loc[moved, "date_of_birth"] < plans.loc[moved, "drawn"]).all()
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -27,7 +27,9 @@ a handful of placement stages, never over rows):
 5. **Requests for assessment.** Each plan issued from April 2018 gets a request whose delay is drawn
    so that the year's 20-week rate is on target; refused, no-plan, withdrawn and open requests fill
    each year's received total (level across its months), with the overdue stock at the extract date
-   on target and a November 2024 panel of decisions not to issue (``NOV_NO_PLAN``).
+   on target and a November 2024 panel of decisions not to issue (``NOV_NO_PLAN``). Where a plan issued
+   weeks after birth gets a request dated before the birth, that child's date of birth moves back to
+   ``AGE_AT_EARLY_REQUEST_DAYS`` before the request (request and plan dates stay as drawn).
 6. **Writing.** :func:`write_sample` writes sorted contract CSVs column-wise (fast at national scale),
    ``extract.toml`` and a README with the calibration table (:func:`calibration_table`).
 

@@ -39,6 +39,13 @@ from sendlib.sample.targets import (
 # Step 5: requests for assessment
 # ---------------------------------------------------------------------------------------------------
 
+#: Age (days) given to a child whose request for assessment would otherwise come before their birth. A
+#: plan can be issued weeks after birth while its request's delay (20 weeks or more) is drawn for the
+#: timeliness targets, so a few requests fell before the child was born: only those children's dates of
+#: birth are moved, back to this many days before the request (request and plan dates, which feed
+#: timeliness, backlog and flows, stay put).
+AGE_AT_EARLY_REQUEST_DAYS = 28
+
 
 def _late_extra_days(r: np.random.Generator, year: np.ndarray) -> np.ndarray:
     """Days beyond 20 weeks for late plans, longer as the backlog grew (mean by issue year)."""
@@ -71,6 +78,7 @@ def _assessments(
     received = iss - delay
     decision = received + np.minimum(28 + (r.random(n) * 25).astype(np.int64), delay - 21)
     req = {
+        "plan": from_req,
         "child": child_ids[from_req],
         "received": received,
         "decision_on": decision,
@@ -165,7 +173,25 @@ def _assessments(
     other = {key: np.concatenate([over[key]] + [p[key] for p in parts]) for key in over}
     n_other = len(other["received"])
     other["child"] = np.array(_ids("C", next_child + np.arange(n_other)), dtype=object)
+    other["plan"] = np.full(n_other, -1, dtype=np.int64)  # no plan (children without one)
     out = {key: np.concatenate([req[key], other[key]]) for key in req}
+    return out
+
+
+def _born_before_requests(dob: np.ndarray, plan: np.ndarray, received: np.ndarray) -> np.ndarray:
+    """Dates of birth (day numbers, one per plan) with every child born before their request: a date of
+    birth after the request's received day moves to ``AGE_AT_EARLY_REQUEST_DAYS`` days before it; all
+    others are unchanged.
+
+    ``plan`` is the index into ``dob`` of each request's plan (-1 for a request without a plan; a plan
+    has at most one request) and ``received`` its day number. Returns a new array; draws no random
+    numbers, so no other table changes.
+    """
+    out = np.asarray(dob, dtype=np.int64).copy()
+    linked = np.flatnonzero(plan >= 0)
+    ix, rec = plan[linked], received[linked]
+    early = out[ix] > rec
+    out[ix[early]] = rec[early] - AGE_AT_EARLY_REQUEST_DAYS
     return out
 
 
@@ -244,17 +270,20 @@ def generate(seed: int = config.DEFAULT_SEED, scale: str = "county") -> dict[str
             "social_care_contribution": social,
         }
     )
+    req = _assessments(r, plans, child_ids, k, next_child=n + 1)
+    # requests are drawn last (their delays after the placements'), so the few dates of birth they move
+    # are set here; the placements keep the school stages of the date of birth drawn in step 2
+    dob = _born_before_requests(plans["dob"], req["plan"], req["received"])
     plans_df = pd.DataFrame(
         {
             "plan_id": plan_ids,
             "child_id": child_ids,
-            "date_of_birth": _dates(plans["dob"]),
+            "date_of_birth": _dates(dob),
             "primary_need": plans["need"],
             "issued_on": _dates(plans["issue"]),
             "ceased_on": _dates(plans["cease"]),
         }
     )
-    req = _assessments(r, plans, child_ids, k, next_child=n + 1)
     order = np.lexsort((req["child"], req["received"]))
     req = {key: v[order] for key, v in req.items()}
     assessments = pd.DataFrame(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sendlib import config, schema
 from sendlib.sample.calibration import calibration_table
-from sendlib.sample.generator import generate
+from sendlib.sample.generator import AGE_AT_EARLY_REQUEST_DAYS, generate
 from sendlib.sample.targets import AS_OF_TEXT, NEW_SCHOOL_NAME, NOV_NO_PLAN, NOV_STEP_DOWNS, SCALES
 
 _TEXT = "string[pyarrow]"
@@ -74,6 +74,10 @@ agreement and high-needs budget), as listed in the table below.
   request counts before April 2018 are incomplete; use requests from April 2018 onwards.
 - Calendar-year targets for 2024 are for January-November (11/12 of the full-year figure), because the
   extract ends on 30 November.
+- Dates of birth are consistent with the other tables: every child was born before their request for
+  assessment was received and their plan issued, and is 0 to 25 at issue. (Where a plan was issued a
+  few weeks after birth and its request's drawn 20-week-plus delay put the request before the birth,
+  the date of birth is moved to {early_days} days before the request; request and plan dates are as drawn.)
 - Active plans are MI counts at month ends (issued on or before the date, not ceased by it), calibrated
   to the January SEN2 figures. The opening stock at 2018-03-31 (4,560) is an assumption.
 - Some things are engineered so the notebooks have a story to tell: the MI average cost rises every month
@@ -107,7 +111,13 @@ agreement and high-needs budget), as listed in the table below.
 
 
 def _readme(frames: dict[str, pd.DataFrame], seed: int, scale: str) -> str:
-    head = README_HEAD.format(seed=seed, steps=NOV_STEP_DOWNS, school=NEW_SCHOOL_NAME, panel=NOV_NO_PLAN)
+    head = README_HEAD.format(
+        seed=seed,
+        steps=NOV_STEP_DOWNS,
+        school=NEW_SCHOOL_NAME,
+        panel=NOV_NO_PLAN,
+        early_days=AGE_AT_EARLY_REQUEST_DAYS,
+    )
     if scale != "county":
         return head.split("## Targets")[0] + (
             f"This folder holds the **{scale}**-scale variant (every volume multiplied by about "
