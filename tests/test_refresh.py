@@ -163,6 +163,36 @@ def test_no_count_from_1_to_4_in_a_published_table(sample_report):
     assert not counts["value"].isin(["1", "2", "3", "4"]).any()
 
 
+def test_tables_xlsx_holds_each_notebook_table_with_the_same_suppression_as_the_html(sample_report):
+    """tables.xlsx from the real notebooks: per notebook, one sheet per table its HTML page shows and
+    as many [c] cells as the page; charts as PNG and SVG, linked from the index; no identifier."""
+    import openpyxl
+
+    result, out, _ = sample_report
+    target = out / "2024-11"
+    wb = openpyxl.load_workbook(target / "tables.xlsx")
+    assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+    sheets, suppressed = {}, {}
+    for name in wb.sheetnames[3:]:
+        cells = [c for row in wb[name].iter_rows(values_only=True) for c in row]
+        notebook = next(c for c in cells if isinstance(c, str) and "; notebook " in c).split("; notebook ")[1]
+        sheets[notebook] = sheets.get(notebook, 0) + 1
+        suppressed[notebook] = suppressed.get(notebook, 0) + sum(c == "[c]" for c in cells)
+    td_c = re.compile(r"<td[^>]*>\s*\[c\]\s*</td>")
+    for run in result.runs:
+        page = (target / f"{run.name}.html").read_text(encoding="utf-8")
+        assert sheets.get(run.name, 0) == page.count("<table"), run.name
+        assert suppressed.get(run.name, 0) == len(td_c.findall(page)), run.name
+    assert sum(suppressed.values()) > 0  # the sample has small counts in some tables
+    ids = set(pd.read_csv(config.SAMPLE_DIR / "plans.csv", dtype=str)["plan_id"])
+    assert not {str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row} & ids
+    charts = sorted((target / "charts").iterdir())
+    pngs = {p.stem for p in charts if p.suffix == ".png"}
+    assert pngs and pngs == {p.stem for p in charts if p.suffix == ".svg"}
+    index = (target / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="charts/{stem}.png"' in index for stem in pngs)
+
+
 def test_headline_counts_are_suppressed_and_paragraph_only_uses_present_keys():
     frame = headlines_frame(
         {"ehcp_active": 3, "ehcp_active_change": 2, "financial_month": 4, "independent_share_count": 2.5}

@@ -481,3 +481,12 @@ def test_backlog_and_timeliness_sections_against_sql_on_the_sample(sample_extrac
     assert (t["plans_issued_ytd_excl_exceptions"], t["plans_issued_ytd_within_20wk_excl_exceptions"]) == (issued, within)
     assert t["timeliness_20wk_excl_exceptions_ytd"] == round(100 * within / issued, 4)
     assert b["overdue_assessments"] == 620  # README: 620 overdue assessments at 30 November 2024
+
+
+def test_sheet_names_are_cut_at_a_word_boundary():
+    from sendlib.report.tables import ReportTable, sheet_names
+
+    titles = ["Rows received and kept, by table", "Short", "Cost per place: type of setting", "A" * 40]
+    names = sheet_names([ReportTable("n", i, t, pd.DataFrame()) for i, t in enumerate(titles, start=1)])
+    assert names == ["1 Rows received and kept, by", "2 Short", "3 Cost per place type of", "4 " + "A" * 29]
+    assert all(len(n) <= 31 for n in names)

@@ -101,11 +101,15 @@ def read_tables(artifacts_dir: Path | None) -> list[ReportTable]:
 
 def sheet_names(tables: list[ReportTable]) -> list[str]:
     """One sheet name per table: ``"<n> <title>"``, without the characters Excel forbids, cut to 31
-    characters (the number keeps them unique)."""
+    characters at a word boundary (the number keeps them unique)."""
     names = []
     for n, t in enumerate(tables, start=1):
         title = re.sub(r"\s+", " ", _FORBIDDEN.sub("", t.title)).strip()
-        names.append(f"{n} {title}"[:SHEET_NAME_MAX].rstrip())
+        name = f"{n} {title}"
+        if len(name) > SHEET_NAME_MAX:  # cut at a word boundary where one leaves a readable name
+            cut = name[: SHEET_NAME_MAX + 1].rsplit(" ", 1)[0]
+            name = cut if len(cut) > len(str(n)) + 8 else name[:SHEET_NAME_MAX]
+        names.append(name.rstrip(" ,;-"))
     return names
 
 
