@@ -210,24 +210,13 @@ def _iso_dates_fast(s: pd.Series) -> pd.Series:
         text = pa.array(s.astype("string[pyarrow]"))
         if isinstance(text, pa.ChunkedArray):
             text = text.combine_chunks()
-        out, read = _iso_fixed_width(text)
-        rest = np.flatnonzero(~read)
+        out, read, filled = _iso_fixed_width(text)
+        rest = np.flatnonzero(filled & ~read)  # non-blank cells not read above (usually none)
         if rest.size:
-            left = text.take(pa.array(rest))
-            nonblank = _present(left)
-            if nonblank.any():
-                sub = rest[nonblank]
-                out[sub] = _iso_dates_strptime(text.take(pa.array(sub)))
+            out[rest] = _iso_dates_strptime(text.take(pa.array(rest)))
         return pd.Series(out, index=s.index)
     except Exception:  # noqa: BLE001 - e.g. a year beyond the ns range: let the general path decide
         return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-
-
-def _present(arr) -> np.ndarray:
-    """bool per cell of a pyarrow string array: present and not empty."""
-    import pyarrow.compute as pc
-
-    return pc.fill_null(pc.greater(pc.utf8_length(arr), 0), False).to_numpy(zero_copy_only=False)
 
 
 #: Years read by :func:`_iso_fixed_width` (others go to pyarrow's strptime and the general path).
@@ -241,9 +230,9 @@ _YEAR_LEAP = np.diff((np.arange(_YEAR_MIN, _YEAR_MAX + 2) - 1970).astype("dateti
                      ).astype(np.int64) == 366
 
 
-def _iso_fixed_width(text) -> tuple[np.ndarray, np.ndarray]:
-    """``dddd-dd-dd`` cells of a pyarrow string array as ``datetime64[ns]`` (NaT elsewhere) and a mask of
-    the cells read. Reads the string buffer in place (numpy views, one gather when cells differ in
+def _iso_fixed_width(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``dddd-dd-dd`` cells of a pyarrow string array as ``datetime64[ns]`` (NaT elsewhere), a mask of
+    the cells read and a mask of the cells present and not empty. Reads the string buffer in place (numpy views, one gather when cells differ in
     length); a cell is read only when its year is 1700-2200, its month 1-12 and its day exists."""
     import pyarrow as pa
 
@@ -251,20 +240,21 @@ def _iso_fixed_width(text) -> tuple[np.ndarray, np.ndarray]:
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     read = np.zeros(n, dtype=bool)
     if n == 0:
-        return out, read
+        return out, read, read
     width = np.int64 if pa.types.is_large_string(text.type) else np.int32
     _, offs_buf, data_buf = text.buffers()
     offsets = np.frombuffer(offs_buf, dtype=width, count=n + 1, offset=text.offset * np.dtype(width).itemsize)
     offsets = offsets.astype(np.int64)
-    if data_buf is None:
-        return out, read
-    data = np.frombuffer(data_buf, dtype=np.uint8)
-    ten = np.diff(offsets) == 10
+    lengths = np.diff(offsets)
+    filled = lengths > 0
     if text.null_count:
-        ten &= text.is_valid().to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(ten)
+        filled &= text.is_valid().to_numpy(zero_copy_only=False)
+    if data_buf is None:
+        return out, read, filled
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    at = np.flatnonzero(filled & (lengths == 10))
     if at.size == 0:
-        return out, read
+        return out, read, filled
     if at.size == n and offsets[-1] - offsets[0] == 10 * n:  # every cell ten bytes: a view, no copy
         b = data[offsets[0] : offsets[-1]].reshape(n, 10)
     else:
@@ -290,7 +280,7 @@ def _iso_fixed_width(text) -> tuple[np.ndarray, np.ndarray]:
     else:
         out[at] = dates
     read[at] = ok
-    return out, read
+    return out, read, filled
 
 
 def _iso_dates_strptime(text) -> np.ndarray:
