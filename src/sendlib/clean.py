@@ -258,7 +258,8 @@ def _iso_fixed_width(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if at.size == n and offsets[-1] - offsets[0] == 10 * n:  # every cell ten bytes: a view, no copy
         b = data[offsets[0] : offsets[-1]].reshape(n, 10)
     else:
-        b = data[offsets[at][:, None] + np.arange(10)]
+        windows = np.lib.stride_tricks.as_strided(data, shape=(len(data) - 9, 10), strides=(1, 1), writeable=False)
+        b = windows[offsets[at]]  # ten bytes from each cell's start (one row copied per cell)
     digits = [(b[:, i] - 48).astype(np.int32) for i in (0, 1, 2, 3, 5, 6, 8, 9)]  # uint8 wraps below "0"
     ok = (b[:, 4] == 45) & (b[:, 7] == 45)  # 45: "-"
     for v in digits:
