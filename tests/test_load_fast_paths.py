@@ -1,9 +1,8 @@
 """The loader's fast paths give exactly the Extract the plain paths give.
 
-Four shortcuts make ``sendlib.load`` faster at national scale (benchmarks/README.md): ISO dates read
-from the Arrow string buffer (:func:`sendlib.clean._iso_fixed_width`), strip and blank checks skipped
-when the buffer shows nothing to strip (:func:`sendlib.clean._edges`), the duplicate check's early exit
-on strictly increasing keys (:func:`sendlib.validate.rows._strictly_increasing`) and id membership by
+Three shortcuts make ``sendlib.load`` faster at national scale (benchmarks/README.md): strip and blank
+checks skipped when the string buffer shows nothing to strip (:func:`sendlib.clean._edges`), the
+duplicate check's early exit on strictly increasing keys (:func:`sendlib.validate.rows._strictly_increasing`) and id membership by
 binary search (:func:`sendlib.validate.core._isin_fixed_width`). Each is checked here against values
 worked out by hand, and the whole Extract (tables, dtypes, issues, quarantine, row counts) against a
 load with every shortcut switched off, on data/sample, data/example, the broken fixture (one bad row
@@ -16,8 +15,6 @@ import shutil
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from messy_fixtures import EXPECTED, QUARANTINED_ROWS, broken_extract
 
@@ -26,38 +23,6 @@ from sendlib.load import load
 from sendlib.validate import core, rows
 
 TEXT = pd.StringDtype("pyarrow")
-
-
-def _fixed(values):
-    out, read, filled = clean._iso_fixed_width(pa.array(values, type=pa.large_string()))
-    return out, read, filled
-
-
-def test_iso_dates_from_the_buffer_by_hand():
-    values = ["2024-02-29", "2023-02-29", "2024-02-31", "2024-04-30", "2024-04-31", "2024-13-01", "2024-00-10",
-              "2024-05-00", "2024-2-5", "2024/02/05", "", None, "1699-12-31", "1700-01-01", "2200-12-31",
-              "2201-01-01", "1900-02-29", "2000-02-29", "2024-0a-01", "1970-01-01", "1969-12-31"]
-    out, read, filled = _fixed(values)
-    # by hand: which are real days of years 1700-2200 written dddd-dd-dd
-    want = {0: "2024-02-29", 3: "2024-04-30", 13: "1700-01-01", 14: "2200-12-31", 17: "2000-02-29",
-            19: "1970-01-01", 20: "1969-12-31"}
-    assert np.flatnonzero(read).tolist() == sorted(want)
-    for i, day in want.items():
-        assert out[i] == np.datetime64(day, "ns")
-    assert pd.isna(out[~read]).all()
-    assert filled.tolist() == [v is not None and v != "" for v in values]
-
-
-def test_iso_dates_from_the_buffer_against_pandas_every_day():
-    # every day 1700-2200 and, for each month, days 0 and 29-32 (some impossible): pandas' strict
-    # parser is the independent reference
-    days = pd.date_range("1700-01-01", "2200-12-31", freq="D").strftime("%Y-%m-%d").tolist()
-    odd = [f"{y}-{m:02d}-{d:02d}" for y in (1900, 2000, 2023, 2024) for m in range(0, 14) for d in (0, 29, 30, 31, 32)]
-    values = days + odd + [""] * 3  # blanks among them: the gather path, not the contiguous view
-    out, read, _ = _fixed(values)
-    ref = pd.to_datetime(pd.Series(values), format="%Y-%m-%d", errors="coerce").to_numpy("datetime64[ns]")
-    assert (read == ~pd.isna(ref)).all()
-    assert (out[read] == ref[read]).all()
 
 
 def test_parse_dates_falls_back_for_other_forms():
@@ -133,13 +98,6 @@ def _mixed_dates(folder):
 
 def _plain(monkeypatch):
     """Every fast path switched off: the loader as it was before them."""
-    def unread(text):
-        n = len(text)
-        filled = pc.fill_null(pc.greater(pc.utf8_length(text), 0), False)
-        return (np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), np.zeros(n, dtype=bool),
-                filled.to_numpy(zero_copy_only=False))
-
-    monkeypatch.setattr(clean, "_iso_fixed_width", unread)
     monkeypatch.setattr(clean, "_edges", lambda values: (True, True))
     monkeypatch.setattr(rows, "_strictly_increasing", lambda d, key, at: False)
     monkeypatch.setattr(core, "_isin_fixed_width", lambda values, allowed: None)

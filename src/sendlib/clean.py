@@ -194,107 +194,26 @@ def excel_serial_to_date(serial: pd.Series) -> pd.Series:
 
 
 def _iso_dates_fast(s: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` text read without pandas; others -> NaT (for the general path in :func:`parse_dates`).
+    """``YYYY-MM-DD`` text through pyarrow's strptime (about twice pandas' speed); others -> NaT.
 
-    Cells of exactly ten characters laid out ``dddd-dd-dd`` (the bulk of a system export) are read
-    straight from the Arrow string buffer with numpy arithmetic: year 1700-2200, month 1-12 and a day
-    that exists in that month (``2024-02-31`` is not read here). The cells left over (other lengths,
-    such as ``2024-2-5``, or days that do not exist) go through pyarrow's strptime
-    (:func:`_iso_dates_strptime`), which checks the day only against 1-31 and rolls an impossible day
-    into the next month (``2024-02-31`` -> 2 March 2024): such dates are set to NaT there (see
+    pyarrow's strptime checks the day only against 1-31, not against the month, and rolls an impossible
+    day into the next month (``2024-02-31`` -> 2 March 2024). Such dates are set to NaT here (see
     :func:`_rolled_over`), so the strict general path in :func:`parse_dates` decides, and rejects them.
     """
     try:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         text = pa.array(s.astype("string[pyarrow]"))
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        out, read, filled = _iso_fixed_width(text)
-        rest = np.flatnonzero(filled & ~read)  # non-blank cells not read above (usually none)
-        if rest.size:
-            out[rest] = _iso_dates_strptime(text.take(pa.array(rest)))
-        return pd.Series(out, index=s.index)
+        parsed = pc.strptime(text, format="%Y-%m-%d", unit="ns", error_is_null=True)
+        out = parsed.to_numpy(zero_copy_only=False)
+        rolled = _rolled_over(text, parsed)
+        if rolled.size:
+            out = out.copy()
+            out[rolled] = np.datetime64("NaT")
+        return pd.Series(out, index=s.index).astype("datetime64[ns]")
     except Exception:  # noqa: BLE001 - e.g. a year beyond the ns range: let the general path decide
         return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-
-
-#: Years read by :func:`_iso_fixed_width` (others go to pyarrow's strptime and the general path).
-_YEAR_MIN, _YEAR_MAX = 1700, 2200
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
-_DAYS_BEFORE_MONTH = np.concatenate([[0], np.cumsum(_MONTH_DAYS)[:-1]]).astype(np.int32)
-_YEAR_START = (
-    (np.arange(_YEAR_MIN, _YEAR_MAX + 1) - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
-).astype(np.int32)  # days from 1970-01-01 to 1 January of each year
-_YEAR_LEAP = np.diff((np.arange(_YEAR_MIN, _YEAR_MAX + 2) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-                     ).astype(np.int64) == 366
-
-
-def _iso_fixed_width(text) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``dddd-dd-dd`` cells of a pyarrow string array as ``datetime64[ns]`` (NaT elsewhere), a mask of
-    the cells read and a mask of the cells present and not empty. Reads the string buffer in place (numpy views, one gather when cells differ in
-    length); a cell is read only when its year is 1700-2200, its month 1-12 and its day exists."""
-    import pyarrow as pa
-
-    n = len(text)
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    read = np.zeros(n, dtype=bool)
-    if n == 0:
-        return out, read, read
-    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    _, offs_buf, data_buf = text.buffers()
-    offsets = np.frombuffer(offs_buf, dtype=width, count=n + 1, offset=text.offset * np.dtype(width).itemsize)
-    offsets = offsets.astype(np.int64)
-    lengths = np.diff(offsets)
-    filled = lengths > 0
-    if text.null_count:
-        filled &= text.is_valid().to_numpy(zero_copy_only=False)
-    if data_buf is None:
-        return out, read, filled
-    data = np.frombuffer(data_buf, dtype=np.uint8)
-    at = np.flatnonzero(filled & (lengths == 10))
-    if at.size == 0:
-        return out, read, filled
-    if at.size == n and offsets[-1] - offsets[0] == 10 * n:  # every cell ten bytes: a view, no copy
-        b = data[offsets[0] : offsets[-1]].reshape(n, 10)
-    else:
-        windows = np.lib.stride_tricks.as_strided(data, shape=(len(data) - 9, 10), strides=(1, 1), writeable=False)
-        b = windows[offsets[at]]  # ten bytes from each cell's start (one row copied per cell)
-    digits = [(b[:, i] - 48).astype(np.int32) for i in (0, 1, 2, 3, 5, 6, 8, 9)]  # uint8 wraps below "0"
-    ok = (b[:, 4] == 45) & (b[:, 7] == 45)  # 45: "-"
-    for v in digits:
-        ok &= v <= 9
-    year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
-    month = digits[4] * 10 + digits[5]
-    day = digits[6] * 10 + digits[7]
-    ok &= (year >= _YEAR_MIN) & (year <= _YEAR_MAX) & (month >= 1) & (month <= 12) & (day >= 1)
-    yi = np.clip(year, _YEAR_MIN, _YEAR_MAX) - _YEAR_MIN
-    mi = np.clip(month, 1, 12) - 1
-    leap_day = _YEAR_LEAP[yi] & (mi == 1)
-    ok &= day <= _MONTH_DAYS[mi] + leap_day
-    # days since 1970-01-01: the year's first day, the days before the month, the day
-    feb_passed = _YEAR_LEAP[yi] & (mi >= 2)
-    days = _YEAR_START[yi] + _DAYS_BEFORE_MONTH[mi] + feb_passed + day - 1
-    dates = np.where(ok, days.astype(np.int64) * 86_400_000_000_000, np.iinfo(np.int64).min).view("datetime64[ns]")
-    if at.size == n:
-        out = dates
-    else:
-        out[at] = dates
-    read[at] = ok
-    return out, read, filled
-
-
-def _iso_dates_strptime(text) -> np.ndarray:
-    """``YYYY-MM-DD`` text (a pyarrow string array) through pyarrow's strptime, rolled-over days -> NaT."""
-    import pyarrow.compute as pc
-
-    parsed = pc.strptime(text, format="%Y-%m-%d", unit="ns", error_is_null=True)
-    out = parsed.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
-    rolled = _rolled_over(text, parsed)
-    if rolled.size:
-        out = out.copy()
-        out[rolled] = np.datetime64("NaT")
-    return out
 
 
 def _rolled_over(text, parsed) -> np.ndarray:
