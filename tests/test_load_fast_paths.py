@@ -2,11 +2,12 @@
 
 Three shortcuts make ``sendlib.load`` faster at national scale (benchmarks/README.md): strip and blank
 checks skipped when the string buffer shows nothing to strip (:func:`sendlib.clean._edges`), the
-duplicate check's early exit on strictly increasing keys (:func:`sendlib.validate.rows._strictly_increasing`) and id membership by
-binary search (:func:`sendlib.validate.core._isin_fixed_width`). Each is checked here against values
-worked out by hand, and the whole Extract (tables, dtypes, issues, quarantine, row counts) against a
-load with every shortcut switched off, on data/sample, data/example, the broken fixture (one bad row
-per rule) and a folder of dates written in every accepted form.
+duplicate check's early exit on strictly increasing keys
+(:func:`sendlib.validate.rows._strictly_increasing`), and id membership by binary search
+(:func:`sendlib.validate.core._isin_fixed_width`). Each is checked here against values worked out by
+hand, and the whole Extract (tables, dtypes, issues, quarantine, row counts) against a load with every
+shortcut switched off, on data/sample, data/example, the broken fixture (one bad row per rule) and a
+folder of dates written in every accepted form.
 """
 
 from __future__ import annotations
