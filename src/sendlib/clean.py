@@ -44,7 +44,42 @@ _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 def _as_text(values: pd.Series) -> pd.Series:
     """Values as a stripped ``string`` Series; missing stays missing."""
     s = values.astype("string")
+    if isinstance(s.array, pd.arrays.ArrowStringArray) and not _edges(s)[0]:
+        return s  # no cell starts or ends with a space (or any other character strip could remove)
     return s.str.strip()
+
+
+def _edges(values) -> tuple[bool, bool]:
+    """(``trim``, ``empty``) for Arrow-backed text: ``trim`` is False only when no cell can start or end
+    with whitespace (its first and last bytes are printable ASCII, read from the string buffer);
+    ``empty`` is False only when no cell is empty or missing. Both err towards True, so a caller that
+    skips its strip or its blank check on False changes nothing."""
+    import pyarrow as pa
+
+    arr = values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values.array)
+    trim = empty = False
+    for c in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        n = len(c)
+        if n == 0:
+            continue
+        if not (pa.types.is_string(c.type) or pa.types.is_large_string(c.type)):
+            return True, True
+        width = np.dtype(np.int64 if pa.types.is_large_string(c.type) else np.int32)
+        _, offs_buf, data_buf = c.buffers()
+        offsets = np.frombuffer(offs_buf, dtype=width, count=n + 1, offset=c.offset * width.itemsize)
+        start, end = offsets[:-1], offsets[1:]
+        filled = end > start
+        if c.null_count or not filled.all():
+            empty = True
+        if data_buf is None or not filled.any():
+            continue
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        first, last = data[start[filled]], data[end[filled] - 1]
+        if ((first <= 32) | (first >= 127)).any() or ((last <= 32) | (last >= 127)).any():
+            trim = True
+        if trim and empty:
+            break
+    return trim, empty
 
 
 def is_blank(values: pd.Series) -> pd.Series:
@@ -424,8 +459,12 @@ def clean_text(values: pd.Series) -> pd.Series:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        arr = pc.utf8_trim_whitespace(pa.array(values.astype("string[pyarrow]")))
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        arr = pa.array(values.astype("string[pyarrow]"))
+        trim, empty = _edges(arr)
+        if trim:
+            arr = pc.utf8_trim_whitespace(arr)
+        if trim or empty:
+            arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
         return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype="string")
     except (TypeError, ValueError, pa.ArrowException):  # e.g. mixed objects: the pandas way
         s = _as_text(values)

@@ -417,11 +417,12 @@ def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | 
             # a quoted value may hold line breaks: tell pyarrow, or a block boundary could split it
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in body),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False
+                column_types={h: pa.large_string() for h in header}, strings_can_be_null=False
             ),
         )
         if table.column_names != header:
             return None
+        # large_string is what pandas' Arrow strings hold: read so, the frame is built without a copy
         mapper = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}.get
         frame = table.to_pandas(types_mapper=mapper)
         frame.columns = [str(c).strip() for c in frame.columns]

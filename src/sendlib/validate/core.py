@@ -92,10 +92,36 @@ def isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    fast = _isin_fixed_width(values, allowed)
+    if fast is not None:
+        return fast
     left = pa.array(values.astype("string[pyarrow]"))
     right = pa.array(allowed.dropna().astype("string[pyarrow]").unique())
     hit = pc.is_in(left, value_set=right.cast(left.type)).fill_null(False)
     return hit.to_numpy(zero_copy_only=False).astype(bool) & values.notna().to_numpy(dtype=bool)
+
+
+def _isin_fixed_width(values: pd.Series, allowed: pd.Series) -> np.ndarray | None:
+    """:func:`isin` for ids of one width of at most 8 bytes on both sides (as system ids usually are):
+    each id read as an unsigned integer from its bytes (:mod:`sendlib.idmatch`), the allowed ones sorted,
+    one binary search per value. None when the ids are not like that (the caller hashes the strings)."""
+    from sendlib import idmatch
+
+    if not all(isinstance(x.array, pd.arrays.ArrowStringArray) for x in (values, allowed)):
+        return None
+    present = values.notna().to_numpy(dtype=bool)
+    left = idmatch._fixed_width_bytes(idmatch._chunks(values if present.all() else values[present]))
+    right = idmatch._fixed_width_bytes(idmatch._chunks(allowed.dropna()))
+    if left is None or right is None or left.dtype != right.dtype or left.dtype.itemsize > 8:
+        return None
+    width = left.dtype.itemsize
+    left, right = idmatch._as_uint64(left, width), idmatch._as_uint64(right, width)
+    if not (right[1:] > right[:-1]).all():  # not sorted and unique already
+        right = np.unique(right)
+    pos = np.minimum(np.searchsorted(right, left), len(right) - 1)
+    out = np.zeros(len(values), dtype=bool)
+    out[present] = right[pos] == left
+    return out
 
 
 def _flagged(t: TableData, *columns: str) -> np.ndarray:

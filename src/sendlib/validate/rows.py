@@ -29,6 +29,8 @@ def check_duplicates(t: TableData) -> None:
     for k in key:
         live &= d[k].notna().to_numpy()
     at = np.flatnonzero(live)
+    if _strictly_increasing(d, key, at):  # sorted, none repeated (as extracts usually are): nothing to do
+        return
     keys = d[key].iloc[at]  # the key columns only: the full rows are copied for candidates alone
     cand = d.iloc[at[keys.duplicated(keep=False).to_numpy()]]
     if cand.empty:
@@ -59,6 +61,43 @@ def check_duplicates(t: TableData) -> None:
         what = what.loc[d.index[mask]]
         t.add(mask, key[0], "duplicate_id", "error", what.to_numpy(),
               "Keep one correct row for this id in the source system (or give each record its own id).")
+
+
+def _key_numbers(values: pd.Series) -> np.ndarray | None:
+    """A key column as integers that differ exactly where the values differ: dates as their int64
+    nanoseconds, ids of one width (at most 8 bytes, none missing) as their bytes read as an unsigned
+    integer (:mod:`sendlib.idmatch`). None for any other column (the caller then compares values)."""
+    from sendlib import idmatch
+
+    if values.dtype == "datetime64[ns]":
+        return None if values.isna().any() else values.to_numpy().view("int64")
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    raw = idmatch._fixed_width_bytes(idmatch._chunks(values))
+    if raw is None or raw.dtype.itemsize > 8:
+        return None
+    return idmatch._as_uint64(raw, raw.dtype.itemsize)
+
+
+def _strictly_increasing(d: pd.DataFrame, key: list[str], at: np.ndarray) -> bool:
+    """True when the key of the rows at positions ``at`` strictly increases from row to row (compared
+    column by column), so no key repeats; False when it does not, or cannot be told cheaply. A fast
+    exit for :func:`check_duplicates`: False only sends the table through the full comparison."""
+    if len(at) < 2:
+        return True
+    cols = []
+    for k in key:
+        v = d[k] if len(at) == len(d) else d[k].iloc[at]
+        num = _key_numbers(v)
+        if num is None:
+            return False
+        cols.append(num)
+    greater = np.zeros(len(at) - 1, dtype=bool)
+    equal = np.ones(len(at) - 1, dtype=bool)
+    for c in cols:
+        greater |= equal & (c[1:] > c[:-1])
+        equal &= c[1:] == c[:-1]
+    return bool(greater.all())
 
 
 def check_order(t: TableData, start: str, end: str, rule: str = "end_before_start", fix: str = "") -> None:
