@@ -17,11 +17,11 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from messy_fixtures import EXPECTED, QUARANTINED_ROWS, broken_extract
 
 from sendlib import clean, config, schema
 from sendlib.load import load
 from sendlib.validate import core, rows
+from tests.messy_fixtures import EXPECTED, QUARANTINED_ROWS, broken_extract
 
 TEXT = pd.StringDtype("pyarrow")
 

@@ -176,3 +176,19 @@ def test_no_text_points_outside_the_repository_or_to_its_authors(place):
         "state the definition instead of pointing to the domain brief (not in this repository), and "
         "describe the module, the job or the machine load instead of who wrote it:\n" + "\n".join(offenders)
     )
+
+
+def test_tests_import_their_helpers_through_the_tests_package():
+    """tests/ is a package: a helper module is imported as ``tests.<name>``, never by its bare name
+    (which only works when pytest happens to put tests/ on sys.path)."""
+    import ast
+
+    tests_dir = Path(__file__).resolve().parent
+    local = {p.stem for p in tests_dir.glob("*.py")} - {"__init__", "conftest"}
+    bare = []
+    for path in sorted(tests_dir.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else (
+                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            bare += [f"{path.name}:{node.lineno}: {n}" for n in names if n.split(".")[0] in local]
+    assert not bare, "import test helpers as tests.<module>:\n" + "\n".join(bare)

@@ -21,12 +21,13 @@ import pyarrow.compute as pc
 from sendlib.errors import DataError
 
 
-def _chunks(values: pd.Series) -> list:
+def arrow_chunks(values: pd.Series) -> list:
+    """The values as a list of pyarrow ``large_string`` arrays (missing values as nulls)."""
     arr = pa.array(values.astype("string")).cast(pa.large_string())
     return list(arr.chunks) if isinstance(arr, pa.ChunkedArray) else [arr]
 
 
-def _fixed_width_bytes(chunks: list) -> np.ndarray | None:
+def fixed_width_bytes(chunks: list) -> np.ndarray | None:
     """The strings as a numpy ``S<width>`` array without copying, when all have one width and none is
     missing; else None."""
     arr = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
@@ -40,7 +41,9 @@ def _fixed_width_bytes(chunks: list) -> np.ndarray | None:
     return np.frombuffer(arr.buffers()[2], dtype=f"S{width}", count=len(arr), offset=int(offsets[0]))
 
 
-def _as_uint64(values: np.ndarray, width: int) -> np.ndarray:
+def as_uint64(values: np.ndarray, width: int) -> np.ndarray:
+    """Byte strings of ``width`` (at most 8) bytes as big-endian unsigned integers, zero-padded on the
+    right, so integer order is byte order."""
     padded = np.zeros((len(values), 8), dtype=np.uint8)
     padded[:, :width] = values.view(np.uint8).reshape(len(values), width)
     return padded.view(">u8").ravel().astype(np.uint64)
@@ -49,12 +52,12 @@ def _as_uint64(values: np.ndarray, width: int) -> np.ndarray:
 def _sorted_fixed_width_lookup(ids: list, refs: list) -> np.ndarray | None:
     """Fast path of :func:`plan_row_of_placements` when plan ids are fixed-width and strictly increasing
     (sorted and unique, as extracts usually are): a binary search on the raw bytes. None otherwise."""
-    id_bytes, ref_bytes = _fixed_width_bytes(ids), _fixed_width_bytes(refs)
+    id_bytes, ref_bytes = fixed_width_bytes(ids), fixed_width_bytes(refs)
     if id_bytes is None or ref_bytes is None or id_bytes.dtype != ref_bytes.dtype:
         return None
     width = id_bytes.dtype.itemsize
     if width <= 8:  # as big-endian integers (zero-padded on the right): same order, faster compares
-        id_bytes, ref_bytes = (_as_uint64(x, width) for x in (id_bytes, ref_bytes))
+        id_bytes, ref_bytes = (as_uint64(x, width) for x in (id_bytes, ref_bytes))
     if not (id_bytes[1:] > id_bytes[:-1]).all():
         return None
     # placements of one plan are usually adjacent: search each run of equal ids once
@@ -73,7 +76,7 @@ def plan_row_of_placements(plans: pd.DataFrame, placements: pd.DataFrame) -> np.
     plan_id appears more than once in ``plans``.
     """
     n_plans = len(plans)
-    ids, refs = _chunks(plans["plan_id"]), _chunks(placements["plan_id"])
+    ids, refs = arrow_chunks(plans["plan_id"]), arrow_chunks(placements["plan_id"])
     fast = _sorted_fixed_width_lookup(ids, refs)
     if fast is not None:
         return fast

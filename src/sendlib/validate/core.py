@@ -110,12 +110,12 @@ def _isin_fixed_width(values: pd.Series, allowed: pd.Series) -> np.ndarray | Non
     if not all(isinstance(x.array, pd.arrays.ArrowStringArray) for x in (values, allowed)):
         return None
     present = values.notna().to_numpy(dtype=bool)
-    left = idmatch._fixed_width_bytes(idmatch._chunks(values if present.all() else values[present]))
-    right = idmatch._fixed_width_bytes(idmatch._chunks(allowed.dropna()))
+    left = idmatch.fixed_width_bytes(idmatch.arrow_chunks(values if present.all() else values[present]))
+    right = idmatch.fixed_width_bytes(idmatch.arrow_chunks(allowed.dropna()))
     if left is None or right is None or left.dtype != right.dtype or left.dtype.itemsize > 8:
         return None
     width = left.dtype.itemsize
-    left, right = idmatch._as_uint64(left, width), idmatch._as_uint64(right, width)
+    left, right = idmatch.as_uint64(left, width), idmatch.as_uint64(right, width)
     if not (right[1:] > right[:-1]).all():  # not sorted and unique already
         right = np.unique(right)
     pos = np.minimum(np.searchsorted(right, left), len(right) - 1)

@@ -73,10 +73,10 @@ def _key_numbers(values: pd.Series) -> np.ndarray | None:
         return None if values.isna().any() else values.to_numpy().view("int64")
     if not isinstance(values.array, pd.arrays.ArrowStringArray):
         return None
-    raw = idmatch._fixed_width_bytes(idmatch._chunks(values))
+    raw = idmatch.fixed_width_bytes(idmatch.arrow_chunks(values))
     if raw is None or raw.dtype.itemsize > 8:
         return None
-    return idmatch._as_uint64(raw, raw.dtype.itemsize)
+    return idmatch.as_uint64(raw, raw.dtype.itemsize)
 
 
 def _strictly_increasing(d: pd.DataFrame, key: list[str], at: np.ndarray) -> bool:
