@@ -15,7 +15,6 @@ from IPython.display import Markdown, display
 
 import sendlib
 from sendlib import caseload, disclosure, forecast, formatting, notebook, periods, plots
-from sendlib.report import paragraph
 
 nb = notebook.setup("04_caseload_and_budget", data_dir=data_dir, period=period, suppress_below=suppress_below)
 extract, period_end, month = nb.extract, nb.period_end, nb.month
@@ -112,10 +111,7 @@ else:
     m = spend.monthly
     if spend.budget is None:
         display(Markdown(f"No budget is recorded for {spend.financial_year}: the outturn is shown without it."))
-    sentence = paragraph.spend_sentence(  # the same sentence as the drafted committee paragraph
-        spend.financial_year, spend.outturn, placements=spend.placement_outturn, other=spend.other_spend,
-        budget=spend.budget, overspend=spend.overspend, beyond_cap=spend.overspend_vs_cap,
-    )
+    sentence = notebook.spend_sentence(spend)  # worded as in the drafted committee paragraph
     display(Markdown(
         f"**{sentence}** 80% interval {formatting.pounds_prose(spend.outturn_low80)} to "
         f"{formatting.pounds_prose(spend.outturn_high80)}."

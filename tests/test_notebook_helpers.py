@@ -178,3 +178,24 @@ def test_count_phrase_hides_small_counts():
     nb = _nb(threshold=5)
     assert [nb.count_phrase(n) for n in (0, 3, 5, 1234)] == ["0", "fewer than 5", "5", "1,234"]
     assert nb.count_phrase(1234, hidden=True) == "[c]"  # hidden to protect another count
+
+
+def test_spend_sentence_is_the_paragraphs_wording():
+    """The notebook's spend sentence is the drafted paragraph's, worked by hand on round figures."""
+    from types import SimpleNamespace
+
+    from sendlib import notebook
+
+    spend = SimpleNamespace(financial_year="2024-25", outturn=206_900_000, placement_outturn=159_500_000,
+                            other_spend=47_400_000, budget=155_400_000, overspend=51_500_000,
+                            overspend_vs_cap=20_300_000)
+    assert notebook.spend_sentence(spend) == (
+        "High-needs spend for 2024-25 is forecast at £206.9m (placements £159.5m, other high-needs spend "
+        "£47.4m) against a budget of £155.4m, an overspend of £51.5m, £20.3m beyond the Safety Valve cap."
+    )
+    within = SimpleNamespace(financial_year="2025-26", outturn=900_000, placement_outturn=900_000,
+                             other_spend=0.0, budget=1_000_000, overspend=-100_000, overspend_vs_cap=-150_000)
+    assert notebook.spend_sentence(within) == (
+        "Placement spend for 2025-26 is forecast at £900,000 against a budget of £1.0m, an underspend of "
+        "£100,000, within the Safety Valve cap by £150,000."
+    )

@@ -51,6 +51,17 @@ def _report_functions():
     return load_for_report, suppressed_headlines
 
 
+def spend_sentence(spend) -> str:
+    """The financial year's spend sentence for a :class:`sendlib.forecast.SpendForecast`, worded exactly
+    as the drafted committee paragraph words it (:func:`sendlib.report.paragraph.spend_sentence`)."""
+    from sendlib.report.paragraph import spend_sentence as sentence
+
+    return sentence(
+        spend.financial_year, spend.outturn, placements=spend.placement_outturn, other=spend.other_spend,
+        budget=spend.budget, overspend=spend.overspend, beyond_cap=spend.overspend_vs_cap,
+    )
+
+
 def _display(obj) -> None:
     from IPython.display import display
 
