@@ -152,8 +152,11 @@ if has_budget:
 # %% [markdown]
 # ## The reprofiled path
 #
-# The agreed cumulative deficit shifted by the forecast gap, year by year: the path a reprofiled agreement
-# would have to accept if nothing changes, and the in-year deficit it would allow.
+# The agreement reprofiled from where the authority is: for the current financial year (the last with
+# actual or part-actual spend) and every later year, the agreed cumulative deficit plus the gap at the end
+# of the current year, so the agreement's year-on-year profile is kept from the current position; earlier
+# years are the actual cumulative deficit. The in-year deficit it allows is its year-on-year change plus
+# the DfE contribution.
 
 # %%
 if has_budget:
@@ -166,7 +169,7 @@ if has_budget:
             "reprofiled_cumulative_deficit": "Reprofiled cumulative", "agreed_in_year_deficit": "Agreed in-year",
             "reprofiled_in_year_deficit": "Reprofiled in-year", "change_in_year": "Change in-year",
         },
-        title="The agreement reprofiled by the forecast gap (pounds)",
+        title="The agreement reprofiled from the current position (pounds)",
     )
 
 # %% [markdown]

@@ -100,14 +100,24 @@ def test_saving_by_hand():
 
 def test_reprofiled_path_by_hand():
     b = three_year_budget()
-    table, c = deficit.deficit_table(b, np.array([[110 * M, 107 * M, 103 * M]]))
+    basis = ["actual", "actual + forecast", "forecast"]
+    table, c = deficit.deficit_table(b, np.array([[110 * M, 107 * M, 103 * M]]), basis)
     o = deficit.DeficitOutlook(pd.Timestamp("2024-11-30"), table, c, "2025-26", "2025-26", "2025-26")
     r = deficit.reprofiled_path(o)
-    # agreed 5, 5, 0 shifted by the gap 5, 2, -10 -> 10, 7, -10 (the forecast's cumulative deficit)
-    assert (r["reprofiled_cumulative_deficit"] / M).tolist() == [10, 7, -10]
-    # in-year deficit the reprofiled path allows: change in cumulative + contribution 5 -> 15, 2, -12
-    assert (r["reprofiled_in_year_deficit"] / M).tolist() == [15, 2, -12]
-    assert (r["change_in_year"] / M).tolist() == [5, -3, -12]
+    # current year 2024-25 (last with actual spend), gap there 2; agreed cumulative 5, 5, 0
+    # 2023-24 actual 10; 2024-25 5 + 2 = 7; 2025-26 0 + 2 = 2 (not the forecast's -10)
+    assert (r["reprofiled_cumulative_deficit"] / M).tolist() == [10, 7, 2]
+    # in-year: change in cumulative + contribution 5 -> 10 + 5, -3 + 5, -5 + 5 = 15, 2, 0
+    assert (r["reprofiled_in_year_deficit"] / M).tolist() == [15, 2, 0]
+    # agreed in-year 10, 5, 0 -> change 5, -3, 0 (later years keep the agreement's profile)
+    assert (r["change_in_year"] / M).tolist() == [5, -3, 0]
+
+
+def test_reprofiled_path_without_actual_spend_starts_from_the_first_year():
+    table, c = deficit.deficit_table(three_year_budget(), np.array([[110 * M, 107 * M, 103 * M]]))
+    o = deficit.DeficitOutlook(pd.Timestamp("2023-03-31"), table, c, None, None, None)
+    # gap in 2023-24 is 5: agreed 5, 5, 0 + 5
+    assert (deficit.reprofiled_path(o)["reprofiled_cumulative_deficit"] / M).tolist() == [10, 10, 5]
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ its gap, zero year and difference from the current trend (central paths).
 What would it take (sendlib.outlook.solve): for --target zero (cumulative deficit at £0) or agreed
 (back on the agreed path) by --target-year (default: the agreement's last year), the value of each
 lever alone, the others at trend, found with a root finder on the central path, or "not reachable
-with this lever alone"; and the agreed path reprofiled by the forecast gap.
+with this lever alone"; and the agreement reprofiled from the current
+position (agreed profile + the gap at the end of the current financial year).
 
 Expenditure panel (sendlib.panel; only when the extract has panel_decisions): decisions and annual
 value reviewed, agreed and not committed (not committed is not saved: a deferred decision may come

@@ -269,20 +269,39 @@ def deficit_outlook(
     return outlook_from_base(prepare(extract, as_of), scenario, saving, n_sims, seed)
 
 
-def reprofiled_path(outlook: DeficitOutlook) -> pd.DataFrame:
-    """The agreement reprofiled to the forecast (pounds, one row per financial year): the agreed
-    cumulative deficit shifted by the forecast gap, year by year, and the in-year deficit that
-    reprofiled path allows (its year-on-year change plus the DfE contribution).
+def current_year_position(outlook: DeficitOutlook) -> int:
+    """Row of ``outlook.table`` for the current financial year: the last year with actual or part-actual
+    spend (basis ``actual`` or ``actual + forecast``); the first year when no year has any actual spend."""
+    actual = np.flatnonzero(outlook.table["basis"].astype(str).str.startswith("actual").to_numpy())
+    return int(actual[-1]) if len(actual) else 0
 
-    Columns: ``agreed_cumulative_deficit``, ``gap``, ``reprofiled_cumulative_deficit`` (= agreed +
-    gap), ``agreed_in_year_deficit``, ``reprofiled_in_year_deficit``, ``change_in_year`` (reprofiled -
-    agreed in-year deficit: what a reprofile would ask the DfE to accept each year).
+
+def reprofiled_path(outlook: DeficitOutlook) -> pd.DataFrame:
+    """The agreement reprofiled from where the authority actually is (pounds, one row per financial
+    year): the agreement's year-on-year profile kept, started from the current position.
+
+    The current year is the last financial year with actual or part-actual spend
+    (:func:`current_year_position`). For the current year and every later year the reprofiled
+    cumulative deficit is the agreed cumulative deficit of that year plus the gap at the end of the
+    current year (one fixed shift, so later years change by what the agreement planned); before the
+    current year it is the actual cumulative deficit.
+
+    Columns: ``agreed_cumulative_deficit``, ``gap`` (the forecast gap of each year),
+    ``reprofiled_cumulative_deficit``, ``agreed_in_year_deficit``, ``reprofiled_in_year_deficit``
+    (year-on-year change of the reprofiled cumulative deficit plus the DfE contribution),
+    ``change_in_year`` (reprofiled - agreed in-year deficit: what a reprofile would ask the DfE to
+    accept each year; £0 after the current year).
     """
     t = outlook.table
+    current = current_year_position(outlook)
+    shift = float(t["gap"].iloc[current])
+    after = np.arange(len(t)) >= current
     out = pd.DataFrame(index=t.index)
     out["agreed_cumulative_deficit"] = t["planned_cumulative_deficit"]
     out["gap"] = t["gap"]
-    out["reprofiled_cumulative_deficit"] = t["planned_cumulative_deficit"] + t["gap"]
+    out["reprofiled_cumulative_deficit"] = np.where(
+        after, t["planned_cumulative_deficit"].to_numpy(dtype=float) + shift, t["cumulative_deficit"]
+    )
     out["agreed_in_year_deficit"] = t["planned_deficit"]
     previous = out["reprofiled_cumulative_deficit"].shift(1, fill_value=0.0)
     out["reprofiled_in_year_deficit"] = (
