@@ -121,3 +121,17 @@ def test_no_budget_is_a_data_problem(capsys, tmp_path, example_dir):
     (d / "budget.csv").unlink()
     code, _, err = run_command(capsys, "outlook", "--data", str(d))
     assert code == 1 and "has no budget.csv: the deficit path needs one" in err
+
+
+def test_a_missing_budget_year_is_a_data_problem(capsys, tmp_path, example_dir):
+    d = tmp_path / "gap"
+    shutil.copytree(example_dir, d)
+    (d / "budget.csv").write_text(
+        "financial_year,hnb_budget,safety_valve_overspend_cap,planned_deficit,safety_valve_contribution\n"
+        "2022-23,280000,15000,20000,50000\n"
+        "2024-25,300000,20000,15000,50000\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_command(capsys, "outlook", "--data", str(d))
+    assert code == 1 and out == ""
+    assert "budget.csv: financial year(s) 2023-24 missing between 2022-23 and 2024-25" in err

@@ -45,6 +45,23 @@ def test_deficit_table_by_hand_on_a_three_year_budget():
     assert deficit.zero_years(cumulative, table.index) == ("2025-26", "2025-26", "2025-26")
 
 
+def test_a_missing_budget_year_is_an_error_naming_it():
+    from sendlib.errors import DataError
+
+    raw = pd.DataFrame(
+        {
+            "financial_year": ["2023-24", "2026-27", "2024-25"],
+            "hnb_budget": [100 * M] * 3,
+            "safety_valve_overspend_cap": [0.0] * 3,
+            "planned_deficit": [0.0] * 3,
+            "safety_valve_contribution": [0.0] * 3,
+        }
+    )
+    with pytest.raises(DataError, match=r"budget\.csv: financial year\(s\) 2025-26 missing between 2023-24 "
+                       r"and 2026-27"):
+        deficit.budget_years(raw)
+
+
 def test_blank_contribution_and_planned_deficit_are_zero():
     raw = pd.DataFrame(
         {

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sendlib import forecast, periods
+from sendlib.errors import DataError
 from sendlib.extract import Extract
 
 #: Columns of :attr:`DeficitOutlook.table`, in order.
@@ -102,7 +103,9 @@ class DeficitOutlook:
 def budget_years(budget: pd.DataFrame | None) -> pd.DataFrame:
     """``budget.csv`` sorted by financial year (normalised ``2024-25``), indexed by it, with blank
     ``planned_deficit``, ``safety_valve_contribution`` and ``other_high_needs_spend`` as £0. Raises
-    ValueError when there is no budget (the deficit path needs one)."""
+    ValueError when there is no budget (the deficit path needs one) and
+    :class:`sendlib.errors.DataError` naming the missing year(s) when the financial years are not
+    consecutive (a missing year would silently drop out of the cumulative deficit)."""
     if budget is None or budget.empty:
         raise ValueError(
             "the deficit path needs budget.csv (financial_year, hnb_budget, safety_valve_overspend_cap, "
@@ -111,6 +114,15 @@ def budget_years(budget: pd.DataFrame | None) -> pd.DataFrame:
     b = budget.copy()
     b["financial_year"] = b["financial_year"].astype(str).map(periods.normalise_financial_year)
     b = b.sort_values("financial_year").set_index("financial_year")
+    starts = np.array([int(fy[:4]) for fy in b.index])
+    missing = sorted(set(range(starts[0], starts[-1] + 1)) - set(starts.tolist())) if len(starts) else []
+    if missing:
+        labels = ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in missing)
+        raise DataError(
+            f"budget.csv: financial year(s) {labels} missing between {b.index[0]} and {b.index[-1]} "
+            "(deleted, or the row was quarantined): the cumulative deficit needs every year; add or "
+            "correct the row for each missing year"
+        )
     for col in ("planned_deficit", "safety_valve_contribution", "other_high_needs_spend"):
         b[col] = b[col].astype("float64").fillna(0.0) if col in b else 0.0
     return b
