@@ -7,7 +7,27 @@ import shutil
 import pytest
 
 from sendlib import headlines
-from tests.cli_helpers import run_command, run_json
+from tests import cli_helpers
+from tests.cli_helpers import run_command
+
+
+def _no_constant(name):
+    raise AssertionError(f"--json printed {name}, which is not valid JSON")
+
+
+def strict_json(text: str) -> dict:
+    """Parse ``--json`` output, failing on NaN / Infinity / -Infinity (Python's json accepts them)."""
+    import json
+
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def run_json(capsys, command: str, *argv) -> dict:
+    """:func:`tests.cli_helpers.run_json`, then the same output parsed strictly (no NaN/Infinity)."""
+    report = cli_helpers.run_json(capsys, command, *argv)
+    import json
+
+    return strict_json(json.dumps(report))
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +41,7 @@ def sample_report():
     buf = io.StringIO()
     with redirect_stdout(buf):
         assert cli.main(["outlook", "--json"]) == 0
-    return json.loads(buf.getvalue())
+    return strict_json(buf.getvalue())
 
 
 def test_sample_json_matches_headlines(sample_report, sample_extract):
@@ -135,3 +155,27 @@ def test_a_missing_budget_year_is_a_data_problem(capsys, tmp_path, example_dir):
     code, out, err = run_command(capsys, "outlook", "--data", str(d))
     assert code == 1 and out == ""
     assert "budget.csv: financial year(s) 2023-24 missing between 2022-23 and 2024-25" in err
+
+
+def test_strict_json_refuses_nan():
+    with pytest.raises(AssertionError, match="NaN"):
+        strict_json('{"zero_year": NaN}')
+
+
+def test_zero_year_when_one_scenario_reaches_zero_and_another_does_not(capsys, tmp_path):
+    # the sample's trend never reaches zero (README); £200m a year off spend from April 2025 is more
+    # than the whole cumulative deficit (about £46m at 31 March 2025), so it reaches zero in 2025-26
+    s = tmp_path / "s.toml"
+    s.write_text(
+        '[[scenario]]\nname = "Big saving"\nsaving_per_year = 200000000\nsaving_from = "2025-04"\n',
+        encoding="utf-8",
+    )
+    code, out, err = run_command(capsys, "outlook", "--scenarios", str(s), "--json")
+    assert code == 0, err
+    r = strict_json(out)
+    assert [(x["name"], x["zero_year"]) for x in r["scenarios"]] == [
+        ("Current trend", None),
+        ("Big saving", "2025-26"),
+    ]
+    code, out, _ = run_command(capsys, "outlook", "--scenarios", str(s))
+    assert code == 0 and "nan" not in out.lower()

@@ -172,6 +172,8 @@ def compare_scenarios(
             }
         )
     summary = pd.DataFrame(rows).set_index("scenario")
+    # object dtype keeps None (not reached); a string column would turn it into NaN
+    summary["zero_year"] = pd.Series([r["zero_year"] for r in rows], index=summary.index, dtype=object)
     summary.insert(
         2,
         "difference_from_trend",
