@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -178,4 +179,17 @@ def test_zero_year_when_one_scenario_reaches_zero_and_another_does_not(capsys, t
         ("Big saving", "2025-26"),
     ]
     code, out, _ = run_command(capsys, "outlook", "--scenarios", str(s))
-    assert code == 0 and "nan" not in out.lower()
+    assert code == 0 and not re.search(r"\bnan\b|\bNone\b", out, flags=re.IGNORECASE)
+    assert "Zero year: not reached by 2030-31 on current trends; agreed: 2030-31" in out
+    [trend] = [line for line in out.splitlines() if line.startswith("Current trend ")]
+    assert trend.endswith("not reached")
+
+
+def test_a_period_before_the_first_budget_year_is_a_usage_error(capsys, example_dir):
+    # data/example's budget.csv starts in 2023-24, i.e. April 2023
+    for period in ("2020-01", "2023-03"):
+        code, out, err = run_command(capsys, "outlook", "--data", str(example_dir), "--period", period)
+        assert code == 2 and out == ""
+        assert f"--period {period} is before budget.csv's first financial year 2023-24 (from 2023-04)" in err
+    code, _, err = run_command(capsys, "outlook", "--data", str(example_dir), "--period", "2023-04")
+    assert code == 0, err
