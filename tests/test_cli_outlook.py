@@ -34,7 +34,6 @@ def run_json(capsys, command: str, *argv) -> dict:
 @pytest.fixture(scope="module")
 def sample_report():
     import io
-    import json
     from contextlib import redirect_stdout
 
     from sendlib import cli

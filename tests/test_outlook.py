@@ -268,3 +268,14 @@ def test_solver_finds_a_caseload_lever_value_planted_in_the_budget(base, lever, 
     assert abs(solve.target_distance(planted, lever, r["value"], "2030-31", "zero")) < 1_000
     assert r["value"] == pytest.approx(value, abs=1e-6)
 
+
+
+def test_independent_share_is_labelled_inmss():
+    """The lever and scenario use the INMSS definition (sendlib.forecast's independent share), so their
+    labels say so, never "independent special schools" alone."""
+    label = solve.LEVERS["independent_share"].label
+    assert "independent and non-maintained special schools (INMSS)" in label
+    names = [s.name for s in scenarios.DEFAULT_SCENARIOS if s.scenario.independent_share is not None]
+    assert names == ["5% of new plans placed in INMSS"]
+    r = {"lever": "independent_share", "status": "solved", "trend": 0.1, "value": 0.05}
+    assert "(INMSS)" in solve.lever_sentence(r)

@@ -7,7 +7,8 @@
     request_growth = -0.10      # annual change in requests for assessment (-0.10 = 10% fewer a year)
     conversion = 0.55           # plans issued per request (replaces the estimated rate)
     ceasing_factor = 1.2        # x the estimated monthly ceasing rate (1.2 = 20% more plans cease)
-    independent_share = 0.10    # share (0-1) of new plans placed in independent special schools
+    independent_share = 0.10    # share (0-1) of new plans placed in INMSS (independent and
+                                # non-maintained special schools)
     cost_inflation = 0.05       # annual unit-cost inflation from the extract date (0.05 = 5% a year)
     saving_per_year = 5000000   # a one-off saving, pounds a year off placement spend ...
     saving_from = "2025-04"     # ... from this month (default: the first April after the extract date)
@@ -66,7 +67,7 @@ DEFAULT_SCENARIOS: tuple[NamedScenario, ...] = (
     NamedScenario("Requests rise 10% a year", forecast.Scenario(request_growth=0.10)),
     NamedScenario("Half as many requests become plans (conversion 0.35)", forecast.Scenario(conversion=0.35)),
     NamedScenario("20% more plans cease", forecast.Scenario(ceasing_factor=1.2)),
-    NamedScenario("5% of new plans placed independent", forecast.Scenario(independent_share=0.05)),
+    NamedScenario("5% of new plans placed in INMSS", forecast.Scenario(independent_share=0.05)),
     NamedScenario("Unit costs rise 5% a year", forecast.Scenario(cost_inflation=0.05)),
     NamedScenario("£5m a year saved from next April", saving_per_year=5_000_000.0),
 )
