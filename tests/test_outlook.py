@@ -279,3 +279,8 @@ def test_independent_share_is_labelled_inmss():
     assert names == ["5% of new plans placed in INMSS"]
     r = {"lever": "independent_share", "status": "solved", "trend": 0.1, "value": 0.05}
     assert "(INMSS)" in solve.lever_sentence(r)
+
+
+def test_conversion_scenario_is_named_for_its_fixed_rate():
+    [s] = [s for s in scenarios.DEFAULT_SCENARIOS if s.scenario.conversion is not None]
+    assert s.scenario.conversion == 0.35 and s.name == "Conversion 0.35 plans per request"

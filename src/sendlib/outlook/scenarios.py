@@ -60,12 +60,15 @@ class NamedScenario:
         return Saving(float(self.saving_per_year), periods.month_end(start))
 
 
-#: The default set (when the extract has no scenarios.toml): one lever at a time.
+#: The default set (when the extract has no scenarios.toml): one lever at a time. Each name says what the
+#: scenario sets: the conversion scenario is a fixed rate of 0.35 plans issued per request, whatever the
+#: extract's estimated rate.
 DEFAULT_SCENARIOS: tuple[NamedScenario, ...] = (
     NamedScenario(TREND),
     NamedScenario("Requests fall 10% a year", forecast.Scenario(request_growth=-0.10)),
     NamedScenario("Requests rise 10% a year", forecast.Scenario(request_growth=0.10)),
-    NamedScenario("Half as many requests become plans (conversion 0.35)", forecast.Scenario(conversion=0.35)),
+    # a fixed 0.35 plans per request (not a fraction of the estimated rate, 0.672 on the sample)
+    NamedScenario("Conversion 0.35 plans per request", forecast.Scenario(conversion=0.35)),
     NamedScenario("20% more plans cease", forecast.Scenario(ceasing_factor=1.2)),
     NamedScenario("5% of new plans placed in INMSS", forecast.Scenario(independent_share=0.05)),
     NamedScenario("Unit costs rise 5% a year", forecast.Scenario(cost_inflation=0.05)),
