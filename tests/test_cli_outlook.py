@@ -23,6 +23,15 @@ def strict_json(text: str) -> dict:
     return json.loads(text, parse_constant=_no_constant)
 
 
+def _numbers(obj) -> list:
+    """Every number in a JSON value (nested dicts and lists)."""
+    if isinstance(obj, dict):
+        return [n for v in obj.values() for n in _numbers(v)]
+    if isinstance(obj, list):
+        return [n for v in obj for n in _numbers(v)]
+    return [obj] if isinstance(obj, int | float) and not isinstance(obj, bool) else []
+
+
 def run_json(capsys, command: str, *argv) -> dict:
     """:func:`tests.cli_helpers.run_json`, then the same output parsed strictly (no NaN/Infinity)."""
     report = cli_helpers.run_json(capsys, command, *argv)
@@ -97,6 +106,17 @@ def test_small_panel_is_suppressed(capsys, tmp_path, example_dir):
     top_up = [x for x in p["by_category"] if x["label"] == "Top-up"][0]
     assert top_up["decisions"] is None and top_up["value_reviewed"] is None
     assert "panel.by_category.Top-up.value_reviewed" in p["suppressed"]
+    # weekly: the three decisions (1,000 + 3,000 + 500 = 4,500 reviewed) fall in the week ending Sunday
+    # 10 November 2024, which is [c]; every later week's running total would be 4,500 again, so the
+    # running total is hidden from that week on and 4,500 appears nowhere in the JSON
+    weekly = p["weekly"]
+    first = [w for w in weekly if w["label"] == "2024-11-10"]
+    assert first and first[0]["decisions"] is None and first[0]["value_reviewed"] is None
+    assert [w["cumulative_value_reviewed"] for w in weekly if w["label"] >= "2024-11-10"] == [None] * len(
+        [w for w in weekly if w["label"] >= "2024-11-10"]
+    )
+    assert "panel.weekly.2024-11-10.cumulative_value_reviewed" in p["suppressed"]
+    assert 4500 not in _numbers(r)
     code, out, _ = run_command(capsys, "outlook", "--data", str(d))
     assert code == 0 and "[c] decisions, [c] a year reviewed" in out and "£4,500" not in out
 

@@ -175,3 +175,15 @@ def test_panel_decisions_load_with_mapping_and_quarantine(tmp_path, example_dir)
 def test_extract_without_panel_has_none(example_dir):
     ex = sendlib.load(example_dir)
     assert ex.panel_decisions is None and not panel.has_panel(ex)
+
+
+def test_running_total_is_hidden_from_the_first_hidden_week_on():
+    assert panel.cumulative_hidden([False, True, False, False]).tolist() == [False, True, True, True]
+    assert panel.cumulative_hidden([False, False]).tolist() == [False, False]
+    # log(): weeks ending 27 Oct (D1-D3, 3 decisions) and 3 Nov (D4-D5, 2) are [c]; the weeks after have
+    # none, but their running total (130,000) would give the hidden weeks' value back
+    shown = panel.safe_breakdown(panel.panel_weekly(log(), AS_OF))
+    assert shown.loc[pd.Timestamp("2024-10-27"), "decisions"] == "[c]"
+    assert shown.loc[pd.Timestamp("2024-11-10"), "decisions"] == "0"
+    assert (shown["cumulative_value_reviewed"] == "[c]").all()
+    assert not shown.astype(str).apply(lambda c: c.str.contains("130,000")).any().any()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
 from sendlib import config, disclosure
 from sendlib.errors import UsageError
 
@@ -158,6 +160,11 @@ def _panel_rows(table, threshold: int, path: str, suppressed: list) -> list[dict
         sums_shown=[c for c in panel.MONEY if c in money],
         counts=table,
     )
+    if "cumulative_value_reviewed" in money:
+        # a running total hides from the first row hiding anything on (else it gives the value back)
+        weeks = (table.index != "Total") if col_total else np.ones(len(table), dtype=bool)
+        hidden = (mask["decisions"].to_numpy() | dep[money].to_numpy().any(axis=1)) & weeks
+        dep["cumulative_value_reviewed"] = panel.cumulative_hidden(hidden) | dep["cumulative_value_reviewed"].to_numpy()
     rows = []
     for i, (label, row) in enumerate(table.iterrows()):
         key = label.strftime("%Y-%m-%d") if hasattr(label, "strftime") else str(label)
