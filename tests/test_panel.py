@@ -143,28 +143,39 @@ def test_panel_decisions_load_with_mapping_and_quarantine(tmp_path, example_dir)
         "D2,22/10/2024,P001,top up,1000,Declined,500\n"
         "D3,23/10/2024,,transport,abc,deferred,\n"
         "D4,24/10/2024,,taxi,100,approved,100\n"
-        "D5,25/10/2024,,other,900,Agreed at a lower amount,950\n"
-        "D6,28/10/2024,P999,other,900,approved,900\n",
+        "D5,25/10/2024,,other,900,Agreed at a lower amount,900\n"
+        "D6,28/10/2024,P999,other,900,approved,900\n"
+        "D7,29/10/2024,,other,1000,approved,50000\n"
+        "D8,30/10/2024,,other,-5000,approved,100\n",
         encoding="utf-8",
     )
     (d / "mapping.toml").write_text('[panel_decisions]\ndecision_id = "Decision ref"\n', encoding="utf-8")
     ex = sendlib.load(d, mapping=d / "mapping.toml")
     counts = ex.row_counts[schema.PANEL_DECISIONS]
-    assert counts == {"rows_in": 6, "rows_kept": 3, "rows_quarantined": 3}
+    assert counts == {"rows_in": 8, "rows_kept": 3, "rows_quarantined": 5}
     kept = ex.panel_decisions
     assert kept["decision_id"].tolist() == ["D1", "D5", "D6"]
     assert kept["category"].tolist() == ["new_placement", "other", "other"]
     assert kept["decision"].tolist() == ["approved", "reduced", "approved"]
     assert kept["amount_requested"].tolist() == [50_000.0, 900.0, 900.0]
     q = ex.quarantine[ex.quarantine["table"] == schema.PANEL_DECISIONS]
-    assert q["row"].tolist() == [3, 4, 5]
+    assert q["row"].tolist() == [3, 4, 5, 8, 9]
     issues = {i.row: i for i in ex.issues if i.table == schema.PANEL_DECISIONS and i.row is not None}
     assert issues[3].rule == "panel_agreed_on_no" and issues[3].column == "amount_agreed"
     assert "clear amount_agreed" in issues[3].message and "panel_decisions.csv row 3" in issues[3].message
     assert issues[4].rule == "bad_money" and issues[4].column == "amount_requested"
     assert issues[5].rule == "unknown_code" and "[panel_category_values]" in issues[5].message
-    # kept with a warning: reduced, but agreed more than requested
+    # kept with a warning: reduced, but agreed all that was requested
     assert issues[6].rule == "panel_reduced_not_less" and issues[6].severity == "warning"
+    # quarantined: approved £50,000 against £1,000 requested (not committed would be -£49,000)
+    assert issues[8].rule == "panel_agreed_more" and issues[8].severity == "error"
+    assert issues[8].column == "amount_agreed" and "panel_decisions.csv row 8" in issues[8].message
+    assert "£50,000.00 is above amount_requested £1,000.00" in issues[8].message
+    assert "Correct amount_agreed or amount_requested" in issues[8].message
+    # a row quarantined for negative money gets no cross-column finding (no "£-5,000.00" anywhere)
+    row9 = [i for i in ex.issues if i.table == schema.PANEL_DECISIONS and i.row == 9]
+    assert [i.column for i in row9] == ["amount_requested"] and row9[0].severity == "error"
+    assert not any("-5,000" in i.message for i in ex.issues)
     # kept with a warning: a plan the plans table does not have (P001 is in data/example's plans)
     assert (
         issues[7].rule == "panel_unknown_plan"
