@@ -212,3 +212,13 @@ def test_a_period_before_the_first_budget_year_is_a_usage_error(capsys, example_
         assert f"--period {period} is before budget.csv's first financial year 2023-24 (from 2023-04)" in err
     code, _, err = run_command(capsys, "outlook", "--data", str(example_dir), "--period", "2023-04")
     assert code == 0, err
+
+
+def test_scenarios_folder_or_non_utf8_file_is_a_clear_data_problem(capsys, tmp_path, example_dir):
+    code, out, err = run_command(capsys, "outlook", "--data", str(example_dir), "--scenarios", str(tmp_path))
+    assert code == 1 and out == ""
+    assert f"scenarios file {tmp_path} is a folder: give the path of a scenarios TOML file" in err
+    bad = tmp_path / "s.toml"
+    bad.write_bytes('[[scenario]]\nname = "Caf\u00e9"\n'.encode("latin-1"))
+    code, out, err = run_command(capsys, "outlook", "--data", str(example_dir), "--scenarios", str(bad))
+    assert code == 1 and f"scenarios file {bad} is not UTF-8 text" in err and "save it as UTF-8" in err

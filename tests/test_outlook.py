@@ -284,3 +284,14 @@ def test_independent_share_is_labelled_inmss():
 def test_conversion_scenario_is_named_for_its_fixed_rate():
     [s] = [s for s in scenarios.DEFAULT_SCENARIOS if s.scenario.conversion is not None]
     assert s.scenario.conversion == 0.35 and s.name == "Conversion 0.35 plans per request"
+
+
+def test_scenarios_file_that_is_a_folder_or_not_utf8_names_the_path_and_the_fix(tmp_path):
+    with pytest.raises(ValueError, match=r"is a folder: give the path of a scenarios TOML file"):
+        scenarios.load_scenarios(tmp_path)
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('[[scenario]]\nname = "Caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1\.toml is not UTF-8 text .*save it as UTF-8"):
+        scenarios.load_scenarios(bad)
+    with pytest.raises(ValueError, match=r"nope\.toml not found: check the path"):
+        scenarios.load_scenarios(tmp_path / "nope.toml")

@@ -130,17 +130,35 @@ def parse_scenarios(text: str, source: str = SCENARIOS_FILE) -> list[NamedScenar
     return out
 
 
+def _read(p: Path) -> str:
+    """The text of a scenarios file; ValueError naming the file and the fix when it cannot be read."""
+    try:
+        return p.read_text(encoding="utf-8")
+    except (IsADirectoryError, PermissionError) as exc:
+        what = "is a folder" if p.is_dir() else "cannot be read"
+        raise ValueError(
+            f"scenarios file {p} {what}: give the path of a scenarios TOML file (e.g. {p / SCENARIOS_FILE}"
+            f" when it is in that folder)"
+        ) from exc
+    except FileNotFoundError as exc:
+        raise ValueError(f"scenarios file {p} not found: check the path given to --scenarios") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"scenarios file {p} is not UTF-8 text (byte {exc.start}): save it as UTF-8 (in Excel or a "
+            "text editor: Save As, encoding UTF-8)"
+        ) from exc
+
+
 def load_scenarios(path=None, data_dir=None) -> list[NamedScenario]:
     """Scenarios from ``path``, else from ``scenarios.toml`` in ``data_dir`` when there is one, else
-    :data:`DEFAULT_SCENARIOS`. Raises FileNotFoundError when ``path`` is given and missing."""
+    :data:`DEFAULT_SCENARIOS`. Raises ValueError naming the file and the fix when ``path`` is missing,
+    a folder or not UTF-8 text, or its content is wrong (:func:`parse_scenarios`)."""
     if path is not None:
         p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"scenarios file {p} not found")
-        return parse_scenarios(p.read_text(encoding="utf-8"), str(p))
+        return parse_scenarios(_read(p), str(p))
     if data_dir is not None and (Path(data_dir) / SCENARIOS_FILE).is_file():
         p = Path(data_dir) / SCENARIOS_FILE
-        return parse_scenarios(p.read_text(encoding="utf-8"), str(p))
+        return parse_scenarios(_read(p), str(p))
     return list(DEFAULT_SCENARIOS)
 
 
