@@ -173,13 +173,28 @@ def test_solver_saving_gives_back_the_target_and_matches_the_hand_formula(base):
     assert r["value"] == pytest.approx(r["distance_at_trend"] / 6, abs=200)
 
 
-def test_solver_independent_share_back_on_agreed_path_within_1000(base):
-    r = solve.what_would_it_take(base, "independent_share", "2025-26", "agreed")
-    if r["status"] == "solved":
-        assert abs(solve.target_distance(base, "independent_share", r["value"], "2025-26", "agreed")) < 1_000
-    else:  # the range cannot reach it: both ends miss the target
-        assert r["status"] == "not_reachable"
-        assert solve.target_distance(base, "independent_share", 0.0, "2025-26", "agreed") > 0
+def _linear_lever(monkeypatch, trend, distance):
+    """The solver on a lever whose distance to the target is a straight line worked by hand."""
+    monkeypatch.setattr(solve, "trend_value", lambda base, lever: trend)
+    monkeypatch.setattr(solve, "target_distance", lambda base, lever, v, year, target="zero": distance(v))
+
+
+def test_solver_independent_share_by_hand(monkeypatch):
+    # distance = £2m x share - £300,000: zero at a share of 300,000 / 2,000,000 = 0.15;
+    # the trend share 0.40 is £500,000 above the target
+    _linear_lever(monkeypatch, 0.40, lambda v: 2_000_000 * v - 300_000)
+    r = solve.what_would_it_take(None, "independent_share", "2025-26", "agreed")
+    assert r["status"] == "solved" and (r["low"], r["high"]) == (0.0, 1.0)
+    assert r["value"] == pytest.approx(0.15, abs=1e-9)
+    assert r["distance_at_trend"] == pytest.approx(500_000)
+    # always £100,000 or more above the target on 0 to 1: not reachable
+    _linear_lever(monkeypatch, 0.40, lambda v: 100_000 + 50_000 * v)
+    r = solve.what_would_it_take(None, "independent_share", "2025-26", "agreed")
+    assert r["status"] == "not_reachable" and r["value"] is None
+    # already £1 below the target at the trend share: nothing needed, the value is the trend
+    _linear_lever(monkeypatch, 0.40, lambda v: -1.0)
+    r = solve.what_would_it_take(None, "independent_share", "2025-26", "agreed")
+    assert (r["status"], r["value"]) == ("met_at_trend", 0.40)
 
 
 def test_solver_reports_not_reachable_and_met_at_trend(base):

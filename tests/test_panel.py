@@ -100,7 +100,7 @@ def test_small_counts_and_the_value_they_carry_are_suppressed():
     assert plain.loc["New placement", "value_reviewed"] == "£110,000"
 
 
-def test_agreed_vs_forecast_new_placement(sample_extract):
+def test_agreed_vs_forecast_new_placement(sample_extract, monkeypatch):
     ex = sendlib.extract.Extract(
         plans=sample_extract.plans,
         placements=sample_extract.placements,
@@ -108,16 +108,15 @@ def test_agreed_vs_forecast_new_placement(sample_extract):
         panel_decisions=log(),
         as_of=pd.Timestamp(AS_OF),
     )
+    # the forecast's unit costs set by hand: 25% of new plans independent at £80,000 a year, the rest at
+    # £20,000 -> 0.25 x 80,000 + 0.75 x 20,000 = 20,000 + 15,000 = £35,000 a year per new plan
+    units = {"independent_share": 0.25, "cost_independent": 80_000.0, "cost_other": 20_000.0}
+    monkeypatch.setattr(forecast, "new_placement_costs", lambda extract, as_of: units)
     got = panel.agreed_vs_forecast(ex)
-    units = forecast.new_placement_costs(sample_extract, pd.Timestamp(AS_OF))
-    expected = (
-        units["independent_share"] * units["cost_independent"]
-        + (1 - units["independent_share"]) * units["cost_other"]
-    )
-    # only D1 is an agreed new placement (D4 was deferred): mean £50,000
+    # only D1 is an agreed new placement (D4 was deferred): mean £50,000; difference 50,000 - 35,000
     assert got["new_placements_agreed"] == 1 and got["mean_agreed"] == 50_000
-    assert got["forecast_cost_new"] == pytest.approx(expected)
-    assert got["difference"] == pytest.approx(50_000 - expected)
+    assert got["forecast_cost_new"] == pytest.approx(35_000)
+    assert got["difference"] == pytest.approx(15_000)
 
 
 def test_sample_panel_against_plain_pandas(sample_dir, sample_extract):
