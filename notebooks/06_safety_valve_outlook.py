@@ -100,7 +100,7 @@ if has_budget:
     )
     display(Markdown(
         f"On current trends the cumulative deficit would reach zero in {outlook.zero_year} (80% interval "
-        f"{outlook.zero_year_low80} to {outlook.zero_year_high80 or 'after ' + outlook.last_year})."
+        f"{outlook.zero_year_low80 or 'not reached'} to {outlook.zero_year_high80 or 'not reached by ' + outlook.last_year})."
         if outlook.zero_year else
         f"On current trends the cumulative deficit would not reach zero by {outlook.last_year}, the last year "
         "of the agreement."
