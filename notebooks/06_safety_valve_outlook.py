@@ -191,9 +191,12 @@ else:
         f"{formatting.percent(s['share_deferred'])} of decisions were deferred and may come back."
     ))
     weekly = panel.panel_weekly(log, period_end)
-    if not few and s["decisions"]:
+    # the running total stops at the first week of 1-4 decisions (later totals would give its value back)
+    small_week = weekly["decisions"].between(1, nb.suppress_below - 1).to_numpy()
+    running = weekly["cumulative_value_reviewed"].where(~panel.cumulative_hidden(small_week))
+    if not few and s["decisions"] and running.notna().any():
         fig = plots.trend_chart(
-            weekly["cumulative_value_reviewed"].rename("Value reviewed since the panel began"),
+            running.rename("Value reviewed since the panel began"),
             kind="pounds",
             title=f"The panel has reviewed {money(s['value_reviewed'])} a year of spending decisions",
             ylabel="Annual value of decisions (pounds)",
