@@ -100,7 +100,7 @@ if has_budget:
     )
     display(Markdown(
         f"On current trends the cumulative deficit would reach zero in {outlook.zero_year} (80% interval "
-        f"{outlook.zero_year_low80} to {outlook.zero_year_high80 or 'after ' + outlook.last_year})."
+        f"{outlook.zero_year_low80 or 'not reached'} to {outlook.zero_year_high80 or 'not reached by ' + outlook.last_year})."
         if outlook.zero_year else
         f"On current trends the cumulative deficit would not reach zero by {outlook.last_year}, the last year "
         "of the agreement."
@@ -152,8 +152,11 @@ if has_budget:
 # %% [markdown]
 # ## The reprofiled path
 #
-# The agreed cumulative deficit shifted by the forecast gap, year by year: the path a reprofiled agreement
-# would have to accept if nothing changes, and the in-year deficit it would allow.
+# The agreement reprofiled from where the authority is: for the current financial year (the last with
+# actual or part-actual spend) and every later year, the agreed cumulative deficit plus the gap at the end
+# of the current year, so the agreement's year-on-year profile is kept from the current position; earlier
+# years are the actual cumulative deficit. The in-year deficit it allows is its year-on-year change plus
+# the DfE contribution.
 
 # %%
 if has_budget:
@@ -166,7 +169,7 @@ if has_budget:
             "reprofiled_cumulative_deficit": "Reprofiled cumulative", "agreed_in_year_deficit": "Agreed in-year",
             "reprofiled_in_year_deficit": "Reprofiled in-year", "change_in_year": "Change in-year",
         },
-        title="The agreement reprofiled by the forecast gap (pounds)",
+        title="The agreement reprofiled from the current position (pounds)",
     )
 
 # %% [markdown]
@@ -188,9 +191,12 @@ else:
         f"{formatting.percent(s['share_deferred'])} of decisions were deferred and may come back."
     ))
     weekly = panel.panel_weekly(log, period_end)
-    if not few and s["decisions"]:
+    # the running total stops at the first week of 1-4 decisions (later totals would give its value back)
+    small_week = weekly["decisions"].between(1, nb.suppress_below - 1).to_numpy()
+    running = weekly["cumulative_value_reviewed"].where(~panel.cumulative_hidden(small_week))
+    if not few and s["decisions"] and running.notna().any():
         fig = plots.trend_chart(
-            weekly["cumulative_value_reviewed"].rename("Value reviewed since the panel began"),
+            running.rename("Value reviewed since the panel began"),
             kind="pounds",
             title=f"The panel has reviewed {money(s['value_reviewed'])} a year of spending decisions",
             ylabel="Annual value of decisions (pounds)",

@@ -45,6 +45,23 @@ def test_deficit_table_by_hand_on_a_three_year_budget():
     assert deficit.zero_years(cumulative, table.index) == ("2025-26", "2025-26", "2025-26")
 
 
+def test_a_missing_budget_year_is_an_error_naming_it():
+    from sendlib.errors import DataError
+
+    raw = pd.DataFrame(
+        {
+            "financial_year": ["2023-24", "2026-27", "2024-25"],
+            "hnb_budget": [100 * M] * 3,
+            "safety_valve_overspend_cap": [0.0] * 3,
+            "planned_deficit": [0.0] * 3,
+            "safety_valve_contribution": [0.0] * 3,
+        }
+    )
+    with pytest.raises(DataError, match=r"budget\.csv: financial year\(s\) 2025-26 missing between 2023-24 "
+                       r"and 2026-27"):
+        deficit.budget_years(raw)
+
+
 def test_blank_contribution_and_planned_deficit_are_zero():
     raw = pd.DataFrame(
         {
@@ -100,14 +117,24 @@ def test_saving_by_hand():
 
 def test_reprofiled_path_by_hand():
     b = three_year_budget()
-    table, c = deficit.deficit_table(b, np.array([[110 * M, 107 * M, 103 * M]]))
+    basis = ["actual", "actual + forecast", "forecast"]
+    table, c = deficit.deficit_table(b, np.array([[110 * M, 107 * M, 103 * M]]), basis)
     o = deficit.DeficitOutlook(pd.Timestamp("2024-11-30"), table, c, "2025-26", "2025-26", "2025-26")
     r = deficit.reprofiled_path(o)
-    # agreed 5, 5, 0 shifted by the gap 5, 2, -10 -> 10, 7, -10 (the forecast's cumulative deficit)
-    assert (r["reprofiled_cumulative_deficit"] / M).tolist() == [10, 7, -10]
-    # in-year deficit the reprofiled path allows: change in cumulative + contribution 5 -> 15, 2, -12
-    assert (r["reprofiled_in_year_deficit"] / M).tolist() == [15, 2, -12]
-    assert (r["change_in_year"] / M).tolist() == [5, -3, -12]
+    # current year 2024-25 (last with actual spend), gap there 2; agreed cumulative 5, 5, 0
+    # 2023-24 actual 10; 2024-25 5 + 2 = 7; 2025-26 0 + 2 = 2 (not the forecast's -10)
+    assert (r["reprofiled_cumulative_deficit"] / M).tolist() == [10, 7, 2]
+    # in-year: change in cumulative + contribution 5 -> 10 + 5, -3 + 5, -5 + 5 = 15, 2, 0
+    assert (r["reprofiled_in_year_deficit"] / M).tolist() == [15, 2, 0]
+    # agreed in-year 10, 5, 0 -> change 5, -3, 0 (later years keep the agreement's profile)
+    assert (r["change_in_year"] / M).tolist() == [5, -3, 0]
+
+
+def test_reprofiled_path_without_actual_spend_starts_from_the_first_year():
+    table, c = deficit.deficit_table(three_year_budget(), np.array([[110 * M, 107 * M, 103 * M]]))
+    o = deficit.DeficitOutlook(pd.Timestamp("2023-03-31"), table, c, None, None, None)
+    # gap in 2023-24 is 5: agreed 5, 5, 0 + 5
+    assert (deficit.reprofiled_path(o)["reprofiled_cumulative_deficit"] / M).tolist() == [10, 10, 5]
 
 
 @pytest.fixture(scope="module")
@@ -146,13 +173,28 @@ def test_solver_saving_gives_back_the_target_and_matches_the_hand_formula(base):
     assert r["value"] == pytest.approx(r["distance_at_trend"] / 6, abs=200)
 
 
-def test_solver_independent_share_back_on_agreed_path_within_1000(base):
-    r = solve.what_would_it_take(base, "independent_share", "2025-26", "agreed")
-    if r["status"] == "solved":
-        assert abs(solve.target_distance(base, "independent_share", r["value"], "2025-26", "agreed")) < 1_000
-    else:  # the range cannot reach it: both ends miss the target
-        assert r["status"] == "not_reachable"
-        assert solve.target_distance(base, "independent_share", 0.0, "2025-26", "agreed") > 0
+def _linear_lever(monkeypatch, trend, distance):
+    """The solver on a lever whose distance to the target is a straight line worked by hand."""
+    monkeypatch.setattr(solve, "trend_value", lambda base, lever: trend)
+    monkeypatch.setattr(solve, "target_distance", lambda base, lever, v, year, target="zero": distance(v))
+
+
+def test_solver_independent_share_by_hand(monkeypatch):
+    # distance = £2m x share - £300,000: zero at a share of 300,000 / 2,000,000 = 0.15;
+    # the trend share 0.40 is £500,000 above the target
+    _linear_lever(monkeypatch, 0.40, lambda v: 2_000_000 * v - 300_000)
+    r = solve.what_would_it_take(None, "independent_share", "2025-26", "agreed")
+    assert r["status"] == "solved" and (r["low"], r["high"]) == (0.0, 1.0)
+    assert r["value"] == pytest.approx(0.15, abs=1e-9)
+    assert r["distance_at_trend"] == pytest.approx(500_000)
+    # always £100,000 or more above the target on 0 to 1: not reachable
+    _linear_lever(monkeypatch, 0.40, lambda v: 100_000 + 50_000 * v)
+    r = solve.what_would_it_take(None, "independent_share", "2025-26", "agreed")
+    assert r["status"] == "not_reachable" and r["value"] is None
+    # already £1 below the target at the trend share: nothing needed, the value is the trend
+    _linear_lever(monkeypatch, 0.40, lambda v: -1.0)
+    r = solve.what_would_it_take(None, "independent_share", "2025-26", "agreed")
+    assert (r["status"], r["value"]) == ("met_at_trend", 0.40)
 
 
 def test_solver_reports_not_reachable_and_met_at_trend(base):
@@ -241,3 +283,30 @@ def test_solver_finds_a_caseload_lever_value_planted_in_the_budget(base, lever, 
     assert abs(solve.target_distance(planted, lever, r["value"], "2030-31", "zero")) < 1_000
     assert r["value"] == pytest.approx(value, abs=1e-6)
 
+
+
+def test_independent_share_is_labelled_inmss():
+    """The lever and scenario use the INMSS definition (sendlib.forecast's independent share), so their
+    labels say so, never "independent special schools" alone."""
+    label = solve.LEVERS["independent_share"].label
+    assert "independent and non-maintained special schools (INMSS)" in label
+    names = [s.name for s in scenarios.DEFAULT_SCENARIOS if s.scenario.independent_share is not None]
+    assert names == ["5% of new plans placed in INMSS"]
+    r = {"lever": "independent_share", "status": "solved", "trend": 0.1, "value": 0.05}
+    assert "(INMSS)" in solve.lever_sentence(r)
+
+
+def test_conversion_scenario_is_named_for_its_fixed_rate():
+    [s] = [s for s in scenarios.DEFAULT_SCENARIOS if s.scenario.conversion is not None]
+    assert s.scenario.conversion == 0.35 and s.name == "Conversion 0.35 plans per request"
+
+
+def test_scenarios_file_that_is_a_folder_or_not_utf8_names_the_path_and_the_fix(tmp_path):
+    with pytest.raises(ValueError, match=r"is a folder: give the path of a scenarios TOML file"):
+        scenarios.load_scenarios(tmp_path)
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('[[scenario]]\nname = "Caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1\.toml is not UTF-8 text .*save it as UTF-8"):
+        scenarios.load_scenarios(bad)
+    with pytest.raises(ValueError, match=r"nope\.toml not found: check the path"):
+        scenarios.load_scenarios(tmp_path / "nope.toml")

@@ -100,7 +100,7 @@ def test_small_counts_and_the_value_they_carry_are_suppressed():
     assert plain.loc["New placement", "value_reviewed"] == "£110,000"
 
 
-def test_agreed_vs_forecast_new_placement(sample_extract):
+def test_agreed_vs_forecast_new_placement(sample_extract, monkeypatch):
     ex = sendlib.extract.Extract(
         plans=sample_extract.plans,
         placements=sample_extract.placements,
@@ -108,16 +108,15 @@ def test_agreed_vs_forecast_new_placement(sample_extract):
         panel_decisions=log(),
         as_of=pd.Timestamp(AS_OF),
     )
+    # the forecast's unit costs set by hand: 25% of new plans independent at £80,000 a year, the rest at
+    # £20,000 -> 0.25 x 80,000 + 0.75 x 20,000 = 20,000 + 15,000 = £35,000 a year per new plan
+    units = {"independent_share": 0.25, "cost_independent": 80_000.0, "cost_other": 20_000.0}
+    monkeypatch.setattr(forecast, "new_placement_costs", lambda extract, as_of: units)
     got = panel.agreed_vs_forecast(ex)
-    units = forecast.new_placement_costs(sample_extract, pd.Timestamp(AS_OF))
-    expected = (
-        units["independent_share"] * units["cost_independent"]
-        + (1 - units["independent_share"]) * units["cost_other"]
-    )
-    # only D1 is an agreed new placement (D4 was deferred): mean £50,000
+    # only D1 is an agreed new placement (D4 was deferred): mean £50,000; difference 50,000 - 35,000
     assert got["new_placements_agreed"] == 1 and got["mean_agreed"] == 50_000
-    assert got["forecast_cost_new"] == pytest.approx(expected)
-    assert got["difference"] == pytest.approx(50_000 - expected)
+    assert got["forecast_cost_new"] == pytest.approx(35_000)
+    assert got["difference"] == pytest.approx(15_000)
 
 
 def test_sample_panel_against_plain_pandas(sample_dir, sample_extract):
@@ -143,28 +142,39 @@ def test_panel_decisions_load_with_mapping_and_quarantine(tmp_path, example_dir)
         "D2,22/10/2024,P001,top up,1000,Declined,500\n"
         "D3,23/10/2024,,transport,abc,deferred,\n"
         "D4,24/10/2024,,taxi,100,approved,100\n"
-        "D5,25/10/2024,,other,900,Agreed at a lower amount,950\n"
-        "D6,28/10/2024,P999,other,900,approved,900\n",
+        "D5,25/10/2024,,other,900,Agreed at a lower amount,900\n"
+        "D6,28/10/2024,P999,other,900,approved,900\n"
+        "D7,29/10/2024,,other,1000,approved,50000\n"
+        "D8,30/10/2024,,other,-5000,approved,100\n",
         encoding="utf-8",
     )
     (d / "mapping.toml").write_text('[panel_decisions]\ndecision_id = "Decision ref"\n', encoding="utf-8")
     ex = sendlib.load(d, mapping=d / "mapping.toml")
     counts = ex.row_counts[schema.PANEL_DECISIONS]
-    assert counts == {"rows_in": 6, "rows_kept": 3, "rows_quarantined": 3}
+    assert counts == {"rows_in": 8, "rows_kept": 3, "rows_quarantined": 5}
     kept = ex.panel_decisions
     assert kept["decision_id"].tolist() == ["D1", "D5", "D6"]
     assert kept["category"].tolist() == ["new_placement", "other", "other"]
     assert kept["decision"].tolist() == ["approved", "reduced", "approved"]
     assert kept["amount_requested"].tolist() == [50_000.0, 900.0, 900.0]
     q = ex.quarantine[ex.quarantine["table"] == schema.PANEL_DECISIONS]
-    assert q["row"].tolist() == [3, 4, 5]
+    assert q["row"].tolist() == [3, 4, 5, 8, 9]
     issues = {i.row: i for i in ex.issues if i.table == schema.PANEL_DECISIONS and i.row is not None}
     assert issues[3].rule == "panel_agreed_on_no" and issues[3].column == "amount_agreed"
     assert "clear amount_agreed" in issues[3].message and "panel_decisions.csv row 3" in issues[3].message
     assert issues[4].rule == "bad_money" and issues[4].column == "amount_requested"
     assert issues[5].rule == "unknown_code" and "[panel_category_values]" in issues[5].message
-    # kept with a warning: reduced, but agreed more than requested
+    # kept with a warning: reduced, but agreed all that was requested
     assert issues[6].rule == "panel_reduced_not_less" and issues[6].severity == "warning"
+    # quarantined: approved £50,000 against £1,000 requested (not committed would be -£49,000)
+    assert issues[8].rule == "panel_agreed_more" and issues[8].severity == "error"
+    assert issues[8].column == "amount_agreed" and "panel_decisions.csv row 8" in issues[8].message
+    assert "£50,000.00 is above amount_requested £1,000.00" in issues[8].message
+    assert "Correct amount_agreed or amount_requested" in issues[8].message
+    # a row quarantined for negative money gets no cross-column finding (no "£-5,000.00" anywhere)
+    row9 = [i for i in ex.issues if i.table == schema.PANEL_DECISIONS and i.row == 9]
+    assert [i.column for i in row9] == ["amount_requested"] and row9[0].severity == "error"
+    assert not any("-5,000" in i.message for i in ex.issues)
     # kept with a warning: a plan the plans table does not have (P001 is in data/example's plans)
     assert (
         issues[7].rule == "panel_unknown_plan"
@@ -175,3 +185,15 @@ def test_panel_decisions_load_with_mapping_and_quarantine(tmp_path, example_dir)
 def test_extract_without_panel_has_none(example_dir):
     ex = sendlib.load(example_dir)
     assert ex.panel_decisions is None and not panel.has_panel(ex)
+
+
+def test_running_total_is_hidden_from_the_first_hidden_week_on():
+    assert panel.cumulative_hidden([False, True, False, False]).tolist() == [False, True, True, True]
+    assert panel.cumulative_hidden([False, False]).tolist() == [False, False]
+    # log(): weeks ending 27 Oct (D1-D3, 3 decisions) and 3 Nov (D4-D5, 2) are [c]; the weeks after have
+    # none, but their running total (130,000) would give the hidden weeks' value back
+    shown = panel.safe_breakdown(panel.panel_weekly(log(), AS_OF))
+    assert shown.loc[pd.Timestamp("2024-10-27"), "decisions"] == "[c]"
+    assert shown.loc[pd.Timestamp("2024-11-10"), "decisions"] == "0"
+    assert (shown["cumulative_value_reviewed"] == "[c]").all()
+    assert not shown.astype(str).apply(lambda c: c.str.contains("130,000")).any().any()

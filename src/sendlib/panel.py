@@ -139,13 +139,20 @@ def panel_breakdown(panel: pd.DataFrame, by: str, as_of=None) -> pd.DataFrame:
     return out
 
 
+def cumulative_hidden(hidden: np.ndarray) -> np.ndarray:
+    """Which rows of a running total (e.g. ``cumulative_value_reviewed`` by week) must be hidden, given
+    which rows hide a value (``hidden``, booleans in row order): every row from the first hidden one
+    on, since a later running total less the shown weekly values would give the hidden value back."""
+    return np.maximum.accumulate(np.asarray(hidden, dtype=bool)) if len(hidden) else np.zeros(0, dtype=bool)
+
+
 def safe_breakdown(table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRESHOLD) -> pd.DataFrame:
     """:func:`panel_breakdown` (or :func:`panel_weekly` with a ``Total`` row) ready for a committee:
     decisions of 1 to ``threshold - 1`` are ``[c]`` with the values and share they carry, totals
     protected by secondary suppression; text cells formatted (pounds, %)."""
     money = [c for c in (*MONEY, "cumulative_value_reviewed") if c in table.columns]
     percent = [c for c in ("share_of_decisions",) if c in table.columns]
-    return disclosure.safe_table(
+    out = disclosure.safe_table(
         table,
         counts=["decisions"],
         money=money,
@@ -154,6 +161,12 @@ def safe_breakdown(table: pd.DataFrame, threshold: int = disclosure.DEFAULT_THRE
         col_total="Total" if "Total" in table.index else None,
         sums_shown=[c for c in MONEY if c in table.columns],
     )
+    if "cumulative_value_reviewed" in out.columns:
+        weeks = out.index != "Total"
+        hidden = (out.loc[weeks].astype(str) == disclosure.SUPPRESSED).any(axis=1).to_numpy()
+        rows = np.flatnonzero(weeks)[cumulative_hidden(hidden)]
+        out.iloc[rows, out.columns.get_loc("cumulative_value_reviewed")] = disclosure.SUPPRESSED
+    return out
 
 
 def agreed_vs_forecast(extract: Extract, as_of=None) -> dict:

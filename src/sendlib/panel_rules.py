@@ -2,19 +2,26 @@
 
 Called by the loader with the other per-table rules (after the generic ones: bad dates, money and
 codes, blank needed values, negative money, duplicate ``decision_id``, dates after the extract date).
+The cross-column rules below look only at rows no earlier rule has quarantined, so a row is reported
+once, for what is wrong with it first.
 
 rule                    when                                                          severity
 ----------------------  ------------------------------------------------------------  ----------------
 panel_nothing_agreed    approved or reduced, but amount_agreed is £0 or blank           error (quarantine)
 panel_agreed_on_no      declined, deferred or returned, but amount_agreed is above £0   error (quarantine)
-panel_reduced_not_less  reduced, but amount_agreed is not below amount_requested        warning (kept)
-panel_agreed_more       approved with amount_agreed above amount_requested              warning (kept)
+panel_agreed_more       approved or reduced, but amount_agreed is above amount_requested error (quarantine:
+                                                                                       it would publish a
+                                                                                       negative "not
+                                                                                       committed")
+panel_reduced_not_less  reduced, but amount_agreed equals amount_requested              warning (kept)
 panel_unknown_plan      plan_id not in plans (or request_id not in assessments)         warning (kept: the
                                                                                        panel's figures do
                                                                                        not use the link)
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from sendlib.validate.core import TableData, _mask, isin
 
@@ -27,11 +34,15 @@ def _pounds(values):
 
 
 def check_panel_decisions(t: TableData) -> None:
-    """The rules in the module docstring (money in annual pounds)."""
+    """The rules in the module docstring (money in annual pounds), on rows not already quarantined."""
     d = t.data
     dec, asked, agreed = d["decision"], d["amount_requested"], d["amount_agreed"].fillna(0.0)
+
+    def kept(condition) -> np.ndarray:
+        return _mask(condition) & ~t.quarantined
+
     t.add(
-        _mask(dec.isin(AGREEING) & (agreed <= 0)),
+        kept(dec.isin(AGREEING) & (agreed <= 0)),
         "amount_agreed",
         "panel_nothing_agreed",
         "error",
@@ -40,7 +51,7 @@ def check_panel_decisions(t: TableData) -> None:
         "commit nothing).",
     )
     t.add(
-        _mask(dec.isin(NOT_COMMITTING) & (agreed > 0)),
+        kept(dec.isin(NOT_COMMITTING) & (agreed > 0)),
         "amount_agreed",
         "panel_agreed_on_no",
         "error",
@@ -49,7 +60,23 @@ def check_panel_decisions(t: TableData) -> None:
         "decision to approved or reduced.",
     )
     t.add(
-        _mask((dec == "reduced") & (agreed > 0) & (agreed >= asked)),
+        kept(dec.isin(AGREEING) & (agreed > asked)),
+        "amount_agreed",
+        "panel_agreed_more",
+        "error",
+        lambda m: (
+            "decision is "
+            + dec[m].astype(str)
+            + " but amount_agreed "
+            + _pounds(agreed[m])
+            + " is above amount_requested "
+            + _pounds(asked[m])
+        ),
+        "Correct amount_agreed or amount_requested (annual pounds): the panel agrees at most what was "
+        "requested; a larger sum is a new request.",
+    )
+    t.add(
+        kept((dec == "reduced") & (agreed > 0) & (agreed == asked)),
         "amount_agreed",
         "panel_reduced_not_less",
         "warning",
@@ -61,21 +88,6 @@ def check_panel_decisions(t: TableData) -> None:
             + "; kept"
         ),
         "Check the amounts, or set the decision to approved.",
-        quarantine=False,
-    )
-    t.add(
-        _mask((dec == "approved") & (agreed > asked)),
-        "amount_agreed",
-        "panel_agreed_more",
-        "warning",
-        lambda m: (
-            "amount_agreed "
-            + _pounds(agreed[m])
-            + " is above amount_requested "
-            + _pounds(asked[m])
-            + "; kept"
-        ),
-        "Check the amounts (the panel may have agreed more than was asked).",
         quarantine=False,
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
 from sendlib import config, disclosure
 from sendlib.errors import UsageError
 
@@ -29,7 +31,8 @@ its gap, zero year and difference from the current trend (central paths).
 What would it take (sendlib.outlook.solve): for --target zero (cumulative deficit at £0) or agreed
 (back on the agreed path) by --target-year (default: the agreement's last year), the value of each
 lever alone, the others at trend, found with a root finder on the central path, or "not reachable
-with this lever alone"; and the agreed path reprofiled by the forecast gap.
+with this lever alone"; and the agreement reprofiled from the current
+position (agreed profile + the gap at the end of the current financial year).
 
 Expenditure panel (sendlib.panel; only when the extract has panel_decisions): decisions and annual
 value reviewed, agreed and not committed (not committed is not saved: a deferred decision may come
@@ -79,6 +82,24 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _check_period(extract, period_end, option) -> None:
+    """Refuse a period before budget.csv's first financial year (no deficit path to report)."""
+    from sendlib import periods
+    from sendlib.outlook import deficit
+
+    try:
+        first = deficit.budget_years(extract.budget).index[0]
+    except ValueError:
+        return  # no budget: reported as a data problem elsewhere
+    start = periods.financial_year_bounds(first)[0]
+    if periods.month_end(period_end) < start:
+        raise UsageError(
+            f"--period {option or periods.period_label(period_end)} is before budget.csv's first financial "
+            f"year {first} (from {periods.period_label(start)}): give a month from "
+            f"{periods.period_label(start)} on, or add the earlier years to budget.csv"
+        )
+
+
 def run(args) -> int:
     from sendlib import cli, periods
     from sendlib.errors import DataError
@@ -102,6 +123,7 @@ def run(args) -> int:
             f"the extract in {data_dir} has no budget.csv: the deficit path needs one (see the README)"
         )
     period_end = cli.report_period(extract, period)
+    _check_period(extract, period_end, args.period)
     try:
         chosen = sc.load_scenarios(scenarios_path, data_dir)
     except ValueError as exc:
@@ -109,6 +131,11 @@ def run(args) -> int:
     report = outlook_report(extract, period_end, target_year, args.target, chosen)
     print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_report(report, data_dir))
     return 0
+
+
+def _year(fy: str | None) -> str:
+    """A financial year for the text output, or "not reached" when it is missing (None)."""
+    return fy or "not reached"
 
 
 def _r(x, digits: int = 2):
@@ -133,6 +160,11 @@ def _panel_rows(table, threshold: int, path: str, suppressed: list) -> list[dict
         sums_shown=[c for c in panel.MONEY if c in money],
         counts=table,
     )
+    if "cumulative_value_reviewed" in money:
+        # a running total hides from the first row hiding anything on (else it gives the value back)
+        weeks = (table.index != "Total") if col_total else np.ones(len(table), dtype=bool)
+        hidden = (mask["decisions"].to_numpy() | dep[money].to_numpy().any(axis=1)) & weeks
+        dep["cumulative_value_reviewed"] = panel.cumulative_hidden(hidden) | dep["cumulative_value_reviewed"].to_numpy()
     rows = []
     for i, (label, row) in enumerate(table.iterrows()):
         key = label.strftime("%Y-%m-%d") if hasattr(label, "strftime") else str(label)
@@ -296,29 +328,27 @@ def format_report(report: dict, data_dir) -> str:
     last = report["agreement_last_year"]
     if z["forecast"]:
         lines.append(
-            f"Zero year: {z['forecast']} (80% interval {z['low80']} to {z['high80'] or 'after ' + last}); "
-            f"agreed: {z['agreed'] or 'not within the agreement'}"
+            f"Zero year: {z['forecast']} (80% interval {_year(z['low80'])} to {_year(z['high80'])}); "
+            f"agreed: {_year(z['agreed'])}"
         )
     else:
-        lines.append(
-            f"Zero year: not by {last} on current trends; agreed: {z['agreed'] or 'not within the agreement'}"
-        )
+        lines.append(f"Zero year: not reached by {last} on current trends; agreed: {_year(z['agreed'])}")
     lines += [
         "",
         f"Scenarios (cumulative deficit at the end of {last}, central paths)",
-        f"{'scenario':52} {'cumulative':>10} {'gap':>9} {'vs trend':>9} {'zero year':>10}",
+        f"{'scenario':52} {'cumulative':>10} {'gap':>9} {'vs trend':>9} {'zero year':>11}",
     ]
     for s in report["scenarios"]:
         lines.append(
             f"{s['name'][:52]:52} {money(s['cumulative_deficit_end']):>10} {money(s['gap_end']):>9} "
-            f"{f.signed(s['difference_from_trend'], money):>9} {s['zero_year'] or '-':>10}"
+            f"{f.signed(s['difference_from_trend'], money):>9} {_year(s['zero_year']):>11}"
         )
     w = report["what_would_it_take"]
     lines += ["", f"What would it take, {w['in_words']} (one lever alone, others at trend):"]
     lines += [f"- {lv['sentence']}" for lv in w["levers"]]
     lines += [
         "",
-        "Reprofiled path (the agreed cumulative deficit shifted by the forecast gap)",
+        "Reprofiled path (the agreed profile from the gap at the end of the current financial year)",
         f"{'year':9} {'agreed':>9} {'gap':>9} {'reprofiled':>10} {'in-year allowed':>15}",
     ]
     for r in report["reprofiled_path"]:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sendlib import forecast, periods
+from sendlib.errors import DataError
 from sendlib.extract import Extract
 
 #: Columns of :attr:`DeficitOutlook.table`, in order.
@@ -102,7 +103,9 @@ class DeficitOutlook:
 def budget_years(budget: pd.DataFrame | None) -> pd.DataFrame:
     """``budget.csv`` sorted by financial year (normalised ``2024-25``), indexed by it, with blank
     ``planned_deficit``, ``safety_valve_contribution`` and ``other_high_needs_spend`` as £0. Raises
-    ValueError when there is no budget (the deficit path needs one)."""
+    ValueError when there is no budget (the deficit path needs one) and
+    :class:`sendlib.errors.DataError` naming the missing year(s) when the financial years are not
+    consecutive (a missing year would silently drop out of the cumulative deficit)."""
     if budget is None or budget.empty:
         raise ValueError(
             "the deficit path needs budget.csv (financial_year, hnb_budget, safety_valve_overspend_cap, "
@@ -111,6 +114,15 @@ def budget_years(budget: pd.DataFrame | None) -> pd.DataFrame:
     b = budget.copy()
     b["financial_year"] = b["financial_year"].astype(str).map(periods.normalise_financial_year)
     b = b.sort_values("financial_year").set_index("financial_year")
+    starts = np.array([int(fy[:4]) for fy in b.index])
+    missing = sorted(set(range(starts[0], starts[-1] + 1)) - set(starts.tolist())) if len(starts) else []
+    if missing:
+        labels = ", ".join(f"{y}-{(y + 1) % 100:02d}" for y in missing)
+        raise DataError(
+            f"budget.csv: financial year(s) {labels} missing between {b.index[0]} and {b.index[-1]} "
+            "(deleted, or the row was quarantined): the cumulative deficit needs every year; add or "
+            "correct the row for each missing year"
+        )
     for col in ("planned_deficit", "safety_valve_contribution", "other_high_needs_spend"):
         b[col] = b[col].astype("float64").fillna(0.0) if col in b else 0.0
     return b
@@ -269,20 +281,39 @@ def deficit_outlook(
     return outlook_from_base(prepare(extract, as_of), scenario, saving, n_sims, seed)
 
 
-def reprofiled_path(outlook: DeficitOutlook) -> pd.DataFrame:
-    """The agreement reprofiled to the forecast (pounds, one row per financial year): the agreed
-    cumulative deficit shifted by the forecast gap, year by year, and the in-year deficit that
-    reprofiled path allows (its year-on-year change plus the DfE contribution).
+def current_year_position(outlook: DeficitOutlook) -> int:
+    """Row of ``outlook.table`` for the current financial year: the last year with actual or part-actual
+    spend (basis ``actual`` or ``actual + forecast``); the first year when no year has any actual spend."""
+    actual = np.flatnonzero(outlook.table["basis"].astype(str).str.startswith("actual").to_numpy())
+    return int(actual[-1]) if len(actual) else 0
 
-    Columns: ``agreed_cumulative_deficit``, ``gap``, ``reprofiled_cumulative_deficit`` (= agreed +
-    gap), ``agreed_in_year_deficit``, ``reprofiled_in_year_deficit``, ``change_in_year`` (reprofiled -
-    agreed in-year deficit: what a reprofile would ask the DfE to accept each year).
+
+def reprofiled_path(outlook: DeficitOutlook) -> pd.DataFrame:
+    """The agreement reprofiled from where the authority actually is (pounds, one row per financial
+    year): the agreement's year-on-year profile kept, started from the current position.
+
+    The current year is the last financial year with actual or part-actual spend
+    (:func:`current_year_position`). For the current year and every later year the reprofiled
+    cumulative deficit is the agreed cumulative deficit of that year plus the gap at the end of the
+    current year (one fixed shift, so later years change by what the agreement planned); before the
+    current year it is the actual cumulative deficit.
+
+    Columns: ``agreed_cumulative_deficit``, ``gap`` (the forecast gap of each year),
+    ``reprofiled_cumulative_deficit``, ``agreed_in_year_deficit``, ``reprofiled_in_year_deficit``
+    (year-on-year change of the reprofiled cumulative deficit plus the DfE contribution),
+    ``change_in_year`` (reprofiled - agreed in-year deficit: what a reprofile would ask the DfE to
+    accept each year; £0 after the current year).
     """
     t = outlook.table
+    current = current_year_position(outlook)
+    shift = float(t["gap"].iloc[current])
+    after = np.arange(len(t)) >= current
     out = pd.DataFrame(index=t.index)
     out["agreed_cumulative_deficit"] = t["planned_cumulative_deficit"]
     out["gap"] = t["gap"]
-    out["reprofiled_cumulative_deficit"] = t["planned_cumulative_deficit"] + t["gap"]
+    out["reprofiled_cumulative_deficit"] = np.where(
+        after, t["planned_cumulative_deficit"].to_numpy(dtype=float) + shift, t["cumulative_deficit"]
+    )
     out["agreed_in_year_deficit"] = t["planned_deficit"]
     previous = out["reprofiled_cumulative_deficit"].shift(1, fill_value=0.0)
     out["reprofiled_in_year_deficit"] = (

@@ -7,7 +7,8 @@
     request_growth = -0.10      # annual change in requests for assessment (-0.10 = 10% fewer a year)
     conversion = 0.55           # plans issued per request (replaces the estimated rate)
     ceasing_factor = 1.2        # x the estimated monthly ceasing rate (1.2 = 20% more plans cease)
-    independent_share = 0.10    # share (0-1) of new plans placed in independent special schools
+    independent_share = 0.10    # share (0-1) of new plans placed in INMSS (independent and
+                                # non-maintained special schools)
     cost_inflation = 0.05       # annual unit-cost inflation from the extract date (0.05 = 5% a year)
     saving_per_year = 5000000   # a one-off saving, pounds a year off placement spend ...
     saving_from = "2025-04"     # ... from this month (default: the first April after the extract date)
@@ -59,14 +60,17 @@ class NamedScenario:
         return Saving(float(self.saving_per_year), periods.month_end(start))
 
 
-#: The default set (when the extract has no scenarios.toml): one lever at a time.
+#: The default set (when the extract has no scenarios.toml): one lever at a time. Each name says what the
+#: scenario sets: the conversion scenario is a fixed rate of 0.35 plans issued per request, whatever the
+#: extract's estimated rate.
 DEFAULT_SCENARIOS: tuple[NamedScenario, ...] = (
     NamedScenario(TREND),
     NamedScenario("Requests fall 10% a year", forecast.Scenario(request_growth=-0.10)),
     NamedScenario("Requests rise 10% a year", forecast.Scenario(request_growth=0.10)),
-    NamedScenario("Half as many requests become plans (conversion 0.35)", forecast.Scenario(conversion=0.35)),
+    # a fixed 0.35 plans per request (not a fraction of the estimated rate, 0.672 on the sample)
+    NamedScenario("Conversion 0.35 plans per request", forecast.Scenario(conversion=0.35)),
     NamedScenario("20% more plans cease", forecast.Scenario(ceasing_factor=1.2)),
-    NamedScenario("5% of new plans placed independent", forecast.Scenario(independent_share=0.05)),
+    NamedScenario("5% of new plans placed in INMSS", forecast.Scenario(independent_share=0.05)),
     NamedScenario("Unit costs rise 5% a year", forecast.Scenario(cost_inflation=0.05)),
     NamedScenario("£5m a year saved from next April", saving_per_year=5_000_000.0),
 )
@@ -126,17 +130,35 @@ def parse_scenarios(text: str, source: str = SCENARIOS_FILE) -> list[NamedScenar
     return out
 
 
+def _read(p: Path) -> str:
+    """The text of a scenarios file; ValueError naming the file and the fix when it cannot be read."""
+    try:
+        return p.read_text(encoding="utf-8")
+    except (IsADirectoryError, PermissionError) as exc:
+        what = "is a folder" if p.is_dir() else "cannot be read"
+        raise ValueError(
+            f"scenarios file {p} {what}: give the path of a scenarios TOML file (e.g. {p / SCENARIOS_FILE}"
+            f" when it is in that folder)"
+        ) from exc
+    except FileNotFoundError as exc:
+        raise ValueError(f"scenarios file {p} not found: check the path given to --scenarios") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"scenarios file {p} is not UTF-8 text (byte {exc.start}): save it as UTF-8 (in Excel or a "
+            "text editor: Save As, encoding UTF-8)"
+        ) from exc
+
+
 def load_scenarios(path=None, data_dir=None) -> list[NamedScenario]:
     """Scenarios from ``path``, else from ``scenarios.toml`` in ``data_dir`` when there is one, else
-    :data:`DEFAULT_SCENARIOS`. Raises FileNotFoundError when ``path`` is given and missing."""
+    :data:`DEFAULT_SCENARIOS`. Raises ValueError naming the file and the fix when ``path`` is missing,
+    a folder or not UTF-8 text, or its content is wrong (:func:`parse_scenarios`)."""
     if path is not None:
         p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"scenarios file {p} not found")
-        return parse_scenarios(p.read_text(encoding="utf-8"), str(p))
+        return parse_scenarios(_read(p), str(p))
     if data_dir is not None and (Path(data_dir) / SCENARIOS_FILE).is_file():
         p = Path(data_dir) / SCENARIOS_FILE
-        return parse_scenarios(p.read_text(encoding="utf-8"), str(p))
+        return parse_scenarios(_read(p), str(p))
     return list(DEFAULT_SCENARIOS)
 
 
@@ -172,6 +194,8 @@ def compare_scenarios(
             }
         )
     summary = pd.DataFrame(rows).set_index("scenario")
+    # object dtype keeps None (not reached); a string column would turn it into NaN
+    summary["zero_year"] = pd.Series([r["zero_year"] for r in rows], index=summary.index, dtype=object)
     summary.insert(
         2,
         "difference_from_trend",

@@ -8,8 +8,8 @@ Levers and their plausible ranges (:data:`LEVERS`; the trend value is where the 
 - ``requests``: annual change in requests for assessment (``Scenario.request_growth``), -50% to +50% a
   year (trend 0); reported as the percentage fall a year.
 - ``conversion``: plans issued per request (``Scenario.conversion``), 0 to 1.5 (trend: estimated).
-- ``independent_share``: share of new plans placed in independent special schools
-  (``Scenario.independent_share``), 0 to 1 (trend: the recent share of new placements).
+- ``independent_share``: share of new plans placed in independent and non-maintained special schools
+  (INMSS; ``Scenario.independent_share``), 0 to 1 (trend: the recent share of new placements).
 - ``saving``: a saving in pounds a year off placement spend from the first April after the extract
   date (:class:`sendlib.outlook.deficit.Saving`), £0 to the largest ``hnb_budget`` in the budget.
 
@@ -46,7 +46,10 @@ LEVERS: dict[str, Lever] = {
     "requests": Lever("requests", "annual change in requests for assessment", -0.5, 0.5),
     "conversion": Lever("conversion", "plans issued per request", 0.0, 1.5),
     "independent_share": Lever(
-        "independent_share", "share of new plans placed in independent special schools", 0.0, 1.0
+        "independent_share",
+        "share of new plans placed in independent and non-maintained special schools (INMSS)",
+        0.0,
+        1.0,
     ),
     "saving": Lever("saving", "saving a year from next April", 0.0, np.nan),
 }
@@ -164,7 +167,7 @@ def lever_sentence(result: dict) -> str:
         bounds = {
             "requests": f"requests falling {formatting.percent(-100 * lo)} a year",
             "conversion": f"{lo:.2f} plans per request",
-            "independent_share": f"{formatting.percent(100 * lo)} of new plans placed independent",
+            "independent_share": f"{formatting.percent(100 * lo)} of new plans placed in INMSS",
             "saving": f"a saving of {formatting.pounds_prose(hi)} a year",
         }[lever]
         return (
@@ -176,7 +179,8 @@ def lever_sentence(result: dict) -> str:
         return f"Plans issued per request would have to fall from {trend:.2f} to {v:.2f}."
     if lever == "independent_share":
         return (
-            "The share of new plans placed in independent special schools would have to fall from "
+            "The share of new plans placed in independent and non-maintained special schools (INMSS) "
+            "would have to fall from "
             f"{formatting.percent(100 * trend)} to {formatting.percent(100 * v)}."
         )
     start = result.get("saving_from")
