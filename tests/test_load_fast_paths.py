@@ -1,10 +1,11 @@
 """The loader's fast paths give exactly the Extract the plain paths give.
 
-Three shortcuts make ``sendlib.load`` faster at national scale (benchmarks/README.md): strip and blank
+Four shortcuts make ``sendlib.load`` faster at national scale (benchmarks/README.md): strip and blank
 checks skipped when the string buffer shows nothing to strip (:func:`sendlib.clean._edges`), the
 duplicate check's early exit on strictly increasing keys
-(:func:`sendlib.validate.rows._strictly_increasing`), and id membership by binary search
-(:func:`sendlib.validate.core._isin_fixed_width`). Each is checked here against values worked out by
+(:func:`sendlib.validate.rows._strictly_increasing`), id membership by binary search
+(:func:`sendlib.validate.core._isin_fixed_width`), and threads (tables read two at a time, and the
+placement rules run beside the plan and request rules, on folders of 32 MB or more). Each is checked here against values worked out by
 hand, and the whole Extract (tables, dtypes, issues, quarantine, row counts) against a load with every
 shortcut switched off, on data/sample, data/example, the broken fixture (one bad row per rule) and a
 folder of dates written in every accepted form.
@@ -12,6 +13,7 @@ folder of dates written in every accepted form.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 
 import numpy as np
@@ -24,6 +26,7 @@ from sendlib.validate import core, rows
 from tests.messy_fixtures import EXPECTED, QUARANTINED_ROWS, broken_extract
 
 TEXT = pd.StringDtype("pyarrow")
+load_module = importlib.import_module("sendlib.load")
 
 
 def test_parse_dates_falls_back_for_other_forms():
@@ -34,6 +37,19 @@ def test_parse_dates_falls_back_for_other_forms():
     assert out.tolist()[:4] == [feb5] * 4 and out.iloc[4] == pd.Timestamp("2024-03-01")
     assert out.iloc[5:].isna().all()
     assert bad.tolist() == [False] * 5 + [True, False, False]
+
+
+def test_iso_dates_cast_by_hand():
+    import pyarrow as pa
+
+    text = pa.array(["2024-02-05", "", "1650-01-01", "2024-02-29", "2262-04-11", None], pa.large_string())
+    got = clean._iso_dates_cast(text)
+    assert got is not None and got.dtype == "datetime64[ns]"
+    # blank and missing -> NaT; a year datetime64[ns] cannot hold -> NaT (the general path flags it)
+    assert pd.Series(got).tolist()[:5] == [pd.Timestamp("2024-02-05"), pd.NaT, pd.NaT, pd.Timestamp("2024-02-29"),
+                                           pd.Timestamp("2262-04-11")]
+    for other in ("2024-02-30", "2023-02-29", "2024-2-5", " 2024-02-05", "05/02/2024", "2024-02-05 10:00"):
+        assert clean._iso_dates_cast(pa.array(["2024-01-01", other], pa.large_string())) is None, other
 
 
 @pytest.mark.parametrize(
@@ -102,6 +118,7 @@ def _plain(monkeypatch):
     monkeypatch.setattr(clean, "_edges", lambda values: (True, True))
     monkeypatch.setattr(rows, "_strictly_increasing", lambda d, key, at: False)
     monkeypatch.setattr(core, "_isin_fixed_width", lambda values, allowed: None)
+    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1 << 62)  # one table, one rule at a time
 
 
 def _assert_same(fast, plain):
@@ -120,7 +137,9 @@ def test_fast_and_plain_loads_give_the_same_extract(which, tmp_path, monkeypatch
     folder = {"sample": lambda: config.SAMPLE_DIR, "example": lambda: config.EXAMPLE_DIR,
               "broken": lambda: broken_extract(tmp_path / "broken"),
               "mixed": lambda: _mixed_dates(tmp_path / "mixed")}[which]()
-    fast = load(folder, errors="return")
+    with monkeypatch.context() as m:
+        m.setattr(load_module, "PARALLEL_BYTES", 0)  # threads, whatever the folder's size
+        fast = load(folder, errors="return")
     with monkeypatch.context() as m:
         _plain(m)
         plain = load(folder, errors="return")

@@ -467,7 +467,7 @@ def test_multiline_value_across_a_pyarrow_block_boundary(tmp_path, offset):
 
 
 def test_blank_line_in_a_file_with_carriage_return_line_breaks(tmp_path):
-    # "\r\r" is a blank line; pyarrow would skip it silently, so the pandas parser reads the file
+    # "\r\r" is a blank line: kept by pyarrow as a row of the wrong width, so the pandas parser reads the file
     text = "\r".join([HEADER, "P1,C1,2012-01-01,ASD,2020-01-01,", "", "P2,C2,2012-01-01,ASD,2020-01-01,"]) + "\r"
     raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
     assert raw.frame["plan_id"].tolist() == ["P1", "P2"]
@@ -486,3 +486,12 @@ def test_unmatched_multiline_rows_keep_simple_numbers_with_a_warning(tmp_path):
     assert raw.rows.tolist() == list(range(2, 42))
     (note,) = [n for n in raw.notes if n[0] == "row_numbers"]
     assert note[1] == "warning" and "may be off" in note[2] and note[2].startswith("plans.csv:")
+
+
+def test_a_row_of_spaces_is_blank_whatever_the_parser(tmp_path):
+    # the first column holds spaces on line 3 and nothing else is filled: a blank row (skipped, noted);
+    # line 4's first cell is filled, so it is a row
+    text = "\n".join([HEADER, "P1,C1,2012-01-01,ASD,2020-01-01,", "   ,,,,,", "P2,C2,2012-01-01,ASD,2020-01-01,"]) + "\n"
+    raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
+    assert raw.frame["plan_id"].tolist() == ["P1", "P2"] and raw.rows.tolist() == [2, 4]
+    assert ("blank_rows", "info", "plans.csv: skipped 1 empty row(s) (every cell blank).") in raw.notes

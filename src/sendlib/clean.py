@@ -193,8 +193,38 @@ def excel_serial_to_date(serial: pd.Series) -> pd.Series:
     return _ns(EXCEL_EPOCH + pd.to_timedelta(days, unit="D"))
 
 
+#: The dates ``datetime64[ns]`` can hold (about 1677-09-22 to 2262-04-11), as days.
+_NS_DAYS = (np.datetime64("1677-09-22", "D"), np.datetime64("2262-04-11", "D"))
+
+
+def _iso_dates_cast(text) -> np.ndarray | None:
+    """Every cell ``YYYY-MM-DD`` (or blank): the dates through pyarrow's strict ISO cast, one pass
+    (three times the speed of strptime, and it refuses a day the month does not have, so no roll-over
+    check is needed); years outside ``datetime64[ns]`` -> NaT, left to the general path. None as soon as
+    one cell is not laid out so (the cast fails): the caller reads the column cell by cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if _edges(text)[1]:  # some cell is blank: missing, not a parse error
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        days = pc.cast(text, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    try:  # refused when a date is outside what datetime64[ns] can hold
+        return pc.cast(days, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        days = days.to_numpy(zero_copy_only=False)
+    outside = (days < _NS_DAYS[0]) | (days > _NS_DAYS[1])  # NaT compares False
+    if outside.any():
+        days = days.copy()
+        days[outside] = np.datetime64("NaT")
+    return days.astype("datetime64[ns]")
+
+
 def _iso_dates_fast(s: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` text through pyarrow's strptime (about twice pandas' speed); others -> NaT.
+    """``YYYY-MM-DD`` text through pyarrow (:func:`_iso_dates_cast` when every cell is laid out so,
+    else strptime, about twice pandas' speed); others -> NaT.
 
     pyarrow's strptime checks the day only against 1-31, not against the month, and rolls an impossible
     day into the next month (``2024-02-31`` -> 2 March 2024). Such dates are set to NaT here (see
@@ -205,6 +235,9 @@ def _iso_dates_fast(s: pd.Series) -> pd.Series:
         import pyarrow.compute as pc
 
         text = pa.array(s.astype("string[pyarrow]"))
+        whole = _iso_dates_cast(text)
+        if whole is not None:
+            return pd.Series(whole, index=s.index)
         parsed = pc.strptime(text, format="%Y-%m-%d", unit="ns", error_is_null=True)
         out = parsed.to_numpy(zero_copy_only=False)
         rolled = _rolled_over(text, parsed)

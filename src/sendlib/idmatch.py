@@ -49,6 +49,16 @@ def as_uint64(values: np.ndarray, width: int) -> np.ndarray:
     return padded.view(">u8").ravel().astype(np.uint64)
 
 
+def id_codes(values: pd.Series) -> np.ndarray:
+    """An integer per id, equal exactly when the ids are equal (for grouping, not for display): ids of
+    one width of at most 8 bytes are read as big-endian integers from their bytes (no hashing, and the
+    integers sort as the ids do); other ids get :func:`pandas.factorize` codes (missing ids: -1)."""
+    raw = fixed_width_bytes(arrow_chunks(values)) if isinstance(values.array, pd.arrays.ArrowStringArray) else None
+    if raw is not None and raw.dtype.itemsize <= 8:
+        return as_uint64(raw, raw.dtype.itemsize).view(np.int64)  # same equalities as the bytes
+    return pd.factorize(values)[0].astype(np.int64)
+
+
 def _sorted_fixed_width_lookup(ids: list, refs: list) -> np.ndarray | None:
     """Fast path of :func:`plan_row_of_placements` when plan ids are fixed-width and strictly increasing
     (sorted and unique, as extracts usually are): a binary search on the raw bytes. None otherwise."""

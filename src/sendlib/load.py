@@ -39,7 +39,7 @@ from sendlib.validate import (
     quarantine_frame,
     trim_overlapping_placements,
 )
-from sendlib.validate.plausibility import check_plausibility
+from sendlib.validate.plausibility import check_placement_plausibility, check_plan_and_request_plausibility
 from sendlib.validate.rows import check_rows
 
 EXTRACT_TOML = "extract.toml"
@@ -99,6 +99,19 @@ def load(
     if not checked:
         for t in present:
             check_rows(t, stamp)
+    _run_together([lambda: _placement_rules(tables), lambda: _plan_and_request_rules(tables)],
+                  parallel=_folder_bytes(data_dir) >= PARALLEL_BYTES)
+    for t in present:  # last: counts every rule's quarantine
+        blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
+        check_rows_kept(t, required=t.name in schema.REQUIRED_TABLES, blocked=blocked)
+    extract = _finish(data_dir, tables, stamp, issues, errors)
+    extract.as_of_source = source
+    return extract
+
+
+def _placement_rules(tables: dict[str, TableData | None]) -> None:
+    """The rules across tables that flag or fix placements: they read plans (ids, dates, which are set
+    aside) but change only placements, so they can run beside :func:`_plan_and_request_rules`."""
     placements, plans = tables.get(schema.PLACEMENTS), tables.get(schema.PLANS)
     if placements is not None and plans is not None:
         check_orphans(placements, plans)
@@ -108,14 +121,34 @@ def load(
         # after the overlap trim: kept spells are disjoint, so moving a start or trimming an end to the
         # plan's dates creates no new overlap
         check_placements_within_plans(placements, plans)
+    check_placement_plausibility(tables)  # a warning only: after every rule that sets placements aside
+
+
+def _plan_and_request_rules(tables: dict[str, TableData | None]) -> None:
+    """The rules across tables that flag panel decisions, plans and requests: warnings only (no row of
+    plans or requests is set aside after the rules within each table), and they never read placements."""
+    plans = tables.get(schema.PLANS)
     panel_rules.check_panel_links(tables.get(schema.PANEL_DECISIONS), plans, tables.get(schema.ASSESSMENTS))
-    check_plausibility(tables)  # warnings only: after every rule that sets rows aside
-    for t in present:  # last: counts every rule's quarantine
-        blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
-        check_rows_kept(t, required=t.name in schema.REQUIRED_TABLES, blocked=blocked)
-    extract = _finish(data_dir, tables, stamp, issues, errors)
-    extract.as_of_source = source
-    return extract
+    check_plan_and_request_plausibility(tables)
+
+
+def _run_together(jobs, parallel: bool) -> None:
+    """Run ``jobs`` (functions of no arguments) in threads when ``parallel``, else one after another.
+    Each job changes its own tables only, so the findings, and their order within each table, are the
+    same either way."""
+    if not parallel:
+        for job in jobs:
+            job()
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
+
+
+def _folder_bytes(data_dir: Path) -> int:
+    return sum(p.stat().st_size for p in data_dir.iterdir() if p.is_file())
 
 
 #: Tables read at once (threads): reading and typing are mostly pyarrow and numpy work that releases
@@ -140,7 +173,7 @@ def _read_tables(data_dir: Path, m: Mapping, issues: list[Issue], stamp, check: 
             check_rows(t, stamp)
         return t, own
 
-    size = sum(p.stat().st_size for p in data_dir.iterdir() if p.is_file())
+    size = _folder_bytes(data_dir)
     workers = max(1, min(READ_THREADS, os.cpu_count() or 1)) if size >= PARALLEL_BYTES else 1
     if workers == 1:
         done = [one(name) for name in schema.TABLES]
@@ -439,7 +472,7 @@ def _finish(data_dir: Path, tables: dict, as_of, issues: list[Issue], errors: st
                 counts[name] = {"rows_in": 0, "rows_kept": 0, "rows_quarantined": 0}
             continue
         q = t.quarantined
-        kept = t.data.loc[~q].reset_index(drop=True)
+        kept = t.data.loc[~q].reset_index(drop=True) if q.any() else t.data.reset_index(drop=True)
         frames[name] = _final_dtypes(name, kept)
         qf = quarantine_frame(t)
         if len(qf):

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from sendlib import schema
+from sendlib.clean import _edges
 
 #: How many lines/rows at the top of a file are searched for the header row.
 HEADER_SEARCH_ROWS = 30
@@ -402,11 +403,16 @@ def _header_index(top: list[list[str]], expected: set[str]) -> int:
 
 
 def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | None:
-    """Multi-threaded pyarrow parse for the common case: UTF-8, header on line 1, no blank lines
-    (pyarrow skips them, which would shift row numbers), unique headers. None means "use the pandas
-    parser", which also handles other encodings and explains errors with line numbers.
+    """Multi-threaded pyarrow parse for the common case: UTF-8, header on line 1, unique headers.
+    None means "use the pandas parser", which also handles other encodings and explains errors with
+    line numbers.
+
+    Blank lines must not be skipped (that would shift the row numbers of every later row), so pyarrow
+    is told to keep them (``ignore_empty_lines=False``): in a table of two or more columns a blank line
+    is then a row of the wrong width, the parse fails and the pandas parser reads the file. No scan of
+    the text for blank lines is needed (three scans of a 150 MB file took 0.4 s).
     """
-    if len(set(header)) != len(header) or b"\n\n" in body or b"\n\r\n" in body or b"\r\r" in body:
+    if len(set(header)) != len(header):
         return None
     try:
         import pyarrow as pa
@@ -415,7 +421,8 @@ def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | 
         table = pacsv.read_csv(
             io.BytesIO(body),
             # a quoted value may hold line breaks: tell pyarrow, or a block boundary could split it
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in body),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in body,
+                                               ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.large_string() for h in header}, strings_can_be_null=False
             ),
@@ -488,6 +495,8 @@ def _split_blank_and_total(
         col = frame[c]
         if col.dtype.kind in "fiumMb":
             blank &= col.isna().to_numpy()
+        elif isinstance(col.array, pd.arrays.ArrowStringArray) and not any(_edges(col)):
+            blank[:] = False  # no cell is empty, missing or starts with a space (read from the string buffer)
         else:
             blank &= (col.astype("string").fillna("").str.strip() == "").to_numpy(dtype=bool)
         if not blank.any():

@@ -96,7 +96,8 @@ def type_columns(t: TableData, m: Mapping) -> None:
         else:
             v = clean.clean_text(values)
         data[c] = v
-    t.data = pd.DataFrame(data, index=raw.index)
+    # side by side, not consolidated into 2-D blocks (which copies every date and number column)
+    t.data = pd.concat(data, axis=1) if data else pd.DataFrame(index=raw.index)
     _fill_defaults(t)
     for c in NEEDED_VALUES.get(t.name, ()):
         blank = t.data[c].isna() & ~_already_bad(t, c)

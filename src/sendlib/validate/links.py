@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sendlib import caseload
+from sendlib import caseload, idmatch
 from sendlib.validate.core import TableData, _fmt_date, _mask, isin
 
 # -------------------------------------------------------------------------------------------------
@@ -71,12 +71,16 @@ def trim_overlapping_placements(t: TableData) -> None:
     live = ~t.quarantined
     if not live.any():
         return
-    sub = t.data.loc[live, ["plan_id", "start_on", "end_on"]]
-    # spells grouped by plan (integer codes: the groups' order does not matter) and sorted by start
-    codes = pd.factorize(sub["plan_id"])[0]
-    order = np.lexsort((sub["start_on"].to_numpy(dtype="datetime64[ns]").view("int64"), codes))
-    d = sub.iloc[order]
-    sorted_codes = codes[order]
+    sub = t.data.loc[live, ["plan_id", "start_on", "end_on"]] if not live.all() else t.data
+    # spells grouped by plan (integer codes: the groups' order does not matter) and sorted by start;
+    # extracts are usually in that order already, and then nothing is sorted or copied
+    codes = idmatch.id_codes(sub["plan_id"])
+    starts = sub["start_on"].to_numpy(dtype="datetime64[ns]").view("int64")
+    if _grouped_and_sorted(codes, starts):
+        d, sorted_codes = sub, codes
+    else:
+        order = np.lexsort((starts, codes))
+        d, sorted_codes = sub.iloc[order], codes[order]
     next_start = d["start_on"].shift(-1)
     same_plan = pd.Series(np.append(sorted_codes[1:] == sorted_codes[:-1], False), index=d.index)
     overlap = same_plan & (d["end_on"].isna() | (d["end_on"] >= next_start))
@@ -96,6 +100,14 @@ def trim_overlapping_placements(t: TableData) -> None:
     t.data.loc[idx, "end_on"] = new_end
     t.add(mask, "end_on", "overlapping_placements", "warning", what,
           "Record the end date of a placement when the child moves.", quarantine=False)
+
+
+def _grouped_and_sorted(codes: np.ndarray, starts: np.ndarray) -> bool:
+    """True when the codes never fall from one row to the next (so each code's rows are adjacent:
+    :func:`sendlib.idmatch.id_codes` of fixed-width ids rise with the ids, factorize codes with first
+    appearance) and, within a code, the starts never fall: the order a sort by (code, start) gives."""
+    same = codes[1:] == codes[:-1]
+    return bool(((codes[1:] > codes[:-1]) | (same & (starts[1:] >= starts[:-1]))).all())
 
 
 def _plan_dates_of_placements(placements: TableData, plans: TableData) -> pd.DataFrame:

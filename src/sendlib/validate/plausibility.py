@@ -193,14 +193,24 @@ def check_costs(placements: TableData) -> None:
                    "Check the annual cost at source (pounds written as thousands?).", quarantine=False)
 
 
-def check_plausibility(tables: dict[str, TableData | None]) -> None:
-    """Every plausibility rule on the tables present (run after the other rules)."""
-    plans, placements = tables.get(schema.PLANS), tables.get(schema.PLACEMENTS)
-    assessments = tables.get(schema.ASSESSMENTS)
-    if plans is not None and len(plans):
-        check_plan_ages(plans)
+def check_placement_plausibility(tables: dict[str, TableData | None]) -> None:
+    """The plausibility rules on placements alone (implausible_cost)."""
+    placements = tables.get(schema.PLACEMENTS)
     if placements is not None and len(placements):
         check_costs(placements)
+
+
+def check_plan_and_request_plausibility(tables: dict[str, TableData | None]) -> None:
+    """The plausibility rules on plans and requests (they read and flag only those two tables)."""
+    plans, assessments = tables.get(schema.PLANS), tables.get(schema.ASSESSMENTS)
+    if plans is not None and len(plans):
+        check_plan_ages(plans)
     if plans is not None and assessments is not None and len(plans) and len(assessments):
         check_requests_after_birth(assessments, plans)
         check_plans_after_requests(plans, assessments)
+
+
+def check_plausibility(tables: dict[str, TableData | None]) -> None:
+    """Every plausibility rule on the tables present (run after the other rules)."""
+    check_plan_and_request_plausibility(tables)
+    check_placement_plausibility(tables)
