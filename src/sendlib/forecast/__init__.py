@@ -30,7 +30,10 @@ Intervals (width from the data, 2,000 simulated paths): (1) the model's one-step
 over the last 36 months (actual net flow minus the model's net flow given the actual previous stock),
 every rate (lag, conversion, ceasing hazard) fitted only on the months before the month it predicts
 (:func:`one_step_rates`), so the errors are truly out of sample; resampled in moving blocks of 3 months
-(a centred residual block bootstrap) and added to new plans;
+(a centred residual block bootstrap) and added to new plans (``error_scale="seasonal"`` instead
+standardises each error by the size of errors in its calendar month and rescales the draws to the
+projected month's, :func:`seasonal_error_scale`; not the default: it widened the 2-month intervals on the
+sample's backtest);
 (2) level uncertainty: each path's rate of new plans drifts over 12 months to exp(delta) times the
 central rate, delta resampled from the LA's own year-on-year log changes in plans issued
 (:func:`issue_level_changes`, centred); (3) trend uncertainty: each path's request slope is drawn from
