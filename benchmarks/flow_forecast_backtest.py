@@ -12,7 +12,8 @@ inside the 80% and 95% intervals; then the model against the naive baselines
 (:func:`sendlib.forecast.backtest_baselines`: carry forward, last twelve months' net flow, damped ETS)
 on the same origins and horizons, MAPE and coverage by horizon, and whether the targets are met (MAPE
 below every baseline at 6 and 12 months; 80% coverage 75-88% at every horizon) and the model's ``z_rms``
-(root mean square of error / simulated spread: 1 when calibrated). ``--decompose`` also prints how much
+(root mean square of error / simulated spread: 1 when calibrated), with the model's calibration split by the
+origin's half-year. ``--decompose`` also prints how much
 each source of uncertainty spreads the simulated caseload at each horizon, averaged over the origins
 (:func:`sendlib.forecast.interval_components`). ``--error-scale seasonal`` backtests the seasonally
 standardised one-step errors instead of the default (:func:`sendlib.forecast.seasonal_error_scale`).
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     all80 = 100.0 * res["in80"].mean()
     all95 = 100.0 * res["in95"].mean()
     print(f"\nAll horizons: 80% interval coverage {all80:.1f}%, 95% interval coverage {all95:.1f}%")
+    by_half_year(res)
     baselines(extract, origins, res)
     if args.decompose:
         decompose(extract, origins, args.sims, args.error_scale)
@@ -113,6 +115,27 @@ def baselines(extract, origins, res: pd.DataFrame) -> None:
     met = bool(((cover >= 75) & (cover <= 88)).all())
     print(f"target 80% coverage 75-88% at every horizon: {'met' if met else 'NOT met'} "
           f"({', '.join(f'{h}: {c:.1f}%' for h, c in cover.items())})")
+
+
+def by_half_year(res: pd.DataFrame) -> None:
+    """The model's calibration by the origin's half-year (January-June, July-December) and horizon:
+    origins, root mean square error and mean simulated sd (plans), z_rms and outcomes inside the 80%
+    interval. The one-step errors are seasonal, so the two halves can err in opposite directions."""
+    half = res["origin"].dt.month.map(lambda m: "Jan-Jun" if m <= 6 else "Jul-Dec").rename("origins")
+    g = res.assign(_e2=res["error"] ** 2, _z2=(res["error"] / res["sd"].where(res["sd"] > 0)) ** 2).groupby(
+        [half, res["horizon"]]
+    )
+    table = pd.DataFrame(
+        {
+            "n": g.size(),
+            "rms_error": g["_e2"].mean() ** 0.5,
+            "mean_sd": g["sd"].mean(),
+            "z_rms": g["_z2"].mean() ** 0.5,
+            "inside80": g["in80"].sum(),
+        }
+    )
+    print("\nThe model by the origin's half-year: rms error and mean simulated sd (plans), z_rms, inside 80%")
+    print(table.round(2).to_string())
 
 
 def decompose(extract, origins, sims: int, error_scale: str = "constant") -> None:
