@@ -52,6 +52,11 @@ def test_seasonal_error_scale_refuses_mismatched_months():
         forecast.seasonal_error_scale(np.ones(3), np.array([1, 2]))
     with pytest.raises(ValueError, match=r"1-12; got \[13\]"):
         forecast.seasonal_error_scale(np.ones(2), np.array([1, 13]))
+    with pytest.raises(ValueError, match="half_width must be 0-5"):
+        forecast.seasonal_error_scale(np.ones(2), np.array([1, 2]), half_width=6)
+    # 5: every month but the opposite one, each counted once -> January leaves out July's error only
+    s = forecast.seasonal_error_scale(np.array([1.0, -1.0, 3.0, -3.0]), np.array([1, 1, 7, 7]), half_width=5)
+    assert s[0] == pytest.approx(1.0) and s[6] == pytest.approx(3.0) and s[3] == pytest.approx(np.sqrt(5.0))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -383,7 +383,7 @@ def seasonal_error_scale(
     for January), so each scale pools 3 calendar months (9 errors from 36 months). A calendar month
     whose neighbourhood has no errors, or only zero errors, takes the root mean square of all of them;
     all 1 when every error is 0 (or there are none). Errors of the same size in every month give the
-    same scale for every month.
+    same scale for every month. ``half_width``: 0-5 calendar months.
     """
     e = np.asarray(residuals, dtype=float)
     cal = np.asarray(residual_months, dtype=int)
@@ -391,6 +391,8 @@ def seasonal_error_scale(
         raise ValueError(f"{len(e)} one-step errors but {len(cal)} calendar months: give one month per error")
     if len(e) and ((cal < 1) | (cal > 12)).any():
         raise ValueError(f"calendar months must be 1-12; got {sorted(set(cal[(cal < 1) | (cal > 12)].tolist()))}")
+    if not 0 <= half_width <= 5:
+        raise ValueError(f"half_width must be 0-5 calendar months (6 would count one month twice); got {half_width}")
     if len(e) == 0:
         return np.ones(12)
     c = e - e.mean()
