@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src .venv/bin/python benchmarks/flow_forecast_backtest.py [--data data/sample] [--year 2023]
-        [--years 1] [--sims 2000] [--compare] [--decompose]
+        [--years 1] [--sims 2000] [--error-scale constant] [--compare] [--decompose]
 
 Origins: every month end of the ``--years`` calendar years ending with ``--year``. Prints one line per
 origin and horizon (forecast, actual, 80% and 95% intervals) and a summary per horizon: mean absolute
@@ -12,9 +12,12 @@ inside the 80% and 95% intervals; then the model against the naive baselines
 (:func:`sendlib.forecast.backtest_baselines`: carry forward, last twelve months' net flow, damped ETS)
 on the same origins and horizons, MAPE and coverage by horizon, and whether the targets are met (MAPE
 below every baseline at 6 and 12 months; 80% coverage 75-88% at every horizon) and the model's ``z_rms``
-(root mean square of error / simulated spread: 1 when calibrated). ``--decompose`` also prints how much
+(root mean square of error / simulated spread: 1 when calibrated), with the model's calibration split by the
+origin's half-year. ``--decompose`` also prints how much
 each source of uncertainty spreads the simulated caseload at each horizon, averaged over the origins
-(:func:`sendlib.forecast.interval_components`). Results are recorded in
+(:func:`sendlib.forecast.interval_components`). ``--error-scale seasonal`` backtests the seasonally
+standardised one-step errors instead of the default (:func:`sendlib.forecast.seasonal_error_scale`).
+Results are recorded in
 ``benchmarks/README.md``. Deterministic: the seed is :data:`sendlib.config.DEFAULT_SEED`.
 """
 
@@ -38,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=1, help="number of calendar years of origins (default 1)")
     parser.add_argument("--sims", type=int, default=forecast.DEFAULT_SIMS, help="simulated paths per origin")
     parser.add_argument(
+        "--error-scale",
+        choices=forecast.ERROR_SCALES,
+        default="constant",
+        help="how the intervals resample the one-step errors (default constant)",
+    )
+    parser.add_argument(
         "--decompose", action="store_true", help="also the spread from each source of uncertainty by horizon"
     )
     parser.add_argument(
@@ -49,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     first = args.year - args.years + 1
     origins = pd.date_range(f"{first}-01-31", f"{args.year}-12-31", freq="ME")
     res = forecast.backtest_flow_forecast(
-        extract, origins, horizons=HORIZONS, n_sims=args.sims, seed=config.DEFAULT_SEED
+        extract, origins, horizons=HORIZONS, n_sims=args.sims, seed=config.DEFAULT_SEED,
+        error_scale=args.error_scale,
     )
 
     pd.set_option("display.width", 140)
@@ -66,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         "low95",
         "high95",
     ]
-    print(f"Caseload forecast backtest on {args.data}: origins {first}-01 .. {args.year}-12\n")
+    print(f"Caseload forecast backtest on {args.data}: origins {first}-01 .. {args.year}-12, "
+          f"one-step errors {args.error_scale}\n")
     print(detail[cols + ["in80", "in95"]].round(1).to_string(index=False))
     summary = forecast.backtest_flow_forecast_summary(res)
     print("\nSummary by horizon (months)")
@@ -74,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     all80 = 100.0 * res["in80"].mean()
     all95 = 100.0 * res["in95"].mean()
     print(f"\nAll horizons: 80% interval coverage {all80:.1f}%, 95% interval coverage {all95:.1f}%")
+    by_half_year(res)
     baselines(extract, origins, res)
     if args.decompose:
-        decompose(extract, origins, args.sims)
+        decompose(extract, origins, args.sims, args.error_scale)
     if args.compare:
         compare(extract, origins, args.sims)
     return 0
@@ -105,12 +117,33 @@ def baselines(extract, origins, res: pd.DataFrame) -> None:
           f"({', '.join(f'{h}: {c:.1f}%' for h, c in cover.items())})")
 
 
-def decompose(extract, origins, sims: int) -> None:
+def by_half_year(res: pd.DataFrame) -> None:
+    """The model's calibration by the origin's half-year (January-June, July-December) and horizon:
+    origins, root mean square error and mean simulated sd (plans), z_rms and outcomes inside the 80%
+    interval. The one-step errors are seasonal, so the two halves can err in opposite directions."""
+    half = res["origin"].dt.month.map(lambda m: "Jan-Jun" if m <= 6 else "Jul-Dec").rename("origins")
+    g = res.assign(_e2=res["error"] ** 2, _z2=(res["error"] / res["sd"].where(res["sd"] > 0)) ** 2).groupby(
+        [half, res["horizon"]]
+    )
+    table = pd.DataFrame(
+        {
+            "n": g.size(),
+            "rms_error": g["_e2"].mean() ** 0.5,
+            "mean_sd": g["sd"].mean(),
+            "z_rms": g["_z2"].mean() ** 0.5,
+            "inside80": g["in80"].sum(),
+        }
+    )
+    print("\nThe model by the origin's half-year: rms error and mean simulated sd (plans), z_rms, inside 80%")
+    print(table.round(2).to_string())
+
+
+def decompose(extract, origins, sims: int, error_scale: str = "constant") -> None:
     """Mean over the origins of the simulated spread (sd, plans) at each horizon with only one source of
     uncertainty switched on, every source together, and each source's share of the summed variance."""
     rows = []
     for origin in origins:
-        model = forecast.estimate_flow_model(extract, origin)
+        model = forecast.estimate_flow_model(extract, origin, error_scale=error_scale)
         c = forecast.interval_components(
             model, end=origin + pd.DateOffset(months=max(HORIZONS)), n_sims=sims, seed=config.DEFAULT_SEED
         )

@@ -30,7 +30,10 @@ Intervals (width from the data, 2,000 simulated paths): (1) the model's one-step
 over the last 36 months (actual net flow minus the model's net flow given the actual previous stock),
 every rate (lag, conversion, ceasing hazard) fitted only on the months before the month it predicts
 (:func:`one_step_rates`), so the errors are truly out of sample; resampled in moving blocks of 3 months
-(a centred residual block bootstrap) and added to new plans;
+(a centred residual block bootstrap) and added to new plans (``error_scale="seasonal"`` instead
+standardises each error by the size of errors in its calendar month and rescales the draws to the
+projected month's, :func:`seasonal_error_scale`; not the default: it widened the 2-month intervals on the
+sample's backtest);
 (2) level uncertainty: each path's rate of new plans drifts over 12 months to exp(delta) times the
 central rate, delta resampled from the LA's own year-on-year log changes in plans issued
 (:func:`issue_level_changes`, centred); (3) trend uncertainty: each path's request slope is drawn from
@@ -83,9 +86,11 @@ from sendlib.forecast.model import (
     CEASING_METHODS,
     DAYS_PER_MONTH,
     DEFAULT_SIMS,
+    ERROR_SCALES,
     HAZARD_YEARS,
     NEW_PLAN_METHODS,
     RESIDUAL_MONTHS,
+    SEASON_HALF_WIDTH,
     STREAMS,
     TREND_ALPHA,
     TREND_MONTHS,
@@ -100,6 +105,7 @@ from sendlib.forecast.model import (
     one_step_rates,
     one_step_residuals,
     requests_trend,
+    seasonal_error_scale,
 )
 from sendlib.forecast.plan import forecast_vs_plan, in_whole_plans, planned_ehcps_at
 from sendlib.forecast.project import COMPONENTS, forecast_caseload, interval_components, project_caseload
@@ -146,13 +152,16 @@ __all__ = [
     "one_step_rates",
     "issue_level_changes",
     "requests_trend",
+    "seasonal_error_scale",
     "DEFAULT_SIMS",
     "BLOCK_MONTHS",
     "CEASING_METHODS",
     "DAYS_PER_MONTH",
+    "ERROR_SCALES",
     "HAZARD_YEARS",
     "NEW_PLAN_METHODS",
     "RESIDUAL_MONTHS",
+    "SEASON_HALF_WIDTH",
     "STREAMS",
     "TREND_ALPHA",
     "TREND_MONTHS",

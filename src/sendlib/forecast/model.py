@@ -15,6 +15,9 @@ DAYS_PER_MONTH = 365.25 / 12
 DEFAULT_SIMS = 2000
 BLOCK_MONTHS = 3
 RESIDUAL_MONTHS = 36
+#: The one-step errors' seasonal scale of a calendar month pools the errors of the calendar months
+#: within this many months of it (1: the month and its two neighbours, 3 x 3 = 9 errors over 36 months).
+SEASON_HALF_WIDTH = 1
 HAZARD_YEARS = 3
 WINDOW_MONTHS = 12
 TREND_MONTHS = 24
@@ -49,7 +52,11 @@ class FlowModel:
 
     ``requests_history``: requests received per month (count) up to ``as_of``, indexed by month end.
     ``hazard``: 12 ceasing rates (per plan per month), index 0 = January. ``residuals``: one-step net
-    flow errors (plans per month), oldest first, each from rates fitted on the months before it.
+    flow errors (plans per month), oldest first, each from rates fitted on the months before it;
+    ``residual_months``: the calendar month (1-12) of each error. ``error_scale``: how the intervals
+    resample the errors, ``"constant"`` (as they are) or ``"seasonal"`` (standardised by the size of
+    errors in their calendar month, :func:`seasonal_error_scale`, and rescaled to the projected month's;
+    needs ``residual_months``).
     ``requests_slope``: the request trend the central path carries (requests per month per month; 0 when
     not significant); ``requests_slope_sd``: the spread of the slope drawn for each simulated path
     (:func:`requests_trend`); ``requests_trend_p``: Kendall's tau p-value.
@@ -63,6 +70,8 @@ class FlowModel:
     conversion: float
     hazard: np.ndarray
     residuals: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    residual_months: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    error_scale: str = "constant"
     requests_slope: float = 0.0
     requests_slope_sd: float = 0.0
     requests_trend_p: float = 1.0
@@ -151,6 +160,7 @@ def ceasing_hazard_by_month(plans: pd.DataFrame, as_of, years: int = HAZARD_YEAR
 
 NEW_PLAN_METHODS = ("requests", "issue_rate")
 CEASING_METHODS = ("seasonal", "recent")
+ERROR_SCALES = ("constant", "seasonal")
 
 
 def estimate_flow_model(
@@ -160,6 +170,7 @@ def estimate_flow_model(
     new_plans: str = "requests",
     ceasing: str = "seasonal",
     recent_months: int = 3,
+    error_scale: str = "constant",
 ) -> FlowModel:
     """Estimate :class:`FlowModel` from data dated on or before ``as_of`` (a month end; default: the
     extract's last full month). Nothing after ``as_of`` is used, so backtests are honest.
@@ -169,11 +180,14 @@ def estimate_flow_model(
     forward flat, without a request trend: lag 0 and conversion = that rate / mean requests, so the
     request-growth and conversion scenarios still apply). ``ceasing``: ``"seasonal"`` (hazard by calendar month over 3 years) or
     ``"recent"`` (one flat hazard: ceased / active over the last ``recent_months`` months).
+    ``error_scale``: ``"constant"`` (the one-step errors are resampled as they are) or ``"seasonal"``
+    (seasonally standardised, :func:`seasonal_error_scale`; tried on the sample's backtest and not the
+    default: benchmarks/README.md).
     """
-    if new_plans not in NEW_PLAN_METHODS or ceasing not in CEASING_METHODS:
+    if new_plans not in NEW_PLAN_METHODS or ceasing not in CEASING_METHODS or error_scale not in ERROR_SCALES:
         raise ValueError(
-            f"new_plans must be one of {NEW_PLAN_METHODS} and ceasing one of {CEASING_METHODS}; "
-            f"got {new_plans!r}, {ceasing!r}"
+            f"new_plans must be one of {NEW_PLAN_METHODS}, ceasing one of {CEASING_METHODS} and error_scale "
+            f"one of {ERROR_SCALES}; got {new_plans!r}, {ceasing!r}, {error_scale!r}"
         )
     as_of = periods.last_full_month(extract.as_of if as_of is None else as_of)
     a = extract.assessments
@@ -212,7 +226,11 @@ def estimate_flow_model(
         hazard=hazard,
     )
     model.ceasing, model.new_plans, model.recent_months = ceasing, new_plans, recent_months
-    model.residuals = one_step_residuals(extract, model)
+    model.error_scale = error_scale
+    r = one_step_rates(extract, model)
+    kept = r["prev"].to_numpy() > 0  # as one_step_residuals: a month without active plans is left out
+    model.residuals = r["residual"].to_numpy()[kept]
+    model.residual_months = r.index.month.to_numpy()[kept]
     model.requests_slope, model.requests_slope_sd, model.requests_trend_p = requests_trend(
         requests.iloc[-TREND_MONTHS:]
     )
@@ -353,3 +371,38 @@ def one_step_residuals(extract: Extract, model: FlowModel, months: int = RESIDUA
     out of sample. A month with no active plans at the previous month end is left out."""
     r = one_step_rates(extract, model, months)
     return r["residual"].to_numpy()[r["prev"].to_numpy() > 0]
+
+
+def seasonal_error_scale(
+    residuals: np.ndarray, residual_months: np.ndarray, half_width: int = SEASON_HALF_WIDTH
+) -> np.ndarray:
+    """The one-step errors' size by calendar month: 12 scales (plans per month), index 0 = January.
+
+    s(m) = root mean square of the centred errors (error - mean of all errors) whose calendar month is
+    within ``half_width`` months of m, wrapping round the year (with 1: December, January and February
+    for January), so each scale pools 3 calendar months (9 errors from 36 months). A calendar month
+    whose neighbourhood has no errors, or only zero errors, takes the root mean square of all of them;
+    all 1 when every error is 0 (or there are none). Errors of the same size in every month give the
+    same scale for every month. ``half_width``: 0-5 calendar months.
+    """
+    e = np.asarray(residuals, dtype=float)
+    cal = np.asarray(residual_months, dtype=int)
+    if len(e) != len(cal):
+        raise ValueError(f"{len(e)} one-step errors but {len(cal)} calendar months: give one month per error")
+    if len(e) and ((cal < 1) | (cal > 12)).any():
+        raise ValueError(f"calendar months must be 1-12; got {sorted(set(cal[(cal < 1) | (cal > 12)].tolist()))}")
+    if not 0 <= half_width <= 5:
+        raise ValueError(f"half_width must be 0-5 calendar months (6 would count one month twice); got {half_width}")
+    if len(e) == 0:
+        return np.ones(12)
+    c = e - e.mean()
+    sq = np.bincount(cal - 1, weights=c**2, minlength=12)
+    n = np.bincount(cal - 1, minlength=12).astype(float)
+    shifts = np.arange(-half_width, half_width + 1)
+    idx = (np.arange(12)[:, None] + shifts[None, :]) % 12  # each month's neighbourhood, circular
+    sq_m, n_m = sq[idx].sum(axis=1), n[idx].sum(axis=1)
+    overall = float(np.sqrt(np.mean(c**2)))
+    if overall == 0:
+        return np.ones(12)
+    scale = np.sqrt(sq_m / np.where(n_m > 0, n_m, 1.0))
+    return np.where((n_m > 0) & (scale > 0), scale, overall)

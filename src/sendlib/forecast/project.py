@@ -18,6 +18,7 @@ from sendlib.forecast.model import (
     FlowModel,
     Scenario,
     estimate_flow_model,
+    seasonal_error_scale,
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -46,17 +47,43 @@ def _future_requests(
     return out[0] if slopes is None else out
 
 
-def _block_bootstrap(residuals: np.ndarray, n_sims: int, months: int, gen: np.random.Generator) -> np.ndarray:
-    """Centred moving-block bootstrap draws, shape (n_sims, months), drawn from ``gen``."""
+def _block_bootstrap(
+    residuals: np.ndarray,
+    n_sims: int,
+    months: int,
+    gen: np.random.Generator,
+    residual_months: np.ndarray | None = None,
+    projected_months: np.ndarray | None = None,
+) -> np.ndarray:
+    """Centred moving-block bootstrap draws of one-step errors, shape (n_sims, months), drawn from ``gen``.
+
+    Without ``residual_months``: circular blocks of :data:`BLOCK_MONTHS` consecutive
+    centred errors (error - mean). With them (the calendar month 1-12 of each error) and
+    ``projected_months`` (the calendar month of each projected month): seasonally standardised. Each
+    centred error is divided by the scale of its own calendar month (:func:`seasonal_error_scale`), the
+    standardised errors are centred again and drawn in the same circular blocks from the whole window,
+    and each drawn value is multiplied by the scale of the calendar month it is drawn for. When the
+    scale is the same in every month this gives exactly the unscaled draws.
+    """
     if len(residuals) == 0 or months == 0:
         return np.zeros((n_sims, months))
     e = residuals - residuals.mean()
+    seasonal = residual_months is not None
+    if seasonal:
+        if projected_months is None or len(projected_months) != months:
+            raise ValueError("seasonal draws need the calendar month of each of the projected months")
+        scale = seasonal_error_scale(residuals, residual_months)
+        z = e / scale[np.asarray(residual_months) - 1]
+        e = z - z.mean()
     n = len(e)
     b = min(BLOCK_MONTHS, n)
     n_blocks = -(-months // b)
     starts = gen.integers(0, n, size=(n_sims, n_blocks))
     idx = (starts[:, :, None] + np.arange(b)[None, None, :]) % n  # circular blocks
-    return e[idx].reshape(n_sims, n_blocks * b)[:, :months]
+    draws = e[idx].reshape(n_sims, n_blocks * b)[:, :months]
+    if seasonal:
+        draws = draws * scale[np.asarray(projected_months) - 1][None, :]
+    return draws
 
 
 def project_caseload(
@@ -80,7 +107,15 @@ def project_caseload(
     # three independent streams from the one seed: residual blocks, trend slopes, level shifts (slopes
     # and shifts do not depend on the horizon, so a longer run keeps each path's draws)
     noise_gen, slope_gen, level_gen = config.rng_streams(seed, len(STREAMS))[:3]
-    noise = _block_bootstrap(model.residuals, n_sims, h, noise_gen)
+    seasonal = model.error_scale == "seasonal"
+    noise = _block_bootstrap(
+        model.residuals,
+        n_sims,
+        h,
+        noise_gen,
+        model.residual_months if seasonal else None,
+        months.month.to_numpy() if seasonal else None,
+    )
     # trend uncertainty: one slope per path, drawn around the central slope (requests_trend: always
     # drawn, whether or not the central path carries a trend)
     slopes = model.requests_slope + model.requests_slope_sd * slope_gen.standard_normal(n_sims)
@@ -142,7 +177,7 @@ def interval_components(
     (:data:`~sendlib.forecast.STREAMS`), so its paths here are the very draws it makes in the full run.
     """
     off = {
-        "residuals": {"residuals": np.zeros(0)},
+        "residuals": {"residuals": np.zeros(0), "residual_months": np.zeros(0, dtype=int)},
         "level": {"level_shocks": np.zeros(0)},
         "trend": {"requests_slope_sd": 0.0},
     }
