@@ -233,6 +233,19 @@ def test_normalise_codes_synonyms_case_and_spaces():
     assert changed.tolist() == [True, True, True, True, False, False]
 
 
+def test_normalise_codes_when_every_label_is_its_code():
+    raw = pd.Series(["special_independent", None, "mainstream_academy", "special_independent"],
+                    dtype=pd.StringDtype("pyarrow"))
+    codes, unknown, changed = clean.normalise_codes(raw, "setting")
+    assert codes.tolist()[::2] == ["special_independent", "mainstream_academy"] and pd.isna(codes.iloc[1])
+    assert codes.iloc[3] == "special_independent" and codes.dtype == "string"
+    assert not unknown.any() and not changed.any()
+    # one label that is not its code: the mapped path, the same codes for the others
+    codes, _, changed = clean.normalise_codes(pd.concat([raw, pd.Series(["NMSS"], dtype=raw.dtype)],
+                                                        ignore_index=True), "setting")
+    assert codes.iloc[4] == "special_non_maintained" and changed.tolist() == [False] * 4 + [True]
+
+
 def test_normalise_codes_extra_labels_win():
     codes, unknown, _ = clean.normalise_codes(_s("Indep Spec", "college"), "setting", {"Indep Spec": "special_independent"})
     assert codes.tolist() == ["special_independent", "general_fe_tertiary_colleges"]

@@ -132,9 +132,17 @@ def _assert_same(fast, plain):
     pd.testing.assert_frame_equal(fast.quarantine, plain.quarantine, check_exact=True)
 
 
-@pytest.mark.parametrize("which", ["sample", "example", "broken", "mixed"])
+def _undated(folder):
+    """data/sample without extract.toml: the extract date is inferred after every table is read."""
+    shutil.copytree(config.SAMPLE_DIR, folder)
+    (folder / "extract.toml").unlink()
+    return folder
+
+
+@pytest.mark.parametrize("which", ["sample", "example", "broken", "mixed", "undated"])
 def test_fast_and_plain_loads_give_the_same_extract(which, tmp_path, monkeypatch):
     folder = {"sample": lambda: config.SAMPLE_DIR, "example": lambda: config.EXAMPLE_DIR,
+              "undated": lambda: _undated(tmp_path / "undated"),
               "broken": lambda: broken_extract(tmp_path / "broken"),
               "mixed": lambda: _mixed_dates(tmp_path / "mixed")}[which]()
     with monkeypatch.context() as m:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from sendlib.cli import main
 from sendlib.load import load
@@ -100,3 +101,59 @@ def test_validate_json_lists_the_plausibility_rules_by_name(tmp_path, capsys):
     rules = {i["rule"]: i for i in report["issues"]}
     assert rules["birth_after_issue"]["severity"] == "warning" and rules["birth_after_issue"]["row"] == 2
     assert rules["age_at_issue"]["row"] == 3
+
+
+@pytest.mark.parametrize("ids", ["one width", "mixed widths"])
+def test_child_id_rules_against_a_plain_loop(tmp_path, ids):
+    """birth_after_request and plan_issued_before_request on random records (children with several
+    plans and requests, missing ids and dates) against the rules written as loops over rows; child ids
+    of one width are matched as integers, others by a dictionary encoding."""
+    from sendlib import config
+
+    rng = config.rng(5)
+    day = pd.Timestamp("2015-01-01")
+    ts = pd.Timestamp
+
+    def date(lo, hi):
+        return (day + pd.Timedelta(days=int(rng.integers(lo, hi)))).strftime("%Y-%m-%d")
+
+    kids = [f"C{k:03d}" if ids == "one width" else f"C{k}" for k in range(40)] + [""]
+    requests = []
+    for i in range(200):
+        outcome = "plan_issued" if rng.random() < 0.7 else "no_plan"
+        received = date(-200, 2800)
+        later = (ts(received) + pd.Timedelta(days=int(rng.integers(1, 60)))).strftime("%Y-%m-%d")
+        requests.append((f"R{i}", str(rng.choice(kids)), received, outcome, later if outcome == "plan_issued" else ""))
+    plans = []
+    for i in range(150):
+        child, issued = str(rng.choice(kids)), date(0, 3000)
+        if i % 3 == 0:  # a plan near one of the child's requests: issued up to 31 days before it was
+            _, child, _, _, riss = requests[int(rng.integers(0, 200))]
+            if riss:
+                issued = (ts(riss) - pd.Timedelta(days=int(rng.integers(0, 32)))).strftime("%Y-%m-%d")
+        plans.append((f"P{i}", child, date(-400, 400) if rng.random() < 0.9 else "", issued))
+    e = load(write_tables(
+        tmp_path / "x",
+        [f"{p},{c},{dob},ASD,{iss}," for p, c, dob, iss in plans],
+        [],
+        [f"{r},{c},{rec},{rec},assess,{o},{iss},,false" if o == "plan_issued" else
+         f"{r},{c},{rec},{rec},refuse,{o},,{rec},false" for r, c, rec, o, iss in requests],
+    ), errors="return")
+    assert e.row_counts["plans"]["rows_quarantined"] == 0 and e.row_counts["assessments"]["rows_quarantined"] == 0
+
+    births: dict[str, pd.Timestamp] = {}
+    for _, c, dob, _ in plans:
+        if c and dob:
+            births[c] = min(births.get(c, ts(dob)), ts(dob))
+    want_birth = sorted(k + 2 for k, (_, c, rec, _, _) in enumerate(requests) if c in births and ts(rec) < births[c])
+    want_early = []
+    for k, (_, c, _, iss) in enumerate(plans):
+        for _, rc, rec, o, riss in requests:
+            if (c and rc == c and o == "plan_issued" and riss and abs((ts(iss) - ts(riss)).days) <= 31
+                    and ts(iss) < ts(rec)):
+                want_early.append(k + 2)
+                break
+    got_birth = sorted(i.row for i in rule_issues(e, "birth_after_request"))
+    got_early = sorted(i.row for i in rule_issues(e, "plan_issued_before_request"))
+    assert got_birth == want_birth and got_early == want_early
+    assert want_birth and want_early  # the random records do exercise both rules

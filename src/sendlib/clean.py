@@ -469,8 +469,11 @@ def normalise_codes(
     blank_u = np.array([str(u).strip() == "" for u in uniques], dtype=bool)
     known_u = np.array([m is not None for m in mapped], dtype=bool)
     same_u = np.array([m == u for m, u in zip(mapped, uniques, strict=True)], dtype=bool)
-    table = pd.array(mapped + [None], dtype="string")
-    codes = pd.Series(table.take(np.where(codes_idx < 0, len(mapped), codes_idx)), index=values.index)
+    if same_u.all() and not blank_u.any():  # every label is already its code: the text is the codes
+        codes = pd.Series(s.array, index=values.index)
+    else:
+        table = pd.array(mapped + [None], dtype="string")
+        codes = pd.Series(table.take(np.where(codes_idx < 0, len(mapped), codes_idx)), index=values.index)
     present = codes_idx >= 0
     safe = np.where(present, codes_idx, 0)
     if len(uniques) == 0:

@@ -86,27 +86,85 @@ def load(
                             f"{EXTRACT_TOML} says {from_toml:%Y-%m-%d} (the option wins).", EXTRACT_TOML))
 
     checked = stamp is not None  # the rules within a table run as each table is read
-    tables = _read_tables(data_dir, m, issues, stamp if checked else None, checked)
+    parallel = _folder_bytes(data_dir) >= PARALLEL_BYTES
+    if checked and parallel and READ_THREADS >= 2 and (os.cpu_count() or 1) >= 2:
+        tables = _read_and_check_in_two_chains(data_dir, m, issues, stamp)
+    else:
+        tables = _read_tables(data_dir, m, issues, stamp if checked else None, checked)
+        stamp, inferred = _check_across(tables, issues, stamp, checked, parallel)
+        source = "inferred" if inferred else source
 
     present = [t for t in tables.values() if t is not None]
-    if stamp is None and present:
-        stamp = _infer_as_of(present)
-        if stamp is not None:
-            source = "inferred"
-            issues.append(Issue("", None, None, "as_of", "info",
-                                f"extract date as_of not given; using the latest event date "
-                                f"{stamp:%d/%m/%Y}. Set it in {EXTRACT_TOML} (as_of = \"YYYY-MM-DD\")."))
-    if not checked:
-        for t in present:
-            check_rows(t, stamp)
-    _run_together([lambda: _placement_rules(tables), lambda: _plan_and_request_rules(tables)],
-                  parallel=_folder_bytes(data_dir) >= PARALLEL_BYTES)
     for t in present:  # last: counts every rule's quarantine
         blocked = any(i.table == t.name and i.severity == "blocking" for i in issues)
         check_rows_kept(t, required=t.name in schema.REQUIRED_TABLES, blocked=blocked)
     extract = _finish(data_dir, tables, stamp, issues, errors)
     extract.as_of_source = source
     return extract
+
+
+def _check_across(tables: dict, issues: list[Issue], stamp, checked: bool, parallel: bool) -> tuple:
+    """After every table is read: the extract date inferred when not given (then the rules within each
+    table, which need it), and the rules across tables. Returns the extract date used and whether it
+    was inferred."""
+    inferred = False
+    present = [t for t in tables.values() if t is not None]
+    if stamp is None and present:
+        stamp = _infer_as_of(present)
+        if stamp is not None:
+            inferred = True
+            issues.append(Issue("", None, None, "as_of", "info",
+                                f"extract date as_of not given; using the latest event date "
+                                f"{stamp:%d/%m/%Y}. Set it in {EXTRACT_TOML} (as_of = \"YYYY-MM-DD\")."))
+    if not checked:
+        for t in present:
+            check_rows(t, stamp)
+    _run_together([lambda: _placement_rules(tables), lambda: _plan_and_request_rules(tables)], parallel=parallel)
+    return stamp, inferred
+
+
+def _read_and_check_in_two_chains(data_dir: Path, m: Mapping, issues: list[Issue], stamp) -> dict:
+    """Read, type and check every table (the extract date known) in two threads, each running its own
+    rules across tables as soon as the tables they read are in: one reads placements, waits for plans,
+    then runs :func:`_placement_rules`; the other reads plans, then the other tables, then runs
+    :func:`_plan_and_request_rules` while placements are still being typed. The rules of each chain
+    change only their own tables, and each table's issues are added in table order, so the Extract is
+    the one :func:`_read_tables` and :func:`_check_across` give (tests compare the two)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    own: dict[str, list[Issue]] = {name: [] for name in schema.TABLES}
+    tables: dict[str, TableData | None] = {}
+    plans_in = threading.Event()
+
+    def read(name: str) -> None:
+        t = _read_one(data_dir, name, m, own[name])
+        if t is not None:
+            check_rows(t, stamp)
+        tables[name] = t
+
+    def placements_chain() -> None:
+        read(schema.PLACEMENTS)
+        plans_in.wait()
+        _placement_rules(tables)
+
+    def plans_chain() -> None:
+        try:
+            read(schema.PLANS)
+        finally:
+            plans_in.set()  # even when reading plans failed: the other chain must not wait for ever
+        for name in schema.TABLES:
+            if name not in (schema.PLANS, schema.PLACEMENTS):
+                read(name)
+        _plan_and_request_rules(tables)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(placements_chain), pool.submit(plans_chain)]
+        for future in futures:
+            future.result()
+    for name in schema.TABLES:
+        issues.extend(own[name])
+    return {name: tables.get(name) for name in schema.TABLES}
 
 
 def _placement_rules(tables: dict[str, TableData | None]) -> None:

@@ -88,33 +88,83 @@ def check_plan_ages(plans: TableData) -> None:
               "Check the date of birth and issued_on in the source system.", quarantine=False)
 
 
-def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Position in ``keys`` (unique) of each of ``values``, -1 where absent: one hash lookup (pyarrow)."""
+def _child_codes(plans: TableData, assessments: TableData) -> tuple[np.ndarray, np.ndarray, int]:
+    """One integer per distinct child_id across plans and requests (-1 where missing): the codes of
+    plans' rows, of requests' rows, and how many codes. Ids of one width (at most 8 bytes, as system
+    ids usually are) are read as integers from their bytes and factorised (:mod:`sendlib.idmatch`);
+    other ids get one pyarrow dictionary encoding of both columns. Every later lookup is integer
+    indexing."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    left = pa.array(values.astype("string[pyarrow]"))
-    right = pa.array(keys.astype("string[pyarrow]")).cast(left.type)
-    return pc.index_in(left, value_set=right).fill_null(-1).to_numpy(zero_copy_only=False)
+    from sendlib import idmatch
+
+    left, right = plans.data["child_id"], assessments.data["child_id"]
+    fixed = [_fixed_width_ids(x) for x in (left, right)]
+    if all(f is not None for f in fixed) and fixed[0][1] == fixed[1][1]:
+        ids = np.concatenate([fixed[0][0], fixed[1][0]])
+        present = np.concatenate([left.notna().to_numpy(), right.notna().to_numpy()])
+        codes = np.full(len(ids), -1, dtype=np.int64)
+        found, uniques = pd.factorize(ids[present].view(np.int64))
+        codes[present] = found
+        size = len(uniques)
+    else:
+        chunks = idmatch.arrow_chunks(left) + idmatch.arrow_chunks(right)
+        enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+        ind = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in enc.chunks]
+        codes = np.concatenate(ind).astype(np.int64) if ind else np.zeros(0, dtype=np.int64)
+        size = len(enc.chunks[0].dictionary) if enc.num_chunks else 0
+    return codes[: len(plans)], codes[len(plans):], size
 
 
-def _birth_dates(plans: TableData) -> pd.Series:
-    """Date of birth by child_id from the kept plans (the earliest recorded when plans disagree): the
-    plans sorted by date of birth, so a lookup's first match (:func:`_positions`) is the earliest."""
-    d = plans.data.loc[~plans.quarantined, ["child_id", "date_of_birth"]].dropna()
-    order = np.argsort(d["date_of_birth"].to_numpy(dtype="datetime64[ns]"), kind="stable")
-    return pd.Series(d["date_of_birth"].to_numpy()[order], index=d["child_id"].array[order])
+def _fixed_width_ids(values: pd.Series) -> tuple[np.ndarray, int] | None:
+    """Ids as uint64 from their bytes (0 where missing) and their width, when every present id has one
+    width of at most 8 bytes; else None."""
+    from sendlib import idmatch
+
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    present = values.notna().to_numpy()
+    out = np.zeros(len(values), dtype=np.uint64)
+    if not present.any():
+        return out, 0
+    raw = idmatch.fixed_width_bytes(idmatch.arrow_chunks(values if present.all() else values[present]))
+    if raw is None or raw.dtype.itemsize > 8:
+        return None
+    out[present] = idmatch.as_uint64(raw, raw.dtype.itemsize)
+    return out, raw.dtype.itemsize
 
 
-def check_requests_after_birth(assessments: TableData, plans: TableData) -> None:
-    """birth_after_request (warning): a request received before its child was born."""
-    births = _birth_dates(plans)
-    if births.empty:
-        return
+_NAT = np.datetime64("NaT", "ns").view(np.int64)
+
+
+def _per_child(codes: np.ndarray, dates: pd.Series, use: np.ndarray, size: int, how: str) -> np.ndarray:
+    """For each child code, the earliest (``how="min"``) or latest (``"max"``) of ``dates`` over the rows
+    in ``use`` with a code and a date, as int64 nanoseconds; children without one get NaT's integer."""
+    values = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    use = use & (codes >= 0) & dates.notna().to_numpy()
+    empty = np.iinfo(np.int64).max if how == "min" else np.iinfo(np.int64).min
+    out = np.full(size, empty, dtype=np.int64)
+    (np.minimum if how == "min" else np.maximum).at(out, codes[use], values[use])
+    out[out == empty] = _NAT
+    return out
+
+
+def _at(per_child: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``per_child`` looked up for each row's code, as ``datetime64[ns]`` (NaT where the code is -1)."""
+    if not len(per_child):
+        return np.full(len(codes), _NAT).view("datetime64[ns]")
+    got = np.where(codes >= 0, per_child[np.maximum(codes, 0)], _NAT)
+    return got.view("datetime64[ns]")
+
+
+def check_requests_after_birth(assessments: TableData, plans: TableData, codes=None) -> None:
+    """birth_after_request (warning): a request received before its child was born. The date of birth
+    is the earliest recorded for the child_id on the kept plans (when plans disagree)."""
+    plan_codes, request_codes, size = codes or _child_codes(plans, assessments)
+    births = _per_child(plan_codes, plans.data["date_of_birth"], ~plans.quarantined, size, "min")
     child = assessments.data["child_id"]
-    pos = _positions(child, pd.Series(births.index))
-    dates = births.to_numpy(dtype="datetime64[ns]")
-    dob = pd.Series(np.where(pos >= 0, dates[np.maximum(pos, 0)], np.datetime64("NaT")), index=child.index)
+    dob = pd.Series(_at(births, request_codes), index=child.index)
     received = assessments.data["received_on"]
     bad = ~assessments.quarantined & _mask(received < dob)
     assessments.add(bad, "received_on", "birth_after_request", "warning",
@@ -123,25 +173,25 @@ def check_requests_after_birth(assessments: TableData, plans: TableData) -> None
                     "Check received_on, the child_id, or the date of birth in the plans table.", quarantine=False)
 
 
-def check_plans_after_requests(plans: TableData, assessments: TableData) -> None:
+def check_plans_after_requests(plans: TableData, assessments: TableData, codes=None) -> None:
     """plan_issued_before_request (warning): module docstring for how a plan and a request are linked.
 
-    Only plans issued before some plan_issued request of their child was received can be flagged, so
-    the pairs are built for those plans only (one hash lookup finds them)."""
-    p = plans.data.loc[~plans.quarantined, ["child_id", "issued_on"]].dropna()
+    Only plans issued before the latest plan_issued request of their child was received can be
+    flagged, so the pairs are built for those plans (and their children's requests) only."""
+    plan_codes, request_codes, size = codes or _child_codes(plans, assessments)
     ad = assessments.data
-    keep = ~assessments.quarantined & (ad["outcome"] == "plan_issued").fillna(False).to_numpy(dtype=bool)
-    a = ad.loc[keep, ["child_id", "issued_on", "received_on", "request_id"]].dropna(
-        subset=["child_id", "issued_on", "received_on"])
-    if p.empty or a.empty:
+    requests = (~assessments.quarantined & (ad["outcome"] == "plan_issued").fillna(False).to_numpy(dtype=bool)
+                & ad["issued_on"].notna().to_numpy() & (request_codes >= 0))
+    latest = _per_child(request_codes, ad["received_on"], requests, size, "max")
+    issued = plans.data["issued_on"]
+    early = ~plans.quarantined & _mask(issued < pd.Series(_at(latest, plan_codes), index=issued.index))
+    if not early.any():
         return
-    latest = a.groupby("child_id", sort=False, observed=True)["received_on"].max()
-    pos = _positions(p["child_id"], pd.Series(latest.index))
-    last = latest.to_numpy(dtype="datetime64[ns]")
-    received = np.where(pos >= 0, last[np.maximum(pos, 0)], np.datetime64("NaT"))
-    p = p.loc[p["issued_on"].to_numpy() < received]  # NaT compares False
-    if p.empty:
-        return
+    children = np.zeros(size, dtype=bool)
+    children[plan_codes[early]] = True
+    requests &= ad["received_on"].notna().to_numpy() & children[np.maximum(request_codes, 0)]
+    p = plans.data.loc[early, ["child_id", "issued_on"]]
+    a = ad.loc[requests, ["child_id", "issued_on", "received_on", "request_id"]]
     pairs = p.reset_index().merge(a, on="child_id", suffixes=("", "_request"))
     near = (pairs["issued_on"] - pairs["issued_on_request"]).abs() <= pd.Timedelta(days=LINK_DAYS)
     early = pairs.loc[near & (pairs["issued_on"] < pairs["received_on"])]
@@ -206,8 +256,9 @@ def check_plan_and_request_plausibility(tables: dict[str, TableData | None]) -> 
     if plans is not None and len(plans):
         check_plan_ages(plans)
     if plans is not None and assessments is not None and len(plans) and len(assessments):
-        check_requests_after_birth(assessments, plans)
-        check_plans_after_requests(plans, assessments)
+        codes = _child_codes(plans, assessments)  # one encoding of child_id for both rules
+        check_requests_after_birth(assessments, plans, codes)
+        check_plans_after_requests(plans, assessments, codes)
 
 
 def check_plausibility(tables: dict[str, TableData | None]) -> None:
