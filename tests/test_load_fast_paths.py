@@ -1,11 +1,13 @@
 """The loader's fast paths give exactly the Extract the plain paths give.
 
-Four shortcuts make ``sendlib.load`` faster at national scale (benchmarks/README.md): strip and blank
+Five shortcuts make ``sendlib.load`` faster at national scale (benchmarks/README.md): strip and blank
 checks skipped when the string buffer shows nothing to strip (:func:`sendlib.clean._edges`), the
 duplicate check's early exit on strictly increasing keys
 (:func:`sendlib.validate.rows._strictly_increasing`), id membership by binary search
-(:func:`sendlib.validate.core._isin_fixed_width`), and threads (tables read two at a time, and the
-placement rules run beside the plan and request rules, on folders of 32 MB or more). Each is checked here against values worked out by
+(:func:`sendlib.validate.core._isin_fixed_width`), each placement's plan found once by binary search
+for the orphan and plan-date rules (:func:`sendlib.validate.links.plan_row_if_sorted`), and threads
+(tables read two at a time, and the placement rules run beside the plan and request rules, on folders
+of 32 MB or more). Each is checked here against values worked out by
 hand, and the whole Extract (tables, dtypes, issues, quarantine, row counts) against a load with every
 shortcut switched off, on data/sample, data/example, the broken fixture (one bad row per rule) and a
 folder of dates written in every accepted form.
@@ -22,7 +24,7 @@ import pytest
 
 from sendlib import clean, config, schema
 from sendlib.load import load
-from sendlib.validate import core, rows
+from sendlib.validate import core, links, rows
 from tests.messy_fixtures import EXPECTED, QUARANTINED_ROWS, broken_extract
 
 TEXT = pd.StringDtype("pyarrow")
@@ -118,6 +120,7 @@ def _plain(monkeypatch):
     monkeypatch.setattr(clean, "_edges", lambda values: (True, True))
     monkeypatch.setattr(rows, "_strictly_increasing", lambda d, key, at: False)
     monkeypatch.setattr(core, "_isin_fixed_width", lambda values, allowed: None)
+    monkeypatch.setattr(links, "plan_row_if_sorted", lambda placements, plans: None)
     monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1 << 62)  # one table, one rule at a time
 
 

@@ -79,6 +79,12 @@ def _sorted_fixed_width_lookup(ids: list, refs: list) -> np.ndarray | None:
     return np.where(found, pos, -1).astype("int64")[np.cumsum(head) - 1]
 
 
+def sorted_plan_rows(plan_ids: pd.Series, placement_plan_ids: pd.Series) -> np.ndarray | None:
+    """:func:`plan_row_of_placements` by binary search when the plan ids are of one width and strictly
+    increasing (so unique); None otherwise (or when any id is missing)."""
+    return _sorted_fixed_width_lookup(arrow_chunks(plan_ids), arrow_chunks(placement_plan_ids))
+
+
 def plan_row_of_placements(plans: pd.DataFrame, placements: pd.DataFrame) -> np.ndarray:
     """For each placement, the row position of its plan in ``plans`` (-1 when the plan is missing).
 

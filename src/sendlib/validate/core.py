@@ -42,6 +42,7 @@ class TableData:
     data: pd.DataFrame  # contract columns, typed
     findings: list[Finding] = field(default_factory=list)
     notes: list[Issue] = field(default_factory=list)  # table-level info/warnings
+    memo: dict = field(default_factory=dict, repr=False)  # lookups rules share (e.g. each placement's plan row)
 
     def __len__(self) -> int:
         return len(self.data)

@@ -36,6 +36,19 @@ def _orphan_text(pid: pd.Series, all_ids: pd.Series, file: str) -> pd.Series:
     return "plan_id " + pid.fillna("") + f" is not in {file}" + hint
 
 
+def plan_row_if_sorted(placements: TableData, plans: TableData) -> np.ndarray | None:
+    """Each placement's row position among *all* plans (kept or set aside; -1 when its plan_id is not
+    there), when plan ids are of one width and strictly increasing (sorted and unique, as extracts
+    usually are): :func:`sendlib.idmatch.sorted_plan_rows`. None otherwise. The result is kept on
+    ``placements`` for the rules after it: plan ids do not change while the extract is checked."""
+    from sendlib import idmatch
+
+    key = ("plan_row_if_sorted", id(plans))
+    if key not in placements.memo:
+        placements.memo[key] = idmatch.sorted_plan_rows(plans.data["plan_id"], placements.data["plan_id"])
+    return placements.memo[key]
+
+
 def check_orphans(placements: TableData, plans: TableData) -> None:
     """orphan_placement: the placement's plan_id is not among the plans (or that plan was quarantined).
 
@@ -44,14 +57,19 @@ def check_orphans(placements: TableData, plans: TableData) -> None:
     """
     pid = placements.data["plan_id"]
     all_ids = plans.data["plan_id"].dropna()
-    kept_ids = plans.data.loc[~plans.quarantined, "plan_id"].dropna()
     live = ~placements.quarantined & pid.notna().to_numpy()
-    in_all = isin(pid, all_ids)
+    plans_q = plans.quarantined
+    row = plan_row_if_sorted(placements, plans)
+    if row is not None:  # one binary search (ids of one width, plans sorted and unique)
+        in_all = row >= 0
+        dropped = live & in_all & plans_q[np.maximum(row, 0)]
+    else:
+        in_all = isin(pid, all_ids)
+        if plans_q.any():
+            dropped = live & in_all & ~isin(pid, plans.data.loc[~plans_q, "plan_id"].dropna())
+        else:  # every plan kept: no placement can belong to a plan set aside
+            dropped = np.zeros(len(pid), dtype=bool)
     absent = live & ~in_all
-    if plans.quarantined.any():
-        dropped = live & in_all & ~isin(pid, kept_ids)
-    else:  # every plan kept: no placement can belong to a plan set aside
-        dropped = np.zeros(len(pid), dtype=bool)
     placements.add(absent, "plan_id", "orphan_placement", "error",
                    lambda m: _orphan_text(pid[m], all_ids, plans.file),
                    "Add the plan to the plans table, or correct plan_id.")
@@ -118,9 +136,14 @@ def _plan_dates_of_placements(placements: TableData, plans: TableData) -> pd.Dat
     placements quarantined already or without a kept plan (orphans: quarantined by check_orphans).
     """
     kept = ~plans.quarantined
-    plan_data = plans.data.loc[kept, ["plan_id", "issued_on", "ceased_on"]]
-    row = caseload.plan_row_of_placements(plan_data, placements.data)
-    has_plan = ~placements.quarantined & (row >= 0)
+    row = plan_row_if_sorted(placements, plans)
+    if row is not None:  # rows among all plans: a placement of a plan set aside has no plan here
+        plan_data, rows = plans.data, plans.rows
+        has_plan = ~placements.quarantined & (row >= 0) & kept[np.maximum(row, 0)]
+    else:
+        plan_data, rows = plans.data.loc[kept, ["plan_id", "issued_on", "ceased_on"]], plans.rows[kept]
+        row = caseload.plan_row_of_placements(plan_data, placements.data)
+        has_plan = ~placements.quarantined & (row >= 0)
     at = np.where(has_plan, row, 0)
     index = placements.data.index
 
@@ -135,7 +158,7 @@ def _plan_dates_of_placements(placements: TableData, plans: TableData) -> pd.Dat
             "has_plan": has_plan,
             "issued_on": pick(plan_data["issued_on"].to_numpy(dtype="datetime64[ns]"), nat),
             "ceased_on": pick(plan_data["ceased_on"].to_numpy(dtype="datetime64[ns]"), nat),
-            "plan_row": pick(plans.rows[kept], -1),
+            "plan_row": pick(rows, -1),
         },
         index=index,
     )
