@@ -156,3 +156,51 @@ def test_flow_history_matches_the_files(dfe_dir):
                                                 ("DisleaEHC", "DismetEHC", "DisothEHC", "DisleftEHC"))
     # the two releases agree where both have the figure (2019-2021 requests)
     assert float(mi[2020]["InreqEHC"]) == float(req[2020]["requests_received_in_year"])
+
+
+def test_flow_terms_with_a_plain_loop(dfe_dir):
+    """The activity terms for every LA and target Januaries 2019-2025, recomputed LA by LA with plain
+    Python from the January counts and the activity tables (all-LAs ratios summed in a loop)."""
+    from sendlib.dfe import january_caseload_history
+
+    hist = january_caseload_history(dfe_dir)
+    fl = cf.flow_history(dfe_dir)
+
+    def get(name, la, c):
+        tab = fl[name]
+        if la not in tab.index or c not in tab.columns:
+            return None
+        v = tab.loc[la, c]
+        return None if pd.isna(v) else float(v)
+
+    def ratio(pairs):
+        pairs = [(a, b) for a, b in pairs if a is not None and b is not None and b > 0]
+        return sum(a for a, _ in pairs) / sum(b for _, b in pairs)
+
+    checked = 0
+    for year in range(2019, 2026):
+        c = year - 2
+        las = list(hist.index)
+        n = {la: (None if pd.isna(hist.loc[la, c]) else float(hist.loc[la, c])) for la in las}
+        req = {la: get("requests", la, c) for la in las}
+        ref = {la: get("refused", la, c) for la in las}
+        new = {la: get("new_plans", la, c) for la in las}
+        ceased = {la: get("ceased", la, c) for la in las}
+        r_all = ratio([(req[la], n[la]) for la in las])
+        f_all = ratio([(ref[la], req[la]) for la in las])
+        net_all = math.log1p(ratio([(new[la], n[la]) for la in las]) - ratio([(ceased[la], n[la]) for la in las]))
+        got = cf.flow_terms(hist[[y for y in hist.columns if y < year]], year, fl)
+        for la in las:
+            if n[la] and req[la]:
+                assert got.loc[la, "requests"] == pytest.approx(math.log(req[la] / n[la] / r_all), abs=1e-9)
+                checked += 1
+            else:
+                assert pd.isna(got.loc[la, "requests"]) or req[la] == 0
+            if req[la] and ref[la] is not None:
+                assert got.loc[la, "refusals"] == pytest.approx(ref[la] / req[la] - f_all, abs=1e-9)
+            if n[la] and new[la] is not None and ceased[la] is not None:
+                want = math.log1p((new[la] - ceased[la]) / n[la]) - net_all
+                assert got.loc[la, "net_flow"] == pytest.approx(want, abs=1e-9)
+            else:
+                assert pd.isna(got.loc[la, "net_flow"])
+    assert checked > 7 * 140  # about 150 LAs a year have requests and a count
