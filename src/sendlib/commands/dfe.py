@@ -49,7 +49,8 @@ def register(subparsers) -> None:
         "backtest", help="cross-LA caseload backtest: one-year-ahead forecasts of every LA's January EHCP "
         "count from DfE's statistics",
         description="Cross-LA caseload backtest (not the LA's own flow forecast): forecast every LA's "
-        "January EHC plan count one year ahead (targets 2023-2025) from DfE's published counts, using only "
+        "January EHC plan count one year ahead (targets 2023-2025) from DfE's published counts and each LA's "
+        "requests, refusals, new and ceased plans, using only "
         "data published before each target; report mean/median absolute % error, 80%/95% interval "
         "coverage and n, overall and by target year, and the same errors for naive baselines and a "
         "damped-trend exponential-smoothing baseline.")

@@ -1,7 +1,8 @@
 """Backtest of the cross-LA one-year-ahead caseload forecast (:mod:`sendlib.dfe.caseload_forecast`).
 
-For each target January Y (default 2023-2025) every forecast uses only counts up to January Y-1. The
-model is scored against four baselines:
+For each target January Y (default 2023-2025) every forecast uses only counts up to January Y-1 and
+activity (requests, refusals, new and ceased plans) of calendar year Y-2 or earlier, published with the
+January Y-1 counts. The model is scored against four baselines:
 
 * ``last_count``: the last count carried forward, N(Y-1);
 * ``last_growth``: last year's growth repeated, N(Y-1)^2 / N(Y-2);
@@ -68,16 +69,20 @@ def ets_forecast(hist: pd.DataFrame, year: int, las=None) -> pd.Series:
 
 
 def backtest_frame(dfe_dir=None, target_years=TARGET_YEARS, hist: pd.DataFrame | None = None,
-                   ets: bool = True) -> pd.DataFrame:
+                   ets: bool = True, flows: dict | None = None) -> pd.DataFrame:
     """Per LA and target year: actual, forecast, intervals, baseline forecasts (evaluation set only).
-    ``ets=False`` leaves out the (slower) exponential-smoothing baseline."""
+    ``ets=False`` leaves out the (slower) exponential-smoothing baseline. Without ``hist`` the counts and
+    the activity (``flows``, :func:`sendlib.dfe.caseload_forecast.flow_history`) are read from
+    ``dfe_dir``; with ``hist`` and no ``flows`` the model uses its count terms only."""
     if hist is None:
         from sendlib.dfe import january_caseload_history
+        from sendlib.dfe.caseload_forecast import flow_history
 
         hist = january_caseload_history(dfe_dir)
+        flows = flow_history(dfe_dir) if flows is None else flows
     frames = []
     for y in target_years:
-        fc = forecast_year(hist, y).set_index("la_code")
+        fc = forecast_year(hist, y, flows).set_index("la_code")
         base = baselines(hist, y)
         ok = (hist[[y, y - 1, y - 2, y - 3, y - 4]].notna().all(axis=1) & (hist[y] > 0)).to_numpy()
         if ets:
