@@ -68,14 +68,15 @@ def _edges(values) -> tuple[bool, bool]:
         _, offs_buf, data_buf = c.buffers()
         offsets = np.frombuffer(offs_buf, dtype=width, count=n + 1, offset=c.offset * width.itemsize)
         start, end = offsets[:-1], offsets[1:]
-        filled = end > start
-        if c.null_count or not filled.all():
+        if c.null_count or not (end > start).all():
             empty = True
-        if data_buf is None or not filled.any():
+            filled = end > start
+            start, end = start[filled], end[filled]
+        if data_buf is None or not len(start):
             continue
         data = np.frombuffer(data_buf, dtype=np.uint8)
-        first, last = data[start[filled]], data[end[filled] - 1]
-        if ((first <= 32) | (first >= 127)).any() or ((last <= 32) | (last >= 127)).any():
+        # printable ASCII is 33-126: shifted down by 33 (wrapping round as uint8) it is 0-93
+        if ((data[start] - np.uint8(33)) > 93).any() or ((data[end - 1] - np.uint8(33)) > 93).any():
             trim = True
         if trim and empty:
             break

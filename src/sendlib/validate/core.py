@@ -93,6 +93,8 @@ def isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not values.notna().any():  # nothing to look up (e.g. an optional id column left blank)
+        return np.zeros(len(values), dtype=bool)
     fast = _isin_fixed_width(values, allowed)
     if fast is not None:
         return fast

@@ -222,8 +222,8 @@ def check_costs(placements: TableData) -> None:
         return
     codes, settings = pd.factorize(setting)  # a few dozen settings: per-setting values by code
     values = cost.to_numpy(dtype="float64")
-    medians = np.array([np.median(values[use & (codes == k)]) if (use & (codes == k)).any() else np.nan
-                        for k in range(len(settings))] + [np.nan])
+    by_setting = pd.Series(values[use]).groupby(codes[use]).median()  # no setting (code -1): no median
+    medians = np.append(by_setting.reindex(range(len(settings))).to_numpy(dtype="float64"), np.nan)
     ceilings = np.array([COST_CEILING.get(schema.SETTING_GROUP.get(str(x)), np.nan) for x in settings] + [np.nan])
     median = pd.Series(medians[codes], index=d.index)  # code -1 (blank setting) -> the trailing NaN
     ceiling = pd.Series(ceilings[codes], index=d.index)
