@@ -110,7 +110,8 @@ if dfe is not None:
             title="Month-end MI count against the January census (SEN2)")
     nxt = caseload_forecast.forecast_next_january(la_code, dfe)
     display(Markdown(
-        f"From the published January counts alone, {la_name}'s January {nxt['year']} count is forecast at "
+        "From the published January counts and each LA's requests, refusals, new and ceased plans, "
+        f"{la_name}'s January {nxt['year']} count is forecast at "
         f"{nxt['forecast']:,.0f} (80% interval {nxt['lo80']:,.0f} to {nxt['hi80']:,.0f}), against "
         f"{nxt['last']:,.0f} in January {nxt['year'] - 1}. The local forecast in notebook 04 uses the "
         "monthly extract and is usually tighter."
