@@ -6,7 +6,7 @@ year's ceasing tends to run above or below that pooled rate in every month alike
 off):
 
 - ``r(t)``: month t's relative ceasing deviation, (ceased - expected) / expected, expected = the
-  seasonal hazard fitted on the 3 years before t (out of sample, as :func:`one_step_rates` fits it)
+  seasonal hazard fitted on the 3 years before t (out of sample, as :func:`~sendlib.forecast.one_step_rates` fits it)
   x active plans at t - 1.
 - ``d(t)``: the deviation over the k months to t (inclusive): sum of ceased / sum of expected - 1
   (what an origin at t sees).
@@ -122,10 +122,9 @@ def fit_ceasing_deviation(plans: pd.DataFrame, as_of, k: int, residual_months: p
     centred change trajectories, and the one-step ceasing adjustment of each of ``residual_months``:
     expected ceased x carry_1(u - 1) x d(u - 1), plans, to subtract from that month's net-flow error)."""
     as_of = pd.Timestamp(as_of)
-    months = DEVIATION_HISTORY_MONTHS + k - 1
     first = pd.DatetimeIndex(residual_months).min() if len(residual_months) else as_of
     span = (as_of.year - first.year) * 12 + as_of.month - first.month + 1
-    months = max(months, span + DEVIATION_HISTORY_MONTHS + k)  # every residual month has its own history
+    months = span + DEVIATION_HISTORY_MONTHS + k  # every residual month has its own 60 months before it
     hist = ceasing_deviation_history(plans, as_of, months)
     ceased, expected, r = (hist[c].to_numpy() for c in ("ceased", "expected", "r"))
     d = trailing_deviation(ceased, expected, k)

@@ -229,7 +229,8 @@ def forecast_caseload(
 ) -> CaseloadForecast:
     """Estimate the flow model at ``as_of`` and project active EHCPs to ``end`` (see the module docstring).
 
-    ``options`` go to :func:`estimate_flow_model` (``new_plans``, ``ceasing``, ``recent_months``)."""
+    ``options`` go to :func:`estimate_flow_model` (``new_plans``, ``ceasing``, ``recent_months``,
+    ``error_scale``, ``deviation_months``)."""
     return project_caseload(
         estimate_flow_model(extract, as_of, **options), end=end, scenario=scenario, n_sims=n_sims, seed=seed
     )
