@@ -35,6 +35,17 @@ import sendlib
 from sendlib import config, forecast
 
 
+def _months(value: str) -> int:
+    """A whole number of months, 0 or more (argparse type)."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of months, 0 (off) or more; got {value!r}")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -51,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--deviation-months",
-        type=int,
+        type=_months,
         default=0,
         help="carry the ceasing hazard's deviation over this many recent months (default 0: off)",
     )
