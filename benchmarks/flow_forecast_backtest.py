@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src .venv/bin/python benchmarks/flow_forecast_backtest.py [--data data/sample] [--year 2023]
-        [--years 1] [--sims 2000] [--error-scale constant] [--compare] [--decompose]
+        [--years 1] [--sims 2000] [--error-scale constant] [--deviation-months 0] [--compare] [--decompose]
 
 Origins: every month end of the ``--years`` calendar years ending with ``--year``. Prints one line per
 origin and horizon (forecast, actual, 80% and 95% intervals) and a summary per horizon: mean absolute
@@ -17,6 +17,9 @@ origin's half-year. ``--decompose`` also prints how much
 each source of uncertainty spreads the simulated caseload at each horizon, averaged over the origins
 (:func:`sendlib.forecast.interval_components`). ``--error-scale seasonal`` backtests the seasonally
 standardised one-step errors instead of the default (:func:`sendlib.forecast.seasonal_error_scale`).
+``--deviation-months 6`` carries the ceasing hazard's deviation over the last 6 months into the
+projection (:mod:`sendlib.forecast.deviation`; 0, the default, leaves it off). Every run also prints the
+forecast for the next January from the extract's last full month, with the options given.
 Results are recorded in
 ``benchmarks/README.md``. Deterministic: the seed is :data:`sendlib.config.DEFAULT_SEED`.
 """
@@ -30,6 +33,17 @@ import pandas as pd
 
 import sendlib
 from sendlib import config, forecast
+
+
+def _months(value: str) -> int:
+    """A whole number of months, 0 or more (argparse type)."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of months, 0 (off) or more; got {value!r}")
+    return n
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         help="how the intervals resample the one-step errors (default constant)",
     )
     parser.add_argument(
+        "--deviation-months",
+        type=_months,
+        default=0,
+        help="carry the ceasing hazard's deviation over this many recent months (default 0: off)",
+    )
+    parser.add_argument(
         "--decompose", action="store_true", help="also the spread from each source of uncertainty by horizon"
     )
     parser.add_argument(
@@ -59,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     origins = pd.date_range(f"{first}-01-31", f"{args.year}-12-31", freq="ME")
     res = forecast.backtest_flow_forecast(
         extract, origins, horizons=HORIZONS, n_sims=args.sims, seed=config.DEFAULT_SEED,
-        error_scale=args.error_scale,
+        error_scale=args.error_scale, deviation_months=args.deviation_months,
     )
 
     pd.set_option("display.width", 140)
@@ -77,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         "high95",
     ]
     print(f"Caseload forecast backtest on {args.data}: origins {first}-01 .. {args.year}-12, "
-          f"one-step errors {args.error_scale}\n")
+          f"one-step errors {args.error_scale}, ceasing deviation carried over {args.deviation_months} months "
+          f"(0: off)\n")
     print(detail[cols + ["in80", "in95"]].round(1).to_string(index=False))
     summary = forecast.backtest_flow_forecast_summary(res)
     print("\nSummary by horizon (months)")
@@ -87,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nAll horizons: 80% interval coverage {all80:.1f}%, 95% interval coverage {all95:.1f}%")
     by_half_year(res)
     baselines(extract, origins, res)
+    next_january(extract, args.sims, error_scale=args.error_scale, deviation_months=args.deviation_months)
     if args.decompose:
-        decompose(extract, origins, args.sims, args.error_scale)
+        decompose(extract, origins, args.sims, args.error_scale, args.deviation_months)
     if args.compare:
         compare(extract, origins, args.sims)
     return 0
@@ -138,12 +160,31 @@ def by_half_year(res: pd.DataFrame) -> None:
     print(table.round(2).to_string())
 
 
-def decompose(extract, origins, sims: int, error_scale: str = "constant") -> None:
+def next_january(extract, sims: int, **options) -> None:
+    """The forecast for the next January from the extract's last full month (central and 80% interval),
+    and the carried ceasing deviation when it is on."""
+    as_of = sendlib.periods.last_full_month(extract.as_of)
+    fc = forecast.forecast_caseload(extract, as_of, n_sims=sims, seed=config.DEFAULT_SEED, **options)
+    vs = forecast.forecast_vs_plan(fc, extract.plan_trajectory)
+    m = fc.model
+    extra = ""
+    if m.deviation_months:
+        extra = (f"; ceasing deviation over the last {m.deviation_months} months {m.ceasing_deviation:+.3f}, "
+                 f"carried {m.deviation_carry[0]:.2f} / {m.deviation_carry[5]:.2f} / {m.deviation_carry[11]:.2f} "
+                 f"at 1 / 6 / 12 months")
+    print(f"\nForecast made at {as_of:%Y-%m-%d} for {vs['date']:%B %Y}: {vs['forecast']:,.2f} "
+          f"(80% {vs['low80']:,.0f}-{vs['high80']:,.0f}, 95% {vs['low95']:,.0f}-"
+          f"{vs['high95']:,.0f}){extra}")
+
+
+def decompose(extract, origins, sims: int, error_scale: str = "constant", deviation_months: int = 0) -> None:
     """Mean over the origins of the simulated spread (sd, plans) at each horizon with only one source of
     uncertainty switched on, every source together, and each source's share of the summed variance."""
     rows = []
     for origin in origins:
-        model = forecast.estimate_flow_model(extract, origin, error_scale=error_scale)
+        model = forecast.estimate_flow_model(
+            extract, origin, error_scale=error_scale, deviation_months=deviation_months
+        )
         c = forecast.interval_components(
             model, end=origin + pd.DateOffset(months=max(HORIZONS)), n_sims=sims, seed=config.DEFAULT_SEED
         )

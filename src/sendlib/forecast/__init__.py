@@ -21,7 +21,11 @@ Month by month, with ``A`` the active plans at month end (MI, :func:`sendlib.cas
 - Variants (:func:`estimate_flow_model` options, compared in ``benchmarks/flow_forecast_backtest.py
   --compare``): ``new_plans="issue_rate"`` carries the recent monthly issue rate forward instead;
   ``ceasing="recent"`` uses one flat hazard from the last few months instead of the seasonal one.
-  The defaults (requests, seasonal) backtest best on the sample.
+  The defaults (requests, seasonal) backtest best on the sample. ``deviation_months=6`` (off by
+  default) carries the ceasing hazard's deviation over the last 6 months into the projection, shrunk
+  by how much of it persisted in the LA's past, with one-step errors of the same rule and the change of
+  the deviation drawn per path (:mod:`~sendlib.forecast.deviation`); on the sample it cut the 2- and
+  6-month errors but worsened the 12-month error, so it is not the default.
 - ``trend``: when Kendall's tau finds a significant trend (p < 0.05) in the last 24 months of requests,
   the central path's future requests follow the Theil-Sen line (:func:`requests_trend`); otherwise they
   stay level. The test decides only the central path: the paths always draw a slope (below).
@@ -51,7 +55,8 @@ spreads the simulated caseload month by month.
 Modules: :mod:`~sendlib.forecast.model` (estimation), :mod:`~sendlib.forecast.project` (simulation),
 :mod:`~sendlib.forecast.plan` (the Safety Valve plan), :mod:`~sendlib.forecast.spend` (spend and
 deficit), :mod:`~sendlib.forecast.backtest` (the local backtest and baselines),
-:mod:`~sendlib.forecast.headline` (headline keys). Everything public is re-exported here.
+:mod:`~sendlib.forecast.headline` (headline keys), :mod:`~sendlib.forecast.deviation` (the carried
+ceasing deviation, an option). Everything public is re-exported here.
 
 Spend
 -----
@@ -86,6 +91,7 @@ from sendlib.forecast.model import (
     CEASING_METHODS,
     DAYS_PER_MONTH,
     DEFAULT_SIMS,
+    DEVIATION_MONTHS,
     ERROR_SCALES,
     HAZARD_YEARS,
     NEW_PLAN_METHODS,
@@ -154,6 +160,7 @@ __all__ = [
     "requests_trend",
     "seasonal_error_scale",
     "DEFAULT_SIMS",
+    "DEVIATION_MONTHS",
     "BLOCK_MONTHS",
     "CEASING_METHODS",
     "DAYS_PER_MONTH",

@@ -23,8 +23,12 @@ WINDOW_MONTHS = 12
 TREND_MONTHS = 24
 TREND_ALPHA = 0.05
 #: Independent random streams of one seed (:func:`sendlib.config.rng_streams`): residual blocks, trend
-#: slopes, level shifts (:func:`sendlib.forecast.project_caseload`), unit costs (:func:`~sendlib.forecast.spend_paths`).
-STREAMS = ("noise", "slope", "level", "unit_cost")
+#: slopes, level shifts (:func:`sendlib.forecast.project_caseload`), unit costs (:func:`~sendlib.forecast.spend_paths`),
+#: changes of the carried ceasing deviation (only drawn when ``deviation_months`` > 0).
+STREAMS = ("noise", "slope", "level", "unit_cost", "deviation")
+#: The months of ceasing over which the recent hazard deviation is measured when it is carried
+#: (``deviation_months``, :mod:`sendlib.forecast.deviation`; fixed before any backtest).
+DEVIATION_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,10 @@ class FlowModel:
     ceasing: str = "seasonal"
     new_plans: str = "requests"
     recent_months: int = 3
+    deviation_months: int = 0
+    ceasing_deviation: float = 0.0
+    deviation_carry: np.ndarray = field(default_factory=lambda: np.zeros(12))
+    deviation_changes: np.ndarray = field(default_factory=lambda: np.zeros((0, 12)))
 
 
 @dataclass
@@ -171,6 +179,7 @@ def estimate_flow_model(
     ceasing: str = "seasonal",
     recent_months: int = 3,
     error_scale: str = "constant",
+    deviation_months: int = 0,
 ) -> FlowModel:
     """Estimate :class:`FlowModel` from data dated on or before ``as_of`` (a month end; default: the
     extract's last full month). Nothing after ``as_of`` is used, so backtests are honest.
@@ -182,8 +191,15 @@ def estimate_flow_model(
     ``"recent"`` (one flat hazard: ceased / active over the last ``recent_months`` months).
     ``error_scale``: ``"constant"`` (the one-step errors are resampled as they are) or ``"seasonal"``
     (seasonally standardised, :func:`seasonal_error_scale`; tried on the sample's backtest and not the
-    default: benchmarks/README.md).
+    default: benchmarks/README.md). ``deviation_months``: 0 (default, off) or k > 0 to carry the
+    ceasing hazard's deviation over the last k months into the projection, with one-step errors of the
+    same rule (:mod:`sendlib.forecast.deviation`; needs ``ceasing="seasonal"``; :data:`DEVIATION_MONTHS`
+    is the value backtested).
     """
+    if isinstance(deviation_months, bool) or not isinstance(deviation_months, int | np.integer) or deviation_months < 0:
+        raise ValueError(f"deviation_months must be a whole number of months, 0 (off) or more; got {deviation_months!r}")
+    if deviation_months and ceasing != "seasonal":
+        raise ValueError(f"the ceasing deviation is carried on the seasonal hazard only; got ceasing={ceasing!r}")
     if new_plans not in NEW_PLAN_METHODS or ceasing not in CEASING_METHODS or error_scale not in ERROR_SCALES:
         raise ValueError(
             f"new_plans must be one of {NEW_PLAN_METHODS}, ceasing one of {CEASING_METHODS} and error_scale "
@@ -229,7 +245,15 @@ def estimate_flow_model(
     model.error_scale = error_scale
     r = one_step_rates(extract, model)
     kept = r["prev"].to_numpy() > 0  # as one_step_residuals: a month without active plans is left out
-    model.residuals = r["residual"].to_numpy()[kept]
+    residual = r["residual"].to_numpy()
+    if deviation_months:
+        from sendlib.forecast.deviation import fit_ceasing_deviation
+
+        d0, carry, changes, adjust = fit_ceasing_deviation(extract.plans, as_of, int(deviation_months), r.index)
+        model.deviation_months, model.ceasing_deviation = int(deviation_months), d0
+        model.deviation_carry, model.deviation_changes = carry, changes
+        residual = residual + adjust  # the fitted ceasing of the same rule: expected x (1 + carry x d)
+    model.residuals = residual[kept]
     model.residual_months = r.index.month.to_numpy()[kept]
     model.requests_slope, model.requests_slope_sd, model.requests_trend_p = requests_trend(
         requests.iloc[-TREND_MONTHS:]

@@ -86,6 +86,22 @@ def _block_bootstrap(
     return draws
 
 
+def _deviation_multiplier(model: FlowModel, h: int, n_sims: int, gen: np.random.Generator) -> np.ndarray:
+    """The factor on each projected month's ceasing hazard, shape (n_sims + 1, h), row 0 the central
+    path: 1 + carry(j) x d, carry(j) for j = 1..h months ahead (the 12-month carry after 12), plus on
+    each simulated path one past trajectory of the carried deviation's error (a random start, the same
+    for every horizon); never below 0. All 1 when the deviation is not carried (``deviation_months``
+    0), with nothing drawn from ``gen`` (:mod:`sendlib.forecast.deviation`)."""
+    if not model.deviation_months or h == 0:
+        return np.ones((n_sims + 1, h))
+    carry = np.asarray(model.deviation_carry, dtype=float)
+    col = np.minimum(np.arange(1, h + 1), len(carry)) - 1
+    central = 1.0 + carry[col] * model.ceasing_deviation
+    changes = np.asarray(model.deviation_changes, dtype=float)
+    drawn = changes[gen.integers(0, len(changes), size=n_sims)][:, col] if len(changes) else np.zeros((n_sims, h))
+    return np.maximum(np.vstack([central[None, :], central[None, :] + drawn]), 0.0)
+
+
 def project_caseload(
     model: FlowModel,
     end=None,
@@ -106,7 +122,8 @@ def project_caseload(
     hz = model.hazard[months.month.to_numpy() - 1] * scenario.ceasing_factor
     # three independent streams from the one seed: residual blocks, trend slopes, level shifts (slopes
     # and shifts do not depend on the horizon, so a longer run keeps each path's draws)
-    noise_gen, slope_gen, level_gen = config.rng_streams(seed, len(STREAMS))[:3]
+    streams = config.rng_streams(seed, len(STREAMS))
+    noise_gen, slope_gen, level_gen = streams[:3]
     seasonal = model.error_scale == "seasonal"
     noise = _block_bootstrap(
         model.residuals,
@@ -126,6 +143,7 @@ def project_caseload(
     delta = level_gen.choice(shifts, size=n_sims)
     ramp = np.minimum(np.arange(1, h + 1) / 12.0, 1.0)
     level = np.vstack([np.ones((1, h)), np.exp(delta[:, None] * ramp[None, :])])
+    hz_paths = hz[None, :] * _deviation_multiplier(model, h, n_sims, streams[STREAMS.index("deviation")])
     active = np.full(n_sims + 1, float(model.active))  # row 0: the central path (no noise)
     paths_a = np.empty((n_sims + 1, h))
     paths_n = np.empty((n_sims + 1, h))
@@ -133,7 +151,7 @@ def project_caseload(
     shocks = np.vstack([np.zeros((1, h)), noise])
     for k in range(h):  # recursion over months, vectorised over paths
         new = np.maximum(conversion * req_paths[:, k] * level[:, k] + shocks[:, k], 0.0)
-        ceased = hz[k] * active
+        ceased = hz_paths[:, k] * active
         active = active + new - ceased
         paths_a[:, k], paths_n[:, k], paths_c[:, k] = active, new, ceased
     sims = paths_a[1:]
@@ -154,8 +172,9 @@ def project_caseload(
 
 
 #: The interval's sources of uncertainty (:func:`interval_components`): the block bootstrap of one-step
-#: net-flow errors, the level shifts of new plans and the request trend's slope.
-COMPONENTS = ("residuals", "level", "trend")
+#: net-flow errors, the level shifts of new plans, the request trend's slope and the changes of the
+#: carried ceasing deviation (0 unless ``deviation_months`` is on).
+COMPONENTS = ("residuals", "level", "trend", "deviation")
 
 
 def interval_components(
@@ -170,9 +189,9 @@ def interval_components(
     One row per projected month end (as :func:`project_caseload`); columns :data:`COMPONENTS`: the
     standard deviation over the simulated paths of active plans at month end (plans) when only that
     source is switched on (``residuals``: the block bootstrap of one-step errors; ``level``: the level
-    shifts of new plans; ``trend``: the request slope drawn per path), the others cleared from the
-    model; ``all``: every source together (the paths :func:`project_caseload` draws); ``independent``:
-    sqrt(residuals^2 + level^2 + trend^2), what ``all`` would be if the sources simply added their
+    shifts of new plans; ``trend``: the request slope drawn per path; ``deviation``: the changes of the
+    carried ceasing deviation), the others cleared from the model; ``all``: every source together (the
+    paths :func:`project_caseload` draws); ``independent``: the root sum of the sources' squares, what ``all`` would be if the sources simply added their
     variances (close to ``all`` when they do). Each source draws from its own stream of ``seed``
     (:data:`~sendlib.forecast.STREAMS`), so its paths here are the very draws it makes in the full run.
     """
@@ -180,6 +199,7 @@ def interval_components(
         "residuals": {"residuals": np.zeros(0), "residual_months": np.zeros(0, dtype=int)},
         "level": {"level_shocks": np.zeros(0)},
         "trend": {"requests_slope_sd": 0.0},
+        "deviation": {"deviation_changes": np.zeros((0, 12))},
     }
 
     def spread(m: FlowModel) -> pd.Series:
@@ -209,7 +229,8 @@ def forecast_caseload(
 ) -> CaseloadForecast:
     """Estimate the flow model at ``as_of`` and project active EHCPs to ``end`` (see the module docstring).
 
-    ``options`` go to :func:`estimate_flow_model` (``new_plans``, ``ceasing``, ``recent_months``)."""
+    ``options`` go to :func:`estimate_flow_model` (``new_plans``, ``ceasing``, ``recent_months``,
+    ``error_scale``, ``deviation_months``)."""
     return project_caseload(
         estimate_flow_model(extract, as_of, **options), end=end, scenario=scenario, n_sims=n_sims, seed=seed
     )
