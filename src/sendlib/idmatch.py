@@ -49,6 +49,23 @@ def as_uint64(values: np.ndarray, width: int) -> np.ndarray:
     return padded.view(">u8").ravel().astype(np.uint64)
 
 
+def fixed_width_ids(values: pd.Series) -> tuple[np.ndarray, int] | None:
+    """Ids as unsigned integers read from their bytes (:func:`as_uint64`; 0 where missing) and their
+    width, when the values are Arrow strings and every present id has one width of at most 8 bytes (as
+    system ids usually are); else None. Equal ids give equal integers, and integer order is byte order."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    present = values.notna().to_numpy(dtype=bool)
+    out = np.zeros(len(values), dtype=np.uint64)
+    if not present.any():
+        return out, 0
+    raw = fixed_width_bytes(arrow_chunks(values if present.all() else values[present]))
+    if raw is None or raw.dtype.itemsize > 8:
+        return None
+    out[present] = as_uint64(raw, raw.dtype.itemsize)
+    return out, raw.dtype.itemsize
+
+
 def id_codes(values: pd.Series) -> np.ndarray:
     """An integer per id, equal exactly when the ids are equal (for grouping, not for display): ids of
     one width of at most 8 bytes are read as big-endian integers from their bytes (no hashing, and the

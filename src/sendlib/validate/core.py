@@ -110,15 +110,11 @@ def _isin_fixed_width(values: pd.Series, allowed: pd.Series) -> np.ndarray | Non
     one binary search per value. None when the ids are not like that (the caller hashes the strings)."""
     from sendlib import idmatch
 
-    if not all(isinstance(x.array, pd.arrays.ArrowStringArray) for x in (values, allowed)):
+    left, right = idmatch.fixed_width_ids(values), idmatch.fixed_width_ids(allowed.dropna())
+    if left is None or right is None or left[1] != right[1] or right[1] == 0:
         return None
     present = values.notna().to_numpy(dtype=bool)
-    left = idmatch.fixed_width_bytes(idmatch.arrow_chunks(values if present.all() else values[present]))
-    right = idmatch.fixed_width_bytes(idmatch.arrow_chunks(allowed.dropna()))
-    if left is None or right is None or left.dtype != right.dtype or left.dtype.itemsize > 8:
-        return None
-    width = left.dtype.itemsize
-    left, right = idmatch.as_uint64(left, width), idmatch.as_uint64(right, width)
+    left, right = left[0][present], right[0]
     if not (right[1:] > right[:-1]).all():  # not sorted and unique already
         right = np.unique(right)
     pos = np.minimum(np.searchsorted(right, left), len(right) - 1)

@@ -100,7 +100,7 @@ def _child_codes(plans: TableData, assessments: TableData) -> tuple[np.ndarray, 
     from sendlib import idmatch
 
     left, right = plans.data["child_id"], assessments.data["child_id"]
-    fixed = [_fixed_width_ids(x) for x in (left, right)]
+    fixed = [idmatch.fixed_width_ids(x) for x in (left, right)]
     if all(f is not None for f in fixed) and fixed[0][1] == fixed[1][1]:
         ids = np.concatenate([fixed[0][0], fixed[1][0]])
         present = np.concatenate([left.notna().to_numpy(), right.notna().to_numpy()])
@@ -115,24 +115,6 @@ def _child_codes(plans: TableData, assessments: TableData) -> tuple[np.ndarray, 
         codes = np.concatenate(ind).astype(np.int64) if ind else np.zeros(0, dtype=np.int64)
         size = len(enc.chunks[0].dictionary) if enc.num_chunks else 0
     return codes[: len(plans)], codes[len(plans):], size
-
-
-def _fixed_width_ids(values: pd.Series) -> tuple[np.ndarray, int] | None:
-    """Ids as uint64 from their bytes (0 where missing) and their width, when every present id has one
-    width of at most 8 bytes; else None."""
-    from sendlib import idmatch
-
-    if not isinstance(values.array, pd.arrays.ArrowStringArray):
-        return None
-    present = values.notna().to_numpy()
-    out = np.zeros(len(values), dtype=np.uint64)
-    if not present.any():
-        return out, 0
-    raw = idmatch.fixed_width_bytes(idmatch.arrow_chunks(values if present.all() else values[present]))
-    if raw is None or raw.dtype.itemsize > 8:
-        return None
-    out[present] = idmatch.as_uint64(raw, raw.dtype.itemsize)
-    return out, raw.dtype.itemsize
 
 
 _NAT = np.datetime64("NaT", "ns").view(np.int64)
