@@ -467,7 +467,7 @@ def test_multiline_value_across_a_pyarrow_block_boundary(tmp_path, offset):
 
 
 def test_blank_line_in_a_file_with_carriage_return_line_breaks(tmp_path):
-    # "\r\r" is a blank line: kept by pyarrow as a row of the wrong width, so the pandas parser reads the file
+    # "\r\r" is a blank line: read as a row of empty cells, then dropped, so P2 keeps line 4
     text = "\r".join([HEADER, "P1,C1,2012-01-01,ASD,2020-01-01,", "", "P2,C2,2012-01-01,ASD,2020-01-01,"]) + "\r"
     raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
     assert raw.frame["plan_id"].tolist() == ["P1", "P2"]
@@ -495,3 +495,15 @@ def test_a_row_of_spaces_is_blank_whatever_the_parser(tmp_path):
     raw = read.read_table(_write(tmp_path / "plans.csv", text), EXPECTED)
     assert raw.frame["plan_id"].tolist() == ["P1", "P2"] and raw.rows.tolist() == [2, 4]
     assert ("blank_rows", "info", "plans.csv: skipped 1 empty row(s) (every cell blank).") in raw.notes
+
+
+@pytest.mark.parametrize("sep", [",", "\t", ";", "|"])
+def test_the_fast_parser_reads_a_plain_file_itself(sep):
+    # a plain UTF-8 file must not fall back to the pandas parser unnoticed (both give the same frame,
+    # so only this shows the fast path is taken)
+    body = sep.join(["plan_id", "child_id"]).encode() + b"\n" + sep.join(["P1", "C1"]).encode() + b"\n"
+    frame = read._fast_csv(body, ["plan_id", "child_id"], sep)
+    assert frame is not None and frame.to_dict("list") == {"plan_id": ["P1"], "child_id": ["C1"]}
+    # a blank line is kept as a row of empty cells, so the rows below it keep their line numbers
+    blank = read._fast_csv(body.replace(b"\nP1", b"\n\nP1"), ["plan_id", "child_id"], sep)
+    assert blank.to_dict("list") == {"plan_id": ["", "P1"], "child_id": ["", "C1"]}

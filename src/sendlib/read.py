@@ -405,8 +405,8 @@ def _header_index(top: list[list[str]], expected: set[str]) -> int:
 def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | None:
     """Multi-threaded pyarrow parse for the common case: UTF-8, header on line 1, unique headers.
     None means "use the pandas parser", which also handles other encodings, numbers rows by line and
-    explains errors with line numbers. pyarrow keeps blank lines (``ignore_empty_lines=False``), so a
-    blank line is a row of the wrong width and sends the file to that parser: no scan for them."""
+    explains errors with line numbers. pyarrow keeps blank lines (``ignore_empty_lines=False``) as
+    rows of empty cells, so every row keeps its line; they are dropped later, with a note."""
     if len(set(header)) != len(header):
         return None
     try:
@@ -416,7 +416,7 @@ def _fast_csv(body: bytes, header: list[str], sep: str = ",") -> pd.DataFrame | 
         table = pacsv.read_csv(
             io.BytesIO(body),
             # a quoted value may hold line breaks: tell pyarrow, or a block boundary could split it
-            parse_options=pacsv.ParseOptions(sep, newlines_in_values=b'"' in body, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in body, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.large_string() for h in header}, strings_can_be_null=False
             ),
