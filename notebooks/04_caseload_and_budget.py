@@ -81,7 +81,7 @@ fig = plots.trend_chart(
     ylabel="Active plans at month end (count)",
     source=nb.source + "; Safety Valve plan trajectory",
     period=f"month-end snapshots to {month}, forecast to {ahead.index[-1]:%B %Y}",
-    note="Cohort-flow forecast (requests, conversion, seasonal ceasing); band = 80% interval",
+    note="Cohort-flow forecast (new plans: half requests x conversion, half recent issue rate; seasonal ceasing); band = 80% interval",
 )
 nb.chart(fig, 'Active EHCPs at each month end')
 

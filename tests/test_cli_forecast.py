@@ -42,19 +42,23 @@ def test_example_forecast_by_hand(capsys, example_dir):
     assert r["active_plans_at_period_end"] == 9  # data/example/README.md: 9 active plans at 30 Nov
     m = _months(r)
     assert list(m.index) == ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04"]
-    # lag: median days to issue of the 5 plans issued Dec 2023-Nov 2024 (133, 140, 148, 134, 142) is
-    # 140 = 4.6 months -> 5. Conversion: 5 plans issued (P005, P012, P008, P009, P010) / 9 requests
-    # received Jul 2023-Jun 2024 = 5/9. December: 5/9 x 2 requests of July (R008, R012) = 1.11 new;
-    # no plan has ever ceased in December or January, so nothing ceases: 9 + 10/9 = 10.11 at Dec and
-    # Jan (no requests in August). Published in whole plans: 1.11 -> 1, 10.11 -> 10.
+    # New plans are half demand, half capacity (forecast.CAPACITY_WEIGHT). Demand: the lag is the median
+    # days to issue of the 5 plans issued Dec 2023-Nov 2024 (133, 140, 148, 134, 142), 140 = 4.6 months
+    # -> 5; conversion 5 plans issued (P005, P012, P008, P009, P010) / 9 requests received Jul 2023-Jun
+    # 2024 = 5/9; December 5/9 x 2 requests of July (R008, R012) = 10/9, January 0 (no requests in
+    # August). Capacity: plans issued Sep-Nov 2024 (P008, P009, P010) / 3 months = 1 a month. So new
+    # plans 0.5 x 10/9 + 0.5 x 1 = 1.056 in December and 0.5 x 0 + 0.5 x 1 = 0.5 in January; no plan
+    # has ever ceased in December or January, so nothing ceases: 9 + 1.056 = 10.056 at December,
+    # 10.556 at January. Published in whole plans: 1.056 -> 1, 0.5 -> 0 (to even), 10.056 -> 10,
+    # 10.556 -> 11.
     assert m.loc["2024-12", "new_plans"] == 1.0 and m.loc["2025-01", "new_plans"] == 0.0
     assert m.loc["2024-12", "ceased_plans"] == 0.0 and m.loc["2025-01", "ceased_plans"] == 0.0
-    assert m.loc["2024-12", "forecast"] == m.loc["2025-01", "forecast"] == 10.0
+    assert m.loc["2024-12", "forecast"] == 10.0 and m.loc["2025-01", "forecast"] == 11.0
     # plan_trajectory.csv: 9 in December, 10 from January to March; nothing for April
     assert m["plan"].tolist()[:4] == [9.0, 10.0, 10.0, 10.0] and pd.isna(m.loc["2025-04", "plan"])
-    # gap of the published figures: 10 - 9 = 1 in December, 10 - 10 = 0 in January
+    # gap of the published figures: 10 - 9 = 1 in December, 11 - 10 = 1 in January
     assert m.loc["2024-12", "forecast_vs_plan"] == 1.0
-    assert m.loc["2025-01", "forecast_vs_plan"] == 0.0
+    assert m.loc["2025-01", "forecast_vs_plan"] == 1.0
     assert pd.isna(m.loc["2025-04", "forecast_vs_plan"])
     assert (m["low95"] <= m["low80"]).all() and (m["low80"] <= m["high80"]).all()
     assert (m["high80"] <= m["high95"]).all()

@@ -204,7 +204,9 @@ def test_backtest_summary_z_rms_by_hand():
 
 @pytest.fixture(scope="module")
 def flow_model():
-    return forecast.estimate_flow_model(flow_extract(), FLOW_AS_OF)
+    """The demand model alone (new plans = conversion x lagged requests); the default's capacity half is
+    tested in tests/test_forecast_combined.py."""
+    return forecast.estimate_flow_model(flow_extract(), FLOW_AS_OF, new_plans="requests")
 
 
 def test_hand_extract_median_lag(flow_model):
@@ -991,10 +993,14 @@ def test_baselines_by_hand():
 def test_sample_one_step_rates_equal_the_model_fitted_the_month_before(sample_extract, ceasing):
     """Each residual month's rates are what estimate_flow_model fits at the previous month end (a
     different code path: reindexed windows, bincount by calendar month), so nothing from t is used."""
-    model = forecast.estimate_flow_model(sample_extract, "2024-11-30", ceasing=ceasing, recent_months=3)
+    model = forecast.estimate_flow_model(
+        sample_extract, "2024-11-30", new_plans="requests", ceasing=ceasing, recent_months=3
+    )
     rates = forecast.one_step_rates(sample_extract, model)
     for t in pd.DatetimeIndex(["2021-12-31", "2022-07-31", "2023-09-30", "2024-11-30"]):
-        at = forecast.estimate_flow_model(sample_extract, t - pd.offsets.MonthEnd(1), ceasing=ceasing, recent_months=3)
+        at = forecast.estimate_flow_model(
+            sample_extract, t - pd.offsets.MonthEnd(1), new_plans="requests", ceasing=ceasing, recent_months=3
+        )
         row = rates.loc[t]
         assert row["lag"] == at.lag_months
         assert row["conversion"] == pytest.approx(at.conversion, rel=1e-12)

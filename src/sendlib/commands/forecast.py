@@ -19,7 +19,8 @@ The EHCP caseload forecast from an extract folder, using only data dated on or b
 Months: from the month after --period (default: the extract's last full month) to --to (default:
 the next January, the month the headline ehcp_forecast_next_january reports).
 
-Caseload (sendlib.forecast.forecast_caseload, a cohort-flow model: requests x conversion - ceasing):
+Caseload (sendlib.forecast.forecast_caseload, a cohort-flow model: new plans, half
+conversion x requests and half the recent issue rate, less seasonal ceasing):
 active EHCPs at each month end (plans, management-information count), the central forecast and
 its 80% (10th-90th percentile) and 95% (2.5th-97.5th) intervals over the simulated paths, with
 new and ceased plans in the month (plans per month). The Safety Valve plan for the same month comes

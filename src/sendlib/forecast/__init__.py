@@ -4,7 +4,9 @@ The caseload model (a cohort-flow model, estimated from the LA's own extract at 
 -----------------------------------------------------------------------------------------
 Month by month, with ``A`` the active plans at month end (MI, :func:`sendlib.caseload.active_plans_at`)::
 
-    new(t)    = conversion x requests(t - lag)              plans issued in month t
+    new(t)    = (1 - w) x conversion x requests(t - lag)    plans issued in month t: demand ...
+                + w x issue_rate                              ... and capacity, w = CAPACITY_WEIGHT = 0.5
+                                                              for 12 months ahead, then fading to 0 at 24
     ceased(t) = hazard[calendar month of t] x A(t - 1)       plans ceased in month t
     A(t)      = A(t - 1) + new(t) - ceased(t)
 
@@ -15,13 +17,28 @@ Month by month, with ``A`` the active plans at month end (MI, :func:`sendlib.cas
 - ``conversion``: plans issued in the last 12 months (from ``plans``: it includes plans that did not
   come through a local assessment, e.g. transfers in) / requests received in the 12 months ``lag``
   earlier. Plans per request.
+- ``issue_rate``: the mean plans issued a month over the last 3 months (``recent_months``), carried
+  forward (grown only by a scenario's ``request_growth``; a ``conversion`` scenario scales it by the
+  scenario's conversion over the estimated one). Plans per month.
+- ``w``: new plans are an equal-weight average of two views (``new_plans="combined"``, the default):
+  demand (conversion x lagged requests: what the requests received imply) and capacity (what the service
+  has been issuing lately). When most assessments are late, plans are issued as fast as the service can
+  write them rather than as requests arrive, and a backlog building up or being cleared moves the issue
+  rate away from conversion x requests for months; the demand view alone missed that on the sample's
+  2024 origins. The weight is fixed at one half, not fitted (an equal-weight forecast combination: the
+  sample has too few origins to fit one). On the sample's backtest the combination cut the 12-month
+  error on every origin set (benchmarks/README.md). A backlog moves the issue rate for months, not years,
+  so ``w`` keeps its value for 12 months ahead (:data:`CAPACITY_MONTHS`) and fades linearly to 0 over
+  the next 12: beyond two years ahead (the Safety Valve outlook's later years) new plans follow demand
+  alone. That fade is an assumption; the backtest scores 2-12 months only.
+  ``new_plans="requests"`` is the demand view alone.
 - ``hazard``: for each calendar month, plans ceased in that month / active plans at the previous
   month end, pooled over the last 3 years (ceasing is seasonal: school leavers in summer). Per month.
 
 - Variants (:func:`estimate_flow_model` options, compared in ``benchmarks/flow_forecast_backtest.py
-  --compare``): ``new_plans="issue_rate"`` carries the recent monthly issue rate forward instead;
-  ``ceasing="recent"`` uses one flat hazard from the last few months instead of the seasonal one.
-  The defaults (requests, seasonal) backtest best on the sample. ``deviation_months=6`` (off by
+  --compare``): ``new_plans="requests"`` uses the demand view alone and ``new_plans="issue_rate"`` the
+  recent monthly issue rate alone; ``ceasing="recent"`` uses one flat hazard from the last few months
+  instead of the seasonal one. The defaults (combined, seasonal) backtest best on the sample. ``deviation_months=6`` (off by
   default) carries the ceasing hazard's deviation over the last 6 months into the projection, shrunk
   by how much of it persisted in the LA's past, with one-step errors of the same rule and the change of
   the deviation drawn per path (:mod:`~sendlib.forecast.deviation`); on the sample it cut the 2- and
@@ -88,6 +105,8 @@ from sendlib.forecast.backtest import (
 from sendlib.forecast.headline import HEADLINE_UNITS, headline_section
 from sendlib.forecast.model import (
     BLOCK_MONTHS,
+    CAPACITY_MONTHS,
+    CAPACITY_WEIGHT,
     CEASING_METHODS,
     DAYS_PER_MONTH,
     DEFAULT_SIMS,
@@ -162,6 +181,8 @@ __all__ = [
     "DEFAULT_SIMS",
     "DEVIATION_MONTHS",
     "BLOCK_MONTHS",
+    "CAPACITY_MONTHS",
+    "CAPACITY_WEIGHT",
     "CEASING_METHODS",
     "DAYS_PER_MONTH",
     "ERROR_SCALES",

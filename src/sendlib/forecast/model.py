@@ -87,6 +87,8 @@ class FlowModel:
     ceasing_deviation: float = 0.0
     deviation_carry: np.ndarray = field(default_factory=lambda: np.zeros(12))
     deviation_changes: np.ndarray = field(default_factory=lambda: np.zeros((0, 12)))
+    issue_rate: float = 0.0
+    capacity_weight: float = 0.0
 
 
 @dataclass
@@ -166,7 +168,14 @@ def ceasing_hazard_by_month(plans: pd.DataFrame, as_of, years: int = HAZARD_YEAR
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), pooled)
 
 
-NEW_PLAN_METHODS = ("requests", "issue_rate")
+NEW_PLAN_METHODS = ("requests", "issue_rate", "combined")
+#: With ``new_plans="combined"``, the share of new plans that follows the service's recent issue rate
+#: (capacity) rather than conversion x lagged requests (demand): equal weights, fixed, not fitted.
+CAPACITY_WEIGHT = 0.5
+#: The capacity view keeps its full weight for this many months ahead and fades linearly to 0 over as
+#: many again: a backlog moves the issue rate for months, not years, so beyond two years new plans follow
+#: demand alone (an assumption; the backtest scores only 2-12 months).
+CAPACITY_MONTHS = 12
 CEASING_METHODS = ("seasonal", "recent")
 ERROR_SCALES = ("constant", "seasonal")
 
@@ -175,7 +184,7 @@ def estimate_flow_model(
     extract: Extract,
     as_of=None,
     window_months: int = WINDOW_MONTHS,
-    new_plans: str = "requests",
+    new_plans: str = "combined",
     ceasing: str = "seasonal",
     recent_months: int = 3,
     error_scale: str = "constant",
@@ -184,10 +193,13 @@ def estimate_flow_model(
     """Estimate :class:`FlowModel` from data dated on or before ``as_of`` (a month end; default: the
     extract's last full month). Nothing after ``as_of`` is used, so backtests are honest.
 
-    ``new_plans``: ``"requests"`` (conversion x requests ``lag`` months earlier, module docstring) or
-    ``"issue_rate"`` (the mean plans issued a month over the last ``recent_months`` months, carried
-    forward flat, without a request trend: lag 0 and conversion = that rate / mean requests, so the
-    request-growth and conversion scenarios still apply). ``ceasing``: ``"seasonal"`` (hazard by calendar month over 3 years) or
+    ``new_plans``: ``"combined"`` (the default: the demand and the capacity views averaged with
+    :data:`CAPACITY_WEIGHT`, new plans = (1 - w) x conversion x requests ``lag`` months earlier + w x the
+    mean plans issued a month over the last ``recent_months`` months; ``issue_rate`` and
+    ``capacity_weight`` on the model; module docstring), ``"requests"`` (the demand view alone:
+    conversion x requests ``lag`` months earlier) or ``"issue_rate"`` (the capacity view alone: the
+    recent mean carried forward flat, without a request trend: lag 0 and conversion = that rate / mean
+    requests, so the request-growth and conversion scenarios still apply). ``ceasing``: ``"seasonal"`` (hazard by calendar month over 3 years) or
     ``"recent"`` (one flat hazard: ceased / active over the last ``recent_months`` months).
     ``error_scale``: ``"constant"`` (the one-step errors are resampled as they are) or ``"seasonal"``
     (seasonally standardised, :func:`seasonal_error_scale`; tried on the sample's backtest and not the
@@ -243,6 +255,9 @@ def estimate_flow_model(
     )
     model.ceasing, model.new_plans, model.recent_months = ceasing, new_plans, recent_months
     model.error_scale = error_scale
+    if new_plans == "combined":
+        model.issue_rate = float(issued[-recent_months:].mean())
+        model.capacity_weight = CAPACITY_WEIGHT
     r = one_step_rates(extract, model)
     kept = r["prev"].to_numpy() > 0  # as one_step_residuals: a month without active plans is left out
     residual = r["residual"].to_numpy()
@@ -332,7 +347,8 @@ def one_step_rates(extract: Extract, model: FlowModel, months: int = RESIDUAL_MO
     ``ceasing="recent"`` the rate over the ``recent_months`` months before t), ``prev`` (active plans
     at t - 1), ``issued``, ``ceased`` (plans in month t), ``new_fitted`` (conversion x requests; with
     ``new_plans="issue_rate"`` the mean plans issued a month over the ``recent_months`` months before
-    t), ``fitted`` = new_fitted - hazard x prev and ``residual`` = (issued - ceased) - fitted (plans).
+    t; with ``"combined"`` (1 - w) x conversion x requests + w x that mean, w = the model's
+    ``capacity_weight``), ``fitted`` = new_fitted - hazard x prev and ``residual`` = (issued - ceased) - fitted (plans).
     Vectorised over months with cumulative sums.
     """
     a = extract.assessments
@@ -369,6 +385,9 @@ def one_step_rates(extract: Extract, model: FlowModel, months: int = RESIDUAL_MO
         hazard = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
     if model.new_plans == "issue_rate":
         new_fitted = window(issued, fit, model.recent_months) / model.recent_months
+    elif model.new_plans == "combined":
+        w = model.capacity_weight
+        new_fitted = (1.0 - w) * conversion * req + w * window(issued, fit, model.recent_months) / model.recent_months
     else:
         new_fitted = conversion * req
     fitted = new_fitted - hazard * prev[pos]

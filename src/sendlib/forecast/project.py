@@ -11,6 +11,7 @@ from sendlib import config, periods
 from sendlib.extract import Extract
 from sendlib.forecast.model import (
     BLOCK_MONTHS,
+    CAPACITY_MONTHS,
     DEFAULT_SIMS,
     STREAMS,
     WINDOW_MONTHS,
@@ -149,8 +150,17 @@ def project_caseload(
     paths_n = np.empty((n_sims + 1, h))
     paths_c = np.empty((n_sims + 1, h))
     shocks = np.vstack([np.zeros((1, h)), noise])
+    demand = conversion * req_paths
+    w = model.capacity_weight
+    if w:  # the capacity view: the recent issue rate, grown as requests are; a conversion scenario
+        # scales it by the scenario's conversion over the estimated one
+        ratio = conversion / model.conversion if scenario.conversion is not None and model.conversion > 0 else 1.0
+        ahead = np.arange(1, h + 1)
+        capacity = ratio * model.issue_rate * (1.0 + scenario.request_growth) ** (ahead / 12.0)
+        weight = w * np.clip((2 * CAPACITY_MONTHS - ahead) / CAPACITY_MONTHS, 0.0, 1.0)  # w, fading after a year
+        demand = (1.0 - weight[None, :]) * demand + (weight * capacity)[None, :]
     for k in range(h):  # recursion over months, vectorised over paths
-        new = np.maximum(conversion * req_paths[:, k] * level[:, k] + shocks[:, k], 0.0)
+        new = np.maximum(demand[:, k] * level[:, k] + shocks[:, k], 0.0)
         ceased = hz_paths[:, k] * active
         active = active + new - ceased
         paths_a[:, k], paths_n[:, k], paths_c[:, k] = active, new, ceased

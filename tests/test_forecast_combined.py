@@ -1,0 +1,118 @@
+"""The combined new-plans option of the flow model (``new_plans="combined"``): half conversion x lagged
+requests (demand), half the recent issue rate (capacity), by hand and against plain counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendlib import forecast
+from tests.forecast_fixtures import FLOW_AS_OF, flow_extract
+from tests.test_forecast import hand_model, periods_back
+
+
+def combined(**changes) -> forecast.FlowModel:
+    """The hand model (1,000 plans, 100 requests a month, lag 2, conversion 0.5, ceasing 1% a month) with
+    a recent issue rate of 30 plans a month, weighted one half."""
+    return hand_model(issue_rate=30.0, capacity_weight=0.5, new_plans="combined", **changes)
+
+
+def test_combined_projection_by_hand():
+    f = forecast.project_caseload(combined(), n_sims=0).frame
+    # every month: new = 0.5 x (0.5 x 100) + 0.5 x 30 = 40; Dec ceased 10 -> 1,030; Jan ceased 10.3 -> 1,059.7
+    assert f["new"].iloc[:3].tolist() == pytest.approx([40, 40, 40])
+    assert f["ceased"].iloc[:2].tolist() == pytest.approx([10, 10.3])
+    assert f["active"].iloc[:2].tolist() == pytest.approx([1030, 1059.7])
+
+
+def test_combined_weight_zero_is_the_demand_model():
+    plain = forecast.project_caseload(hand_model(), n_sims=0).frame
+    zero = forecast.project_caseload(hand_model(issue_rate=30.0, capacity_weight=0.0), n_sims=0).frame
+    pd.testing.assert_frame_equal(plain, zero)
+
+
+def test_combined_request_growth_scenario_by_hand():
+    base = forecast.project_caseload(combined(), n_sims=0).frame["new"]
+    g = 0.12
+    grown = forecast.project_caseload(combined(), scenario=forecast.Scenario(request_growth=g), n_sims=0).frame["new"]
+    # Dec and Jan: the demand half uses requests already received (lag 2); the capacity half grows
+    # from the first month ahead: 0.5 x 30 x 1.12^(j/12)
+    assert grown.iloc[0] - base.iloc[0] == pytest.approx(0.5 * 30 * (1.12 ** (1 / 12) - 1))
+    assert grown.iloc[1] - base.iloc[1] == pytest.approx(0.5 * 30 * (1.12 ** (2 / 12) - 1))
+    # Feb: both halves grow (Dec requests are 100 x 1.12^(1/12))
+    feb = 0.5 * 0.5 * 100 * 1.12 ** (1 / 12) + 0.5 * 30 * 1.12 ** (3 / 12)
+    assert grown.iloc[2] == pytest.approx(feb)
+
+
+def test_combined_conversion_scenario_scales_both_halves_by_hand():
+    f = forecast.project_caseload(combined(), scenario=forecast.Scenario(conversion=0.6), n_sims=0).frame
+    # demand half 0.5 x 0.6 x 100 = 30; capacity half 0.5 x 30 x 0.6 / 0.5 = 18
+    assert f["new"].iloc[0] == pytest.approx(48)
+
+
+def _issued_in_month(plans: pd.DataFrame, month_end: pd.Timestamp) -> int:
+    """Plans issued in the calendar month ending ``month_end``, by a plain loop over the rows."""
+    n = 0
+    for d in plans["issued_on"]:
+        if pd.notna(d) and d.year == month_end.year and d.month == month_end.month:
+            n += 1
+    return n
+
+
+def test_sample_combined_model_against_plain_counts(sample_extract):
+    demand = forecast.estimate_flow_model(sample_extract, "2024-11-30")
+    both = forecast.estimate_flow_model(sample_extract, "2024-11-30", new_plans="combined")
+    # the demand half is the default model's: same lag, conversion, hazard, trend
+    assert both.lag_months == demand.lag_months and both.conversion == demand.conversion
+    assert np.array_equal(both.hazard, demand.hazard) and both.requests_slope == demand.requests_slope
+    assert both.capacity_weight == forecast.CAPACITY_WEIGHT == 0.5
+    months = pd.DatetimeIndex(["2024-09-30", "2024-10-31", "2024-11-30"])
+    assert both.issue_rate == pytest.approx(np.mean([_issued_in_month(sample_extract.plans, m) for m in months]))
+
+
+def test_sample_combined_one_step_rates_never_see_their_own_month(sample_extract):
+    """Each residual month t's fitted new plans are half the demand model's (conversion fitted at t - 1
+    x requests lag months earlier) plus half the mean issued in the 3 months before t (plain counts):
+    month t's own issues never enter its fitted value."""
+    both = forecast.estimate_flow_model(sample_extract, "2024-11-30", new_plans="combined")
+    rates = forecast.one_step_rates(sample_extract, both)
+    demand = forecast.one_step_rates(sample_extract, forecast.estimate_flow_model(sample_extract, "2024-11-30"))
+    for t in pd.DatetimeIndex(["2022-03-31", "2023-09-30", "2024-11-30"]):
+        before = [periods_back(t, k) for k in (1, 2, 3)]
+        capacity = np.mean([_issued_in_month(sample_extract.plans, m) for m in before])
+        expected = 0.5 * demand.loc[t, "conversion"] * demand.loc[t, "requests"] + 0.5 * capacity
+        assert rates.loc[t, "new_fitted"] == pytest.approx(expected, rel=1e-12)
+        assert rates.loc[t, "residual"] == pytest.approx(
+            rates.loc[t, "issued"] - rates.loc[t, "ceased"] - (expected - rates.loc[t, "hazard"] * rates.loc[t, "prev"])
+        )
+
+
+def test_hand_extract_combined_by_hand():
+    """The hand-built extract of tests/forecast_fixtures.py (its demand half is worked in
+    tests/test_forecast.py: lag 2, conversion 0.4, Oct / Nov 2024 requests 5 / 25)."""
+    m = forecast.estimate_flow_model(flow_extract(), FLOW_AS_OF)  # the default: combined
+    # no plan was issued in Sep-Nov 2024 (20 on 15 Aug 2024, the next 5 on 2 Dec 2024): capacity 0
+    assert m.new_plans == "combined" and m.issue_rate == 0.0 and m.capacity_weight == 0.5
+    f = forecast.project_caseload(m, n_sims=0).frame
+    # Dec 2024: 0.5 x 0.4 x 5 + 0.5 x 0 = 1; Jan 2025: 0.5 x 0.4 x 25 = 5
+    assert f["new"].iloc[:2].tolist() == pytest.approx([1, 5])
+    r = m.residuals
+    # Dec 2022 (12): demand 1/3 (test_hand_extract_one_step_residuals); nothing issued Sep-Nov 2022 (4 in
+    #   Jun 2022): capacity 0 -> new 1/6; 2 ceased, h = 0 -> -2 - 1/6
+    assert r[12] == pytest.approx(-2 - 1 / 6)
+    # Aug 2024 (32): 20 issued; demand 11/14; nothing issued May-Jul 2024 -> new 11/28 -> 20 - 11/28
+    assert r[32] == pytest.approx(20 - 11 / 28)
+
+
+def test_capacity_weight_fades_after_a_year_by_hand():
+    end = pd.Timestamp("2027-05-31")  # 30 months ahead of November 2024
+    both = forecast.project_caseload(combined(), end=end, n_sims=0).frame["new"]
+    demand = forecast.project_caseload(hand_model(), end=end, n_sims=0).frame["new"]  # 50 a month
+    assert forecast.CAPACITY_MONTHS == 12
+    # months 1-12 ahead: 0.5 x 50 + 0.5 x 30 = 40; 18 ahead (May 2026): weight 0.5 x 6/12 = 0.25 ->
+    # 0.75 x 50 + 0.25 x 30 = 45; 24 ahead and later: the demand view alone
+    assert both.iloc[:12].tolist() == pytest.approx([40] * 12)
+    assert both.loc["2026-05-31"] == pytest.approx(45)
+    assert both.iloc[23:].tolist() == pytest.approx(demand.iloc[23:].tolist())
+    assert both.iloc[23:].tolist() == pytest.approx([50] * 7)
