@@ -85,6 +85,12 @@ fig = plots.trend_chart(
 )
 nb.chart(fig, 'Active EHCPs at each month end')
 
+# %%
+# what drives the forecast's new plans: the requests received (demand) and the recent issue rate (capacity)
+drivers = notebook.new_plans_sentence(fc, suppress_below) if shown else ""
+if drivers:
+    display(Markdown(drivers))
+
 # %% [markdown]
 # ## Active plans by primary need
 

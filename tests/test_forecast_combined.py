@@ -116,3 +116,42 @@ def test_capacity_weight_fades_after_a_year_by_hand():
     assert both.loc["2026-05-31"] == pytest.approx(45)
     assert both.iloc[23:].tolist() == pytest.approx(demand.iloc[23:].tolist())
     assert both.iloc[23:].tolist() == pytest.approx([50] * 7)
+
+
+def test_new_plan_views_by_hand():
+    v = forecast.new_plan_views(forecast.project_caseload(combined(), n_sims=0))
+    # demand 0.5 x 100 = 50 a month; capacity 30; weight 0.5 for the 12 months; new 40
+    assert v["months"] == 12 and v["lag_months"] == 2 and v["recent_months"] == 3
+    assert (v["demand"], v["capacity"], v["capacity_weight"], v["new_plans"]) == pytest.approx((50, 30, 0.5, 40))
+    # a conversion scenario of 0.6 (estimated 0.5): demand 60, capacity 30 x 1.2 = 36, new 48
+    up = forecast.project_caseload(combined(), scenario=forecast.Scenario(conversion=0.6), n_sims=0)
+    v = forecast.new_plan_views(up)
+    assert (v["demand"], v["capacity"], v["new_plans"], v["conversion"]) == pytest.approx((60, 36, 48, 0.6))
+    # over 18 months the weight is 0.5 for 12 and 0.5 x (12 - k) / 12 for k = 1..6 months more
+    long = forecast.project_caseload(combined(), end="2026-05-31", n_sims=0)
+    w18 = (12 * 0.5 + sum(0.5 * (12 - k) / 12 for k in range(1, 7))) / 18
+    assert forecast.new_plan_views(long, months=18)["capacity_weight"] == pytest.approx(w18)
+    # the demand view alone: no capacity figure
+    assert np.isnan(forecast.new_plan_views(forecast.project_caseload(hand_model(), n_sims=0))["capacity"])
+
+
+def test_new_plans_sentence_on_the_sample_and_the_example(sample_extract, example_dir):
+    import sendlib
+    from sendlib import notebook
+
+    fc = forecast.forecast_caseload(sample_extract, "2024-11-30", n_sims=0)
+    text = notebook.new_plans_sentence(fc)
+    v = forecast.new_plan_views(fc)
+    # the sample at November 2024: 0.67 plans per request, 8 months on; 439 plans issued Sep-Nov 2024
+    months = pd.DatetimeIndex(["2024-09-30", "2024-10-31", "2024-11-30"])
+    issued = sum(_issued_in_month(sample_extract.plans, m) for m in months)
+    assert f"the service issued {issued / 3:,.0f} a month over the last 3 months" in text
+    assert f"about {v['demand']:,.0f} new plans a month" in text and f"{v['new_plans']:,.0f} new plans a month" in text
+    assert "0.67 plans per request, issued about 8 months after the request" in text
+    # the demand view alone says so
+    demand_only = forecast.forecast_caseload(sample_extract, "2024-11-30", n_sims=0, new_plans="requests")
+    assert "the forecast follows them" in notebook.new_plans_sentence(demand_only)
+    # the example issued 3 plans in Sep-Nov 2024 (P008, P009, P010): a rate of 1 a month gives 3 back
+    small = forecast.forecast_caseload(sendlib.load(example_dir), "2024-11-30", n_sims=0)
+    assert small.model.issue_rate == 1.0 and notebook.new_plans_sentence(small) == ""
+    assert notebook.new_plans_sentence(small, suppress_below=3) != ""

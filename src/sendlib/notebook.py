@@ -62,6 +62,36 @@ def spend_sentence(spend) -> str:
     )
 
 
+def new_plans_sentence(fc, suppress_below: int = disclosure.DEFAULT_THRESHOLD) -> str:
+    """What drives a caseload forecast's new plans, in one sentence of Markdown, from
+    :func:`sendlib.forecast.new_plan_views` (plans a month over the next 12 months, whole plans).
+
+    Empty when the plans issued over the recent months behind the issue rate are from 1 to
+    ``suppress_below - 1``: the rate times those months would give that small count back."""
+    from sendlib import forecast
+
+    v = forecast.new_plan_views(fc)
+    m = fc.model
+    demand = (
+        f"The requests received imply about {formatting.count(v['demand'])} new plans a month over the next "
+        f"{v['months']} months ({v['conversion']:.2f} plans per request, issued about {v['lag_months']} months "
+        f"after the request)"
+    )
+    if v["capacity"] != v["capacity"]:  # the demand view alone (new_plans="requests")
+        return f"**What drives new plans.** {demand}, and the forecast follows them."
+    w = m.capacity_weight
+    weights = "equal weight" if w == 0.5 else f"weights of {1 - w:.2f} and {w:.2f}"
+    recent = m.issue_rate * v["recent_months"]
+    if disclosure.any_small_count(round(recent), threshold=suppress_below):
+        return ""
+    return (
+        f"**What drives new plans.** {demand}; the service issued {formatting.count(m.issue_rate)} a month over "
+        f"the last {v['recent_months']} months. The forecast gives the two views {weights}: "
+        f"{formatting.count(v['new_plans'])} new plans a month. A backlog moves the issue rate for months, not "
+        f"years, so its weight fades to nothing between one and two years ahead."
+    )
+
+
 def _display(obj) -> None:
     from IPython.display import display
 

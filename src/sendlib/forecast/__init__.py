@@ -133,7 +133,13 @@ from sendlib.forecast.model import (
     seasonal_error_scale,
 )
 from sendlib.forecast.plan import forecast_vs_plan, in_whole_plans, planned_ehcps_at
-from sendlib.forecast.project import COMPONENTS, forecast_caseload, interval_components, project_caseload
+from sendlib.forecast.project import (
+    COMPONENTS,
+    forecast_caseload,
+    interval_components,
+    new_plan_views,
+    project_caseload,
+)
 from sendlib.forecast.spend import (
     SpendForecast,
     deficit_path,
@@ -154,6 +160,7 @@ __all__ = [
     "project_caseload",
     "forecast_caseload",
     "interval_components",
+    "new_plan_views",
     "COMPONENTS",
     "forecast_vs_plan",
     "planned_ehcps_at",

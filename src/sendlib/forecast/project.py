@@ -244,3 +244,36 @@ def forecast_caseload(
     return project_caseload(
         estimate_flow_model(extract, as_of, **options), end=end, scenario=scenario, n_sims=n_sims, seed=seed
     )
+
+
+def new_plan_views(fc: CaseloadForecast, months: int = 12) -> dict[str, float]:
+    """The two views of new plans behind a forecast's central path (plans a month, means over the first
+    ``months`` projected months), to explain what drives the forecast.
+
+    Keys: ``months`` (how many months the means cover); ``demand`` (conversion x the requests feeding
+    each month: received ``lag`` months earlier, or the projected requests, with the scenario's
+    conversion and growth); ``capacity`` (the recent issue rate, grown and scaled as the projection grows
+    and scales it; NaN unless ``new_plans="combined"``); ``capacity_weight`` (the mean weight on it over
+    those months); ``new_plans`` (the central path's new plans, the weighted average of the two);
+    ``conversion`` (plans per request), ``lag_months`` and ``recent_months`` (the months the issue rate
+    is averaged over). With ``new_plans="issue_rate"`` the demand figure is that model's (the recent
+    rate, carried flat).
+    """
+    m, f = fc.model, fc.frame.iloc[:months]
+    conversion = m.conversion if fc.scenario.conversion is None else fc.scenario.conversion
+    ahead = np.arange(1, len(f) + 1)
+    weight = m.capacity_weight * np.clip((2 * CAPACITY_MONTHS - ahead) / CAPACITY_MONTHS, 0.0, 1.0)
+    capacity = np.nan
+    if m.capacity_weight:
+        ratio = conversion / m.conversion if fc.scenario.conversion is not None and m.conversion > 0 else 1.0
+        capacity = float(np.mean(ratio * m.issue_rate * (1.0 + fc.scenario.request_growth) ** (ahead / 12.0)))
+    return {
+        "months": len(f),
+        "demand": float(np.mean(conversion * f["requests"].to_numpy(dtype=float))),
+        "capacity": capacity,
+        "capacity_weight": float(weight.mean()) if len(f) else 0.0,
+        "new_plans": float(f["new"].mean()),
+        "conversion": float(conversion),
+        "lag_months": int(m.lag_months),
+        "recent_months": int(m.recent_months),
+    }
