@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src .venv/bin/python benchmarks/flow_forecast_backtest.py [--data data/sample] [--year 2023]
-        [--years 1] [--sims 2000] [--new-plans requests] [--error-scale constant] [--deviation-months 0]
+        [--years 1] [--sims 2000] [--new-plans combined] [--error-scale constant] [--deviation-months 0]
         [--compare] [--decompose]
 
 Origins: every month end of the ``--years`` calendar years ending with ``--year``. Prints one line per
@@ -18,8 +18,8 @@ origin's half-year. ``--decompose`` also prints how much
 each source of uncertainty spreads the simulated caseload at each horizon, averaged over the origins
 (:func:`sendlib.forecast.interval_components`). ``--error-scale seasonal`` backtests the seasonally
 standardised one-step errors instead of the default (:func:`sendlib.forecast.seasonal_error_scale`).
-``--new-plans combined`` backtests new plans as half conversion x lagged requests and half the
-recent issue rate (``issue_rate``: the recent rate alone). ``--deviation-months 6`` carries the ceasing hazard's deviation over the last 6 months into the
+``--new-plans requests`` backtests the demand view of new plans alone (conversion x lagged requests;
+the default, ``combined``, averages it with the recent issue rate; ``issue_rate``: the recent rate alone). ``--deviation-months 6`` carries the ceasing hazard's deviation over the last 6 months into the
 projection (:mod:`sendlib.forecast.deviation`; 0, the default, leaves it off). Every run also prints the
 forecast for the next January from the extract's last full month, with the options given.
 Results are recorded in
@@ -29,12 +29,16 @@ Results are recorded in
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 
 import pandas as pd
 
 import sendlib
 from sendlib import config, forecast
+
+#: The library's default way of projecting new plans (``estimate_flow_model``'s ``new_plans``).
+NEW_PLANS_DEFAULT = inspect.signature(forecast.estimate_flow_model).parameters["new_plans"].default
 
 
 def _months(value: str) -> int:
@@ -59,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--new-plans",
         choices=forecast.NEW_PLAN_METHODS,
-        default="requests",
-        help="how new plans are projected (default requests: conversion x lagged requests)",
+        default=NEW_PLANS_DEFAULT,
+        help=f"how new plans are projected (default {NEW_PLANS_DEFAULT}, the library's)",
     )
     parser.add_argument(
         "--error-scale",
@@ -129,23 +133,24 @@ HORIZONS = (2, 6, 12)
 
 
 def baselines(extract, origins, res: pd.DataFrame) -> None:
-    """The model against the naive baselines on the same origins and horizons, and the targets."""
+    """The model against the naive baselines on the same origins and horizons, and the targets
+    (:func:`sendlib.forecast.flow_forecast_scorecard` and :func:`~sendlib.forecast.flow_forecast_targets`,
+    as ``sendlib forecast-backtest`` prints them)."""
     base = forecast.backtest_baselines(extract, origins, horizons=HORIZONS)
-    both = pd.concat([res.assign(method="flow model (sendlib)"), base], ignore_index=True)
-    s = forecast.backtest_flow_forecast_summary(both)
+    s = forecast.flow_forecast_scorecard(res, base)
     table = s[["n", "mape_pct", "coverage80_pct", "coverage95_pct", "z_rms"]].unstack("horizon")
     print("\nModel and baselines by horizon (months): MAPE %, 80% and 95% coverage %, z_rms (model)")
     print(table.round(2).to_string())
-    model = s.loc["flow model (sendlib)"]
-    for h in (h for h in (6, 12) if h in model.index):  # a horizon without outcomes is left out
-        others = s.xs(h, level="horizon").drop("flow model (sendlib)")["mape_pct"]
-        met = bool((model.loc[h, "mape_pct"] < others).all())
+    model = s.loc[forecast.FLOW_MODEL]
+    targets = forecast.flow_forecast_targets(s)
+    for h, met in targets["mape_below_every_baseline"].items():
+        others = s.xs(h, level="horizon").drop(forecast.FLOW_MODEL)["mape_pct"]
         print(f"target MAPE at {h} months below every baseline: {'met' if met else 'NOT met'} "
               f"({model.loc[h, 'mape_pct']:.2f}% vs best baseline {others.min():.2f}%)")
-    cover = model["coverage80_pct"]
-    met = bool(((cover >= 75) & (cover <= 88)).all())
-    print(f"target 80% coverage 75-88% at every horizon: {'met' if met else 'NOT met'} "
-          f"({', '.join(f'{h}: {c:.1f}%' for h, c in cover.items())})")
+    lo, hi = forecast.TARGET_COVERAGE80
+    met = all(targets["coverage80_in_band"].values())
+    print(f"target 80% coverage {lo:.0f}-{hi:.0f}% at every horizon: {'met' if met else 'NOT met'} "
+          f"({', '.join(f'{h}: {c:.1f}%' for h, c in model['coverage80_pct'].items())})")
 
 
 def by_half_year(res: pd.DataFrame) -> None:

@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sendlib.commands.headlines",
     "sendlib.commands.backlog",
     "sendlib.commands.forecast",
+    "sendlib.commands.forecast_backtest",
     "sendlib.commands.refresh",
     "sendlib.commands.sample",
     "sendlib.commands.dfe",

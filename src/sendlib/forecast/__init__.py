@@ -64,7 +64,9 @@ slope when the central path carries none (:func:`requests_trend`). The 80% and 9
 10-90% and 2.5-97.5% quantiles of the simulated stock; the central forecast is the path without noise.
 All randomness comes from independent streams of one seed (:func:`sendlib.config.rng_streams`).
 Accuracy and coverage are checked by :func:`backtest_flow_forecast`, against the naive baselines of
-:func:`backtest_baselines` on the same origins (benchmarks/README.md); its ``sd`` and ``pit`` columns
+:func:`backtest_baselines` on the same origins, scored together by :func:`flow_forecast_scorecard` and
+judged by :func:`flow_forecast_targets` (``sendlib forecast-backtest`` runs it on any extract;
+benchmarks/README.md has the sample's); its ``sd`` and ``pit`` columns
 and the summary's ``z_rms`` (root mean square of error / simulated spread) measure calibration more
 finely than coverage on a dozen origins. :func:`interval_components` shows how much each source (1)-(3)
 spreads the simulated caseload month by month.
@@ -98,9 +100,14 @@ from __future__ import annotations
 
 from sendlib.forecast.backtest import (
     BASELINES,
+    FLOW_MODEL,
+    TARGET_COVERAGE80,
+    TARGET_MAPE_HORIZONS,
     backtest_baselines,
     backtest_flow_forecast,
     backtest_flow_forecast_summary,
+    flow_forecast_scorecard,
+    flow_forecast_targets,
 )
 from sendlib.forecast.headline import HEADLINE_UNITS, headline_section
 from sendlib.forecast.model import (
@@ -175,6 +182,11 @@ __all__ = [
     "backtest_flow_forecast",
     "backtest_flow_forecast_summary",
     "backtest_baselines",
+    "flow_forecast_scorecard",
+    "flow_forecast_targets",
+    "FLOW_MODEL",
+    "TARGET_COVERAGE80",
+    "TARGET_MAPE_HORIZONS",
     "BASELINES",
     "headline_section",
     "HEADLINE_UNITS",

@@ -171,3 +171,47 @@ def _score(out: pd.DataFrame) -> pd.DataFrame:
     out["in80"] = (out["actual"] >= out["low80"]) & (out["actual"] <= out["high80"])
     out["in95"] = (out["actual"] >= out["low95"]) & (out["actual"] <= out["high95"])
     return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# The scorecard: the model against the baselines, and the targets
+# ---------------------------------------------------------------------------------------------------
+
+#: The flow model's name in :func:`flow_forecast_scorecard` (the baselines keep theirs, :data:`BASELINES`).
+FLOW_MODEL = "flow_model"
+#: Targets of the local backtest: the model's mean absolute % error below every baseline's at these
+#: horizons (months), and its 80% interval holding between these shares of outcomes (%) at every horizon.
+TARGET_MAPE_HORIZONS = (6, 12)
+TARGET_COVERAGE80 = (75.0, 88.0)
+
+
+def flow_forecast_scorecard(model_results: pd.DataFrame, baseline_results: pd.DataFrame) -> pd.DataFrame:
+    """The flow model's backtest (:func:`backtest_flow_forecast`) and the baselines' on the same origins
+    (:func:`backtest_baselines`), scored together: :func:`backtest_flow_forecast_summary` by ``method``
+    (:data:`FLOW_MODEL` and :data:`BASELINES`) and ``horizon``, sorted."""
+    both = pd.concat([model_results.assign(method=FLOW_MODEL), baseline_results], ignore_index=True)
+    return backtest_flow_forecast_summary(both).sort_index()
+
+
+def flow_forecast_targets(scorecard: pd.DataFrame) -> dict:
+    """Whether the flow model meets the backtest's targets, from :func:`flow_forecast_scorecard`.
+
+    ``mape_below_every_baseline``: {horizon: bool} for each of :data:`TARGET_MAPE_HORIZONS` scored (the
+    model's mean absolute % error strictly below every baseline's); ``coverage80_in_band``: {horizon:
+    bool} for every horizon scored (80% interval coverage within :data:`TARGET_COVERAGE80`, inclusive);
+    ``met``: all of them (False when nothing was scored). A horizon without outcomes is left out.
+    """
+    model = scorecard.xs(FLOW_MODEL, level="method")
+    others = scorecard.drop(FLOW_MODEL, level="method")
+    mape = {}
+    for h in TARGET_MAPE_HORIZONS:
+        if h in model.index:
+            best = others.xs(h, level="horizon")["mape_pct"]
+            mape[int(h)] = bool((model.loc[h, "mape_pct"] < best).all())
+    lo, hi = TARGET_COVERAGE80
+    cover = {int(h): bool(lo <= c <= hi) for h, c in model["coverage80_pct"].items()}
+    return {
+        "mape_below_every_baseline": mape,
+        "coverage80_in_band": cover,
+        "met": bool(cover) and all(mape.values()) and all(cover.values()),
+    }

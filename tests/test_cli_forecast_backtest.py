@@ -1,0 +1,121 @@
+"""``sendlib forecast-backtest``: the targets by hand, the sample's scorecard against a plain recount, and
+one clear error line (with the right exit code) for each bad input."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from sendlib import caseload, cli, config, forecast
+from tests.cli_helpers import run_command
+
+
+def _run(capsys, *argv):
+    return run_command(capsys, "forecast-backtest", *argv)
+
+
+def _card(rows) -> pd.DataFrame:
+    """A scorecard from (method, horizon, mape_pct, coverage80_pct) rows."""
+    frame = pd.DataFrame(rows, columns=["method", "horizon", "mape_pct", "coverage80_pct"])
+    return frame.set_index(["method", "horizon"])
+
+
+def test_targets_by_hand():
+    card = _card([
+        ("flow_model", 2, 0.3, 75.0), ("flow_model", 6, 0.8, 88.0), ("flow_model", 12, 1.1, 80.0),
+        ("carry_forward", 2, 1.0, 50.0), ("carry_forward", 6, 3.0, 50.0), ("carry_forward", 12, 6.0, 40.0),
+        ("net_flow_12m", 2, 0.6, 60.0), ("net_flow_12m", 6, 1.6, 60.0), ("net_flow_12m", 12, 1.2, 70.0),
+    ])
+    t = forecast.flow_forecast_targets(card)
+    # 75 and 88 are inside the band (inclusive); 1.1 < 1.2 and 0.8 < 1.6: all met
+    assert t == {"mape_below_every_baseline": {6: True, 12: True},
+                 "coverage80_in_band": {2: True, 6: True, 12: True}, "met": True}
+    # a tie with a baseline is not "below"; 74.9% and 88.1% are outside the band
+    card.loc[("flow_model", 12), "mape_pct"] = 1.2
+    card.loc[("flow_model", 2), "coverage80_pct"] = 74.9
+    card.loc[("flow_model", 6), "coverage80_pct"] = 88.1
+    t = forecast.flow_forecast_targets(card)
+    assert t["mape_below_every_baseline"] == {6: True, 12: False}
+    assert t["coverage80_in_band"] == {2: False, 6: False, 12: True} and t["met"] is False
+    # a horizon without outcomes (no 12-month row) is left out of both
+    t = forecast.flow_forecast_targets(card.drop(12, level="horizon"))
+    assert t["mape_below_every_baseline"] == {6: True} and 12 not in t["coverage80_in_band"]
+
+
+@pytest.fixture(scope="module")
+def sample_report():
+    """The sample's backtest as JSON, run once for the module (200 paths: the scores, not the model)."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = cli.main(["forecast-backtest", "--sims", "200", "--json"])
+    assert code == 0
+    return json.loads(buf.getvalue())
+
+
+def test_sample_default_origins_and_scores(sample_report, sample_extract):
+    r = sample_report
+    # the extract's last full month is November 2024: origins are the 33 month ends to September 2024
+    assert r["origins"] == {"from": "2022-01", "to": "2024-09", "n": 33}
+    assert r["sims"] == 200 and r["seed"] == config.DEFAULT_SEED and r["horizons_months"] == [2, 6, 12]
+    scores = {(s["method"], s["horizon_months"]): s for s in r["scores"]}
+    assert set(scores) == {(m, h) for m in ("flow_model", *forecast.BASELINES) for h in (2, 6, 12)}
+    # origins scored: every origin at 2 months; to May 2024 at 6; to November 2023 at 12
+    assert [scores[("flow_model", h)]["n"] for h in (2, 6, 12)] == [33, 29, 23]
+    # carry forward recounted by a plain loop over the plans: forecast = active at the origin
+    plans = sample_extract.plans
+
+    def active(d):
+        d = pd.Timestamp(d)
+        return int(((plans["issued_on"] <= d) & ~(plans["ceased_on"] <= d)).sum())
+
+    origins = pd.date_range("2022-01-31", "2024-09-30", freq="ME")
+    for h in (2, 12):
+        errs = []
+        for o in origins:
+            t = o + pd.offsets.MonthEnd(h)
+            if t <= pd.Timestamp("2024-11-30"):
+                errs.append((active(o) - active(t), active(t)))
+        mape = 100 * sum(abs(e) / a for e, a in errs) / len(errs)
+        bias = sum(e for e, _ in errs) / len(errs)
+        assert scores[("carry_forward", h)]["mape_pct"] == pytest.approx(mape, abs=0.005)
+        assert scores[("carry_forward", h)]["bias_plans"] == pytest.approx(bias, abs=0.05)
+        assert scores[("carry_forward", h)]["z_rms"] is None and scores[("flow_model", h)]["z_rms"] > 0
+    # the targets say what the scores say (worked here from the printed figures)
+    t = r["targets"]
+    for h in (6, 12):
+        below = all(scores[("flow_model", h)]["mape_pct"] < scores[(b, h)]["mape_pct"] for b in forecast.BASELINES)
+        assert t["mape_below_every_baseline"][str(h)] is below
+    for h in (2, 6, 12):
+        assert t["coverage80_75_to_88_pct"][str(h)] is (75 <= scores[("flow_model", h)]["coverage80_pct"] <= 88)
+    assert t["met"] is (all(t["mape_below_every_baseline"].values()) and all(t["coverage80_75_to_88_pct"].values()))
+    assert active("2024-11-30") == caseload.active_plans_at(plans, ["2024-11-30"]).iloc[0]
+
+
+def test_text_output_names_methods_and_targets(capsys):
+    code, out, _ = _run(capsys, "--from", "2024-03", "--sims", "100")
+    assert code == 0
+    assert "7 origins (month ends 2024-03 to 2024-09)" in out
+    for text in ("flow model (sendlib)", "carry forward", "last 12 months' net flow", "damped ETS (log counts)",
+                 "MAPE (%)", "80% coverage (%)", "z_rms", "Target, 80% coverage 75-88%", "All targets:"):
+        assert text in out, text
+    # origins from March 2024 have no 12-month outcome: the 12-month target is not judged
+    assert "Target, MAPE below every baseline: 6 months" in out and "12 months" not in out.split("Target, MAPE")[1]
+
+
+def test_too_short_and_bad_options_are_one_line_each(capsys, example_dir):
+    code, _, err = _run(capsys, "--data", str(example_dir))
+    assert code == 1 and "too short to backtest: its requests begin in 2020-10" in err
+    code, _, err = _run(capsys, "--from", "2021-12")
+    assert code == 1 and "give --from 2022-01 or later" in err
+    code, _, err = _run(capsys, "--period", "2024-10")
+    assert code == 2 and "give --period 2024-09 or earlier" in err
+    code, _, err = _run(capsys, "--from", "2024-10", "--period", "2024-09")
+    assert code == 2 and "after the last origin 2024-09" in err
+    code, _, err = _run(capsys, "--sims", "5")
+    assert code == 2 and "100 or more" in err
+    code, _, err = _run(capsys, "--from", "2024-13")
+    assert code == 2 and "--from 2024-13" in err
