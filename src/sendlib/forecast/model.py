@@ -36,7 +36,9 @@ class Scenario:
     """Scenario parameters (all optional; defaults reproduce the estimated model).
 
     ``request_growth``: annual growth of future requests (0.10 = +10% a year), compounded monthly from
-    ``as_of``. ``conversion``: plans issued per request (replaces the estimate). ``independent_share``:
+    ``as_of``; it grows the capacity view of new plans (the recent issue rate) alike. ``conversion``:
+    plans issued per request (replaces the estimate; the capacity view is scaled by the same ratio, so
+    new plans move as if every plan followed the new rate). ``independent_share``:
     share (0-1) of new plans placed in the independent sector (INMSS); None = the recent share of new
     placements. ``cost_inflation``: annual unit-cost inflation (0.05 = 5% a year) from ``as_of``.
     ``ceasing_factor``: multiplies every month's ceasing rate (0.9 = 10% fewer plans cease than the
