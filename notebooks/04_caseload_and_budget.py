@@ -92,6 +92,29 @@ if drivers:
     display(Markdown(drivers))
 
 # %% [markdown]
+# ## How well has this forecast done?
+#
+# The same forecast, made at each past month end from only the data to that month, scored against the
+# count that followed, next to three naive methods (`sendlib forecast-backtest` prints the same scores).
+
+# %%
+if shown:
+    record, track = notebook.forecast_track_record(extract, period_end)
+    display(Markdown(record))
+    if track is not None:
+        nb.show(
+            track,
+            title=f"Caseload forecast track record, outcomes to {month}",
+            notes=[
+                "MAPE: mean absolute % error of the forecast of active plans against the count that followed",
+                "Naive methods: carry forward; the last 12 months' net flow; damped exponential smoothing of "
+                "log counts",
+                "z_rms: root mean square of (forecast - actual) / the simulated spread; 1 when the intervals are "
+                "as wide as the errors, below 1 too wide, above 1 too narrow",
+            ],
+        )
+
+# %% [markdown]
 # ## Active plans by primary need
 
 # %%

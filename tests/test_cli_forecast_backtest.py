@@ -119,3 +119,69 @@ def test_too_short_and_bad_options_are_one_line_each(capsys, example_dir):
     assert code == 2 and "100 or more" in err
     code, _, err = _run(capsys, "--from", "2024-13")
     assert code == 2 and "--from 2024-13" in err
+
+
+# ---------------------------------------------------------------------------------------------------
+# The default origins, the outcome cut-off and the notebook's track record
+# ---------------------------------------------------------------------------------------------------
+
+
+def _extract_with_requests_from(first_request: str):
+    """A minimal extract dated 30 November 2024: one plan, monthly requests from ``first_request``."""
+    from sendlib.extract import from_frames
+
+    plans = pd.DataFrame({"plan_id": ["p1"], "child_id": ["c1"], "primary_need": ["ASD"],
+                          "issued_on": ["2016-01-04"], "ceased_on": [None]})
+    received = pd.date_range(first_request, "2024-11-30", freq="MS").strftime("%Y-%m-%d")
+    assessments = pd.DataFrame({"request_id": [f"r{i}" for i in range(len(received))], "child_id": "x",
+                                "received_on": received})
+    placements = pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"])
+    return from_frames(plans, placements, assessments, as_of=pd.Timestamp("2024-11-30"))
+
+
+def test_default_origins_by_hand():
+    assert forecast.MIN_HISTORY_MONTHS == 56 and forecast.DEFAULT_BACKTEST_ORIGINS == 33
+    # requests from May 2017: the earliest origin is May 2017 + 56 months = January 2022; the last
+    # origin with a 2-month outcome by November 2024 is September 2024: 33 month ends
+    ex = _extract_with_requests_from("2017-05-01")
+    assert forecast.earliest_backtest_origin(ex) == pd.Timestamp("2022-01-31")
+    o = forecast.default_backtest_origins(ex)
+    assert (o[0], o[-1], len(o)) == (pd.Timestamp("2022-01-31"), pd.Timestamp("2024-09-30"), 33)
+    # requests from March 2019: the earliest is November 2023, so 11 origins; outcomes to April 2024: 4
+    ex = _extract_with_requests_from("2019-03-01")
+    o = forecast.default_backtest_origins(ex)
+    assert (o[0], o[-1], len(o)) == (pd.Timestamp("2023-11-30"), pd.Timestamp("2024-09-30"), 11)
+    assert list(forecast.default_backtest_origins(ex, through="2024-04-30")) == list(
+        pd.date_range("2023-11-30", "2024-02-29", freq="ME"))
+    # requests from January 2021: the earliest (September 2025) is after the last origin: none
+    assert len(forecast.default_backtest_origins(_extract_with_requests_from("2021-01-01"))) == 0
+
+
+def test_outcomes_after_through_are_not_scored(sample_extract):
+    origins = [pd.Timestamp("2024-01-31")]
+    base = forecast.backtest_baselines(sample_extract, origins, through="2024-04-30")
+    model = forecast.backtest_flow_forecast(sample_extract, origins, n_sims=0, through="2024-04-30")
+    # targets March 2024 (2 months) is kept; July 2024 (6) and January 2025 (12) are not
+    assert set(base["horizon"]) == {2} and list(model["horizon"]) == [2]
+    assert set(forecast.backtest_baselines(sample_extract, origins)["horizon"]) == {2, 6}
+
+
+def test_notebook_track_record_is_the_command_s(sample_report, sample_extract, example_dir):
+    import sendlib
+    from sendlib import notebook
+
+    text, table = notebook.forecast_track_record(sample_extract, pd.Timestamp("2024-11-30"), n_sims=200)
+    assert "each of the 33 month ends from January 2022 to September 2024" in text
+    scores = {(s["method"], s["horizon_months"]): s for s in sample_report["scores"]}
+    for h in (2, 6, 12):
+        row = table.loc[h]
+        model = scores[("flow_model", h)]
+        naive = min(forecast.BASELINES, key=lambda b: scores[(b, h)]["mape_pct"])
+        assert row["Origins"] == model["n"]
+        assert row["Forecast error (MAPE)"] == f"{model['mape_pct']:.2f}%"
+        assert row["Best naive method"] == forecast.METHOD_LABELS[naive]
+        assert row["Its error (MAPE)"] == f"{scores[(naive, h)]['mape_pct']:.2f}%"
+        assert row["80% interval held the outcome"] == f"{model['coverage80_pct']:.1f}%"
+    assert f"{scores[('flow_model', 12)]['mape_pct']:.2f}% 12 months ahead" in text
+    text, table = notebook.forecast_track_record(sendlib.load(example_dir), pd.Timestamp("2024-11-30"))
+    assert table is None and "too short to backtest" in text

@@ -92,6 +92,65 @@ def new_plans_sentence(fc, suppress_below: int = disclosure.DEFAULT_THRESHOLD) -
     )
 
 
+def _and(items: Sequence[str]) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def forecast_track_record(extract, period_end, n_sims: int | None = None) -> tuple[str, pd.DataFrame | None]:
+    """The caseload forecast's backtest on this extract, as a sentence of Markdown and a table: the
+    scores ``sendlib forecast-backtest`` prints, from :func:`sendlib.forecast.default_backtest_origins`
+    with outcomes up to ``period_end`` (no later data), ``n_sims`` paths (default the forecast's).
+
+    Table (one row per months ahead): origins scored, the forecast's mean absolute % error, the best
+    naive method and its error, the share of outcomes inside the forecast's 80% interval (%), and
+    ``z_rms`` (1 when the intervals are as wide as the errors). Table None, and the sentence says why,
+    when the extract is too short to backtest."""
+    from sendlib import config, forecast
+
+    origins = forecast.default_backtest_origins(extract, through=period_end)
+    if not len(origins):
+        return (
+            f"**Track record.** The extract is too short to backtest the forecast: each origin needs "
+            f"{forecast.MIN_HISTORY_MONTHS} months of requests before it.",
+            None,
+        )
+    sims = forecast.DEFAULT_SIMS if n_sims is None else n_sims
+    model = forecast.backtest_flow_forecast(
+        extract, origins, horizons=forecast.BACKTEST_HORIZONS, n_sims=sims, seed=config.DEFAULT_SEED,
+        through=period_end,
+    )
+    base = forecast.backtest_baselines(extract, origins, horizons=forecast.BACKTEST_HORIZONS, through=period_end)
+    card = forecast.flow_forecast_scorecard(model, base)
+    own = card.xs(forecast.FLOW_MODEL, level="method")
+    naive = card.drop(forecast.FLOW_MODEL, level="method")["mape_pct"].unstack("method")
+    best = naive.idxmin(axis=1)
+    table = pd.DataFrame(
+        {
+            "Origins": own["n"].astype(int),
+            "Forecast error (MAPE)": [f"{v:.2f}%" for v in own["mape_pct"]],
+            "Best naive method": [forecast.METHOD_LABELS[m] for m in best],
+            "Its error (MAPE)": [f"{naive.loc[h, m]:.2f}%" for h, m in best.items()],
+            "80% interval held the outcome": [f"{v:.1f}%" for v in own["coverage80_pct"]],
+            "z_rms": [f"{v:.2f}" for v in own["z_rms"]],
+        },
+        index=pd.Index(own.index.astype(int), name="Months ahead"),
+    )
+    first, last = origins[0].strftime("%B %Y"), origins[-1].strftime("%B %Y")
+    errors = " and ".join(f"{own.loc[h, 'mape_pct']:.2f}% {h} months ahead" for h in own.index if h >= 6)
+    naive_errors = " and ".join(f"{naive.loc[h].min():.2f}%" for h in own.index if h >= 6)
+    held = _and([f"{own.loc[h, 'coverage80_pct']:.1f}%" for h in own.index])
+    months = _and([str(int(h)) for h in own.index])
+    versus = f", against {naive_errors} for the best naive method" if errors else ""
+    sentence = (
+        f"**Track record.** Forecast from each of the {len(origins)} month ends from {first} to {last} with only "
+        f"the data to that month, the caseload was off by {errors or 'the error in the table'} on average"
+        f"{versus}. The 80% interval held the outcome {held} of the time at {months} months ahead "
+        "(80% is the aim)."
+    )
+    return sentence, table
+
+
 def _display(obj) -> None:
     from IPython.display import display
 

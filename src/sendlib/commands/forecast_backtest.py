@@ -6,14 +6,9 @@ import argparse
 import json
 
 from sendlib.errors import DataError, UsageError
-
-#: Months ahead scored, and how many origins the default run uses (month ends, the last one
-#: ``min(HORIZONS)`` months before the last month with data: three years of outcomes).
-HORIZONS = (2, 6, 12)
-DEFAULT_ORIGINS = 33
-#: Fewest months of history before the first origin: the model's 36 months of one-step errors, each
-#: with 12 months of lagged requests behind its conversion (up to 8 months' lag).
-MIN_HISTORY_MONTHS = 36 + 12 + 8
+from sendlib.forecast.backtest import BACKTEST_HORIZONS as HORIZONS
+from sendlib.forecast.backtest import DEFAULT_BACKTEST_ORIGINS as DEFAULT_ORIGINS
+from sendlib.forecast.backtest import MIN_HISTORY_MONTHS
 
 DESCRIPTION = f"""\
 Backtest the caseload forecast (sendlib.forecast.forecast_caseload, the model `sendlib forecast` uses)
@@ -24,7 +19,7 @@ shows for that month. The same is done for three naive baselines on the same ori
 pro rata) and damped-trend exponential smoothing of log counts (statsmodels ETS).
 
 Origins: every month end from --from to --period (default: the {DEFAULT_ORIGINS} month ends to {min(HORIZONS)} months before
-the extract's last full month, so three years of outcomes). A target after the extract's last full
+the extract's last full month, so three years of outcomes, or fewer when the history is shorter). A target after the extract's last full
 month is left out. Each origin needs {MIN_HISTORY_MONTHS} months of requests before it (the model's
 36 months of out-of-sample errors, each fitted on a year of requests received up to 8 months before),
 so start --from at least that long after the extract's history begins.
@@ -43,14 +38,6 @@ output holds forecast errors summed over origins, no counts of children. It take
 Exit codes: 0 done; 1 data problem (the extract cannot be used, or is too short for the origins); 2
 usage error (a bad option value).
 """
-
-LABELS = {
-    "flow_model": "flow model (sendlib)",
-    "carry_forward": "carry forward",
-    "net_flow_12m": "last 12 months' net flow",
-    "damped_ets": "damped ETS (log counts)",
-}
-
 
 def register(subparsers) -> None:
     from sendlib import cli, forecast
@@ -84,10 +71,10 @@ def _sims(value: str) -> int:
 
 
 def _origins(extract, first, last):
-    """The origin month ends: checked against the extract's last full month and its history."""
+    """The origin month ends: the options checked against the extract's last full month and history."""
     import pandas as pd
 
-    from sendlib import periods
+    from sendlib import forecast, periods
 
     if extract.as_of is None:
         raise UsageError("the extract has no as_of date: give --as-of YYYY-MM-DD")
@@ -101,28 +88,28 @@ def _origins(extract, first, last):
             f"{periods.period_label(data_end)}, so the last origin is {periods.period_label(latest)}; give "
             f"--period {periods.period_label(latest)} or earlier"
         )
-    if first is None:
-        first = periods.month_end(last - pd.DateOffset(months=DEFAULT_ORIGINS - 1))
-    if first > last:
+    if first is not None and first > last:
         raise UsageError(
             f"--from {periods.period_label(first)} is after the last origin {periods.period_label(last)}; "
             "give an earlier --from"
         )
-    dates = extract.assessments["received_on"].dropna()
-    start = periods.month_end(dates.min()) if len(dates) else None
-    needed = None if start is None else periods.month_end(start + pd.DateOffset(months=MIN_HISTORY_MONTHS))
-    if needed is not None and needed > last:
+    earliest = forecast.earliest_backtest_origin(extract)
+    if earliest is None:
+        raise DataError("the extract has no requests for assessment: the forecast cannot be backtested")
+    received = periods.period_label(earliest - pd.DateOffset(months=MIN_HISTORY_MONTHS))
+    if earliest > last:
         raise DataError(
-            f"the extract is too short to backtest: its requests begin in {periods.period_label(start)}, an origin "
-            f"needs {MIN_HISTORY_MONTHS} months of them, so the earliest origin would be "
-            f"{periods.period_label(needed)}, after the last origin with an outcome ({periods.period_label(last)})"
+            f"the extract is too short to backtest: its requests begin in {received}, an origin needs "
+            f"{MIN_HISTORY_MONTHS} months of them, so the earliest origin would be "
+            f"{periods.period_label(earliest)}, after the last origin with an outcome ({periods.period_label(last)})"
         )
-    if needed is None or first < needed:
-        since = "no requests" if start is None else f"requests from {periods.period_label(start)}"
+    if first is None:
+        first = max(periods.month_end(last - pd.DateOffset(months=DEFAULT_ORIGINS - 1)), earliest)
+    elif first < earliest:
         raise DataError(
-            f"the extract is too short for origins from {periods.period_label(first)} ({since}): each origin needs "
-            f"{MIN_HISTORY_MONTHS} months of requests before it; give --from "
-            f"{periods.period_label(needed) if needed is not None else 'a later month'} or later"
+            f"the extract is too short for origins from {periods.period_label(first)} (requests from {received}): "
+            f"each origin needs {MIN_HISTORY_MONTHS} months of requests before it; give --from "
+            f"{periods.period_label(earliest)} or later"
         )
     return periods.month_ends(first, last)
 
@@ -169,6 +156,8 @@ def format_report(report: dict, data_dir) -> str:
     """The report as text: one table of scores, then the targets."""
     import pandas as pd
 
+    from sendlib import forecast
+
     o = report["origins"]
     lines = [
         f"Caseload forecast backtest on {data_dir}: {o['n']} origins (month ends {o['from']} to {o['to']}), "
@@ -176,7 +165,7 @@ def format_report(report: dict, data_dir) -> str:
         "",
     ]
     frame = pd.DataFrame(report["scores"])
-    frame["method"] = frame["method"].map(LABELS)
+    frame["method"] = frame["method"].map(forecast.METHOD_LABELS)
     frame = frame.rename(columns={
         "method": "Method", "horizon_months": "Months ahead", "n": "Origins", "mape_pct": "MAPE (%)",
         "mae_plans": "MAE (plans)", "bias_plans": "Bias (plans)", "coverage80_pct": "80% coverage (%)",

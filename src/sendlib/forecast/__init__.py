@@ -99,13 +99,19 @@ Valve monitors it; without it they are for placements only (and say so).
 from __future__ import annotations
 
 from sendlib.forecast.backtest import (
+    BACKTEST_HORIZONS,
     BASELINES,
+    DEFAULT_BACKTEST_ORIGINS,
     FLOW_MODEL,
+    METHOD_LABELS,
+    MIN_HISTORY_MONTHS,
     TARGET_COVERAGE80,
     TARGET_MAPE_HORIZONS,
     backtest_baselines,
     backtest_flow_forecast,
     backtest_flow_forecast_summary,
+    default_backtest_origins,
+    earliest_backtest_origin,
     flow_forecast_scorecard,
     flow_forecast_targets,
 )
@@ -183,6 +189,12 @@ __all__ = [
     "backtest_flow_forecast_summary",
     "backtest_baselines",
     "flow_forecast_scorecard",
+    "default_backtest_origins",
+    "earliest_backtest_origin",
+    "BACKTEST_HORIZONS",
+    "DEFAULT_BACKTEST_ORIGINS",
+    "MIN_HISTORY_MONTHS",
+    "METHOD_LABELS",
     "flow_forecast_targets",
     "FLOW_MODEL",
     "TARGET_COVERAGE80",

@@ -14,19 +14,36 @@ from sendlib.forecast.project import forecast_caseload
 # ---------------------------------------------------------------------------------------------------
 
 
+def _last_outcome(extract: Extract, through=None) -> pd.Timestamp | None:
+    """The last month end whose outcome may be scored: the extract's last full month, or ``through``
+    when it is earlier (a report for an earlier month uses no later data)."""
+    last = None if extract.as_of is None else periods.last_full_month(extract.as_of)
+    if through is not None:
+        through = periods.month_end(through)
+        last = through if last is None else min(last, through)
+    return last
+
+
 def backtest_flow_forecast(
-    extract: Extract, origins, horizons=(2, 6, 12), n_sims: int = 1000, seed: int | None = None, **options
+    extract: Extract,
+    origins,
+    horizons=(2, 6, 12),
+    n_sims: int = 1000,
+    seed: int | None = None,
+    through=None,
+    **options,
 ) -> pd.DataFrame:
     """Forecast from data up to each origin month end, ``horizons`` months ahead, vs the actual count.
 
-    Targets after the extract's last full month are left out (their outcome is unknown).
+    Targets after the extract's last full month (or after ``through``, a month, when earlier) are left
+    out (their outcome is unknown, or not to be used).
     One row per (origin, horizon): ``forecast``, ``actual``, ``error`` (forecast - actual, plans),
     ``pct_error`` (% of actual), ``low80``..``high95`` and ``in80`` / ``in95`` (actual inside),
     ``sd`` (standard deviation of the simulated paths at the target, plans) and ``pit`` (share of the
     simulated paths below the actual, 0-1: uniform over origins when the intervals are calibrated).
     """
     rows = []
-    last = None if extract.as_of is None else periods.last_full_month(extract.as_of)
+    last = _last_outcome(extract, through)
     for origin in pd.DatetimeIndex([periods.month_end(o) for o in origins]):  # a dozen origins
         fc = forecast_caseload(
             extract,
@@ -122,7 +139,7 @@ def _damped_ets(log_active: pd.Series, h: int) -> tuple[float, float, float, flo
     )
 
 
-def backtest_baselines(extract: Extract, origins, horizons=(2, 6, 12)) -> pd.DataFrame:
+def backtest_baselines(extract: Extract, origins, horizons=(2, 6, 12), through=None) -> pd.DataFrame:
     """The naive baselines' forecasts from each origin month end, ``horizons`` months ahead, vs the actual.
 
     Methods (:data:`BASELINES`), each from active plans at month ends (MI) up to the origin only:
@@ -132,10 +149,10 @@ def backtest_baselines(extract: Extract, origins, horizons=(2, 6, 12)) -> pd.Dat
     to the origin, statsmodels' ETSModel, with its own prediction intervals). The two naive methods'
     80% / 95% intervals are their forecast plus the 10-90% / 2.5-97.5% quantiles of their own ``h``-month
     errors from the :data:`BASELINE_ERROR_MONTHS` earlier origins whose outcome was known at the origin.
-    Targets after the extract's last full month are left out. Columns as
+    Targets after the extract's last full month (or ``through``, when earlier) are left out. Columns as
     :func:`backtest_flow_forecast`'s, plus ``method``.
     """
-    last = None if extract.as_of is None else periods.last_full_month(extract.as_of)
+    last = _last_outcome(extract, through)
     origins = pd.DatetimeIndex([periods.month_end(o) for o in origins])
     back = BASELINE_HISTORY_MONTHS + BASELINE_ERROR_MONTHS + max(horizons) + 12
     me = periods.month_ends(origins.min() - pd.DateOffset(months=back), origins.max() + pd.DateOffset(
@@ -177,8 +194,47 @@ def _score(out: pd.DataFrame) -> pd.DataFrame:
 # The scorecard: the model against the baselines, and the targets
 # ---------------------------------------------------------------------------------------------------
 
+#: Months ahead the local backtest scores; how many origins it uses by default; and the months of
+#: requests an origin needs before it: the model's 36 months of out-of-sample one-step errors, each
+#: with its conversion fitted on 12 months of requests received up to 8 months before (the lag).
+BACKTEST_HORIZONS = (2, 6, 12)
+DEFAULT_BACKTEST_ORIGINS = 33
+MIN_HISTORY_MONTHS = 36 + 12 + 8
+
+
+def earliest_backtest_origin(extract: Extract) -> pd.Timestamp | None:
+    """The first month end with :data:`MIN_HISTORY_MONTHS` months of requests before it (counted from the
+    month of the first request received); None without requests."""
+    received = extract.assessments["received_on"].dropna()
+    if not len(received):
+        return None
+    return periods.month_end(periods.month_end(received.min()) + pd.DateOffset(months=MIN_HISTORY_MONTHS))
+
+
+def default_backtest_origins(extract: Extract, through=None) -> pd.DatetimeIndex:
+    """The local backtest's default origins: the last :data:`DEFAULT_BACKTEST_ORIGINS` month ends whose
+    shortest horizon's outcome is known by ``through`` (a month; default the extract's last full month),
+    none before :func:`earliest_backtest_origin`. Empty when the extract is too short (or has no date)."""
+    last = _last_outcome(extract, through)
+    earliest = earliest_backtest_origin(extract)
+    if last is None or earliest is None:
+        return pd.DatetimeIndex([], name="month_end")
+    final = periods.month_end(last - pd.DateOffset(months=min(BACKTEST_HORIZONS)))
+    first = max(periods.month_end(final - pd.DateOffset(months=DEFAULT_BACKTEST_ORIGINS - 1)), earliest)
+    if first > final:
+        return pd.DatetimeIndex([], name="month_end")
+    return periods.month_ends(first, final)
+
+
 #: The flow model's name in :func:`flow_forecast_scorecard` (the baselines keep theirs, :data:`BASELINES`).
 FLOW_MODEL = "flow_model"
+#: Plain names of the methods a scorecard holds, for tables.
+METHOD_LABELS = {
+    FLOW_MODEL: "flow model (sendlib)",
+    "carry_forward": "carry forward",
+    "net_flow_12m": "last 12 months' net flow",
+    "damped_ets": "damped ETS (log counts)",
+}
 #: Targets of the local backtest: the model's mean absolute % error below every baseline's at these
 #: horizons (months), and its 80% interval holding between these shares of outcomes (%) at every horizon.
 TARGET_MAPE_HORIZONS = (6, 12)
