@@ -906,6 +906,9 @@ def test_sample_backtest_spread_and_pit_against_a_plain_loop(sample_extract):
 def test_bad_model_options_are_named():
     with pytest.raises(ValueError, match="new_plans must be one of"):
         forecast.estimate_flow_model(spend_extract(), AS_OF, new_plans="magic")
+    for bad in (0, 13, 2.5, True):
+        with pytest.raises(ValueError, match="recent_months must be a whole number of months from 1 to 12"):
+            forecast.estimate_flow_model(spend_extract(), AS_OF, recent_months=bad)
 
 
 def test_recent_rates_variant_by_hand():

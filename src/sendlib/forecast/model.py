@@ -219,6 +219,13 @@ def estimate_flow_model(
             f"new_plans must be one of {NEW_PLAN_METHODS}, ceasing one of {CEASING_METHODS} and error_scale "
             f"one of {ERROR_SCALES}; got {new_plans!r}, {ceasing!r}, {error_scale!r}"
         )
+    if isinstance(recent_months, bool) or not isinstance(recent_months, int | np.integer) or not (
+        1 <= recent_months <= window_months
+    ):
+        raise ValueError(
+            f"recent_months must be a whole number of months from 1 to {window_months} (the issue rate and the "
+            f"recent hazard are taken within the last {window_months} months); got {recent_months!r}"
+        )
     as_of = periods.last_full_month(extract.as_of if as_of is None else as_of)
     a = extract.assessments
     hist_months = periods.month_ends(as_of - pd.DateOffset(months=60 + RESIDUAL_MONTHS), as_of)
