@@ -192,7 +192,7 @@ def next_january(extract, sims: int, **options) -> None:
 
 
 def decompose(
-    extract, origins, sims: int, error_scale: str = "constant", deviation_months: int = 0, new_plans: str = "requests"
+    extract, origins, sims: int, error_scale: str = "constant", deviation_months: int = 0, new_plans: str = NEW_PLANS_DEFAULT
 ) -> None:
     """Mean over the origins of the simulated spread (sd, plans) at each horizon with only one source of
     uncertainty switched on, every source together, and each source's share of the summed variance."""

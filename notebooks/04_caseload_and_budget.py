@@ -87,7 +87,7 @@ nb.chart(fig, 'Active EHCPs at each month end')
 
 # %%
 # what drives the forecast's new plans: the requests received (demand) and the recent issue rate (capacity)
-drivers = notebook.new_plans_sentence(fc, suppress_below) if shown else ""
+drivers = notebook.new_plans_sentence(fc, extract, suppress_below) if shown else ""
 if drivers:
     display(Markdown(drivers))
 

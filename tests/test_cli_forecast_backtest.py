@@ -59,7 +59,7 @@ def sample_report():
 def test_sample_default_origins_and_scores(sample_report, sample_extract):
     r = sample_report
     # the extract's last full month is November 2024: origins are the 33 month ends to September 2024
-    assert r["origins"] == {"from": "2022-01", "to": "2024-09", "n": 33}
+    assert r["origins"] == {"from": "2022-01", "to": "2024-09", "n": 33} and r["outcomes_to"] == "2024-11"
     assert r["sims"] == 200 and r["seed"] == config.DEFAULT_SEED and r["horizons_months"] == [2, 6, 12]
     scores = {(s["method"], s["horizon_months"]): s for s in r["scores"]}
     assert set(scores) == {(m, h) for m in ("flow_model", *forecast.BASELINES) for h in (2, 6, 12)}
@@ -108,17 +108,25 @@ def test_text_output_names_methods_and_targets(capsys):
 
 def test_too_short_and_bad_options_are_one_line_each(capsys, example_dir):
     code, _, err = _run(capsys, "--data", str(example_dir))
-    assert code == 1 and "too short to backtest: its requests begin in 2020-10" in err
-    code, _, err = _run(capsys, "--from", "2021-12")
-    assert code == 1 and "give --from 2022-01 or later" in err
-    code, _, err = _run(capsys, "--period", "2024-10")
-    assert code == 2 and "give --period 2024-09 or earlier" in err
+    assert code == 1 and "too short to backtest the forecast to 2024-11: its requests begin in 2020-10" in err
+    assert err.count("\n") == 1  # one line, no traceback
+    code, _, err = _run(capsys, "--from", "2021-06")
+    assert code == 1 and "give --from 2021-10 or later" in err  # the sample's earliest (see below)
+    code, _, err = _run(capsys, "--period", "2024-12")
+    assert code == 2 and "after the extract's last full month 2024-11" in err
     code, _, err = _run(capsys, "--from", "2024-10", "--period", "2024-09")
-    assert code == 2 and "after the last origin 2024-09" in err
+    assert code == 2 and "after the last origin with an outcome by 2024-09 (2024-07)" in err
     code, _, err = _run(capsys, "--sims", "5")
     assert code == 2 and "100 or more" in err
     code, _, err = _run(capsys, "--from", "2024-13")
     assert code == 2 and "--from 2024-13" in err
+
+
+def test_period_cuts_the_outcomes(capsys):
+    code, out, _ = _run(capsys, "--period", "2024-05", "--sims", "100")
+    # outcomes to May 2024: origins to March 2024, the 33 month ends back to July 2021 bounded by the
+    # earliest that qualifies, October 2021: 30 origins
+    assert code == 0 and "30 origins (month ends 2021-10 to 2024-03), outcomes to 2024-05" in out
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -140,21 +148,39 @@ def _extract_with_requests_from(first_request: str):
 
 
 def test_default_origins_by_hand():
-    assert forecast.MIN_HISTORY_MONTHS == 56 and forecast.DEFAULT_BACKTEST_ORIGINS == 33
-    # requests from May 2017: the earliest origin is May 2017 + 56 months = January 2022; the last
-    # origin with a 2-month outcome by November 2024 is September 2024: 33 month ends
-    ex = _extract_with_requests_from("2017-05-01")
-    assert forecast.earliest_backtest_origin(ex) == pd.Timestamp("2022-01-31")
-    o = forecast.default_backtest_origins(ex)
+    assert forecast.DEFAULT_BACKTEST_ORIGINS == 33
+    # no assessment issued: the lag is the default 5 months everywhere, so the earliest origin is the
+    # first full month of requests + 47 + 5 months (error months from origin - 35, each fitted a month
+    # earlier on the 12 request months ending 5 months before that)
+    ex = _extract_with_requests_from("2017-05-01")  # May 2017 is full: September 2021
+    assert forecast.earliest_backtest_origin(ex) == pd.Timestamp("2021-09-30")
+    o = forecast.default_backtest_origins(ex)  # the 33 month ends to September 2024
     assert (o[0], o[-1], len(o)) == (pd.Timestamp("2022-01-31"), pd.Timestamp("2024-09-30"), 33)
-    # requests from March 2019: the earliest is November 2023, so 11 origins; outcomes to April 2024: 4
+    # first request on 12 May: June is the first full month, so October 2021
+    assert forecast.earliest_backtest_origin(_extract_with_requests_from("2017-05-12")) == pd.Timestamp("2021-10-31")
+    # requests from March 2019: July 2023, so 15 origins; outcomes to April 2024: 8 (to February 2024)
     ex = _extract_with_requests_from("2019-03-01")
     o = forecast.default_backtest_origins(ex)
-    assert (o[0], o[-1], len(o)) == (pd.Timestamp("2023-11-30"), pd.Timestamp("2024-09-30"), 11)
+    assert (o[0], o[-1], len(o)) == (pd.Timestamp("2023-07-31"), pd.Timestamp("2024-09-30"), 15)
     assert list(forecast.default_backtest_origins(ex, through="2024-04-30")) == list(
-        pd.date_range("2023-11-30", "2024-02-29", freq="ME"))
-    # requests from January 2021: the earliest (September 2025) is after the last origin: none
-    assert len(forecast.default_backtest_origins(_extract_with_requests_from("2021-01-01"))) == 0
+        pd.date_range("2023-07-31", "2024-02-29", freq="ME"))
+    # requests from January 2021: the earliest would be May 2025, after the extract: none
+    ex = _extract_with_requests_from("2021-01-01")
+    assert forecast.earliest_backtest_origin(ex) is None and len(forecast.default_backtest_origins(ex)) == 0
+
+
+def test_sample_earliest_origin_against_a_plain_loop(sample_extract):
+    """Month by month with median_lag_months (a different code path from the vectorised lags): error
+    month t is fitted at t - 1 on requests from the 12 months ending lag months before t - 1, which must
+    start no earlier than June 2017 (the first request was on 12 May 2017)."""
+    a = sample_extract.assessments
+    months = pd.date_range("2017-06-30", "2024-11-30", freq="ME")
+    clean = []
+    for i, t in enumerate(months):
+        lag = forecast.median_lag_months(a, t - pd.offsets.MonthEnd(1))
+        clean.append(i - 1 - lag - 11 >= 0)
+    earliest = next(months[p] for p in range(35, len(months)) if all(clean[p - 35 : p + 1]))
+    assert forecast.earliest_backtest_origin(sample_extract) == earliest == pd.Timestamp("2021-10-31")
 
 
 def test_outcomes_after_through_are_not_scored(sample_extract):

@@ -36,13 +36,18 @@ def test_combined_request_growth_scenario_by_hand():
     base = forecast.project_caseload(combined(), n_sims=0).frame["new"]
     g = 0.12
     grown = forecast.project_caseload(combined(), scenario=forecast.Scenario(request_growth=g), n_sims=0).frame["new"]
-    # Dec and Jan: the demand half uses requests already received (lag 2); the capacity half grows
-    # from the first month ahead: 0.5 x 30 x 1.12^(j/12)
-    assert grown.iloc[0] - base.iloc[0] == pytest.approx(0.5 * 30 * (1.12 ** (1 / 12) - 1))
-    assert grown.iloc[1] - base.iloc[1] == pytest.approx(0.5 * 30 * (1.12 ** (2 / 12) - 1))
-    # Feb: both halves grow (Dec requests are 100 x 1.12^(1/12))
-    feb = 0.5 * 0.5 * 100 * 1.12 ** (1 / 12) + 0.5 * 30 * 1.12 ** (3 / 12)
+    # lag 2: December's and January's new plans come from requests already received (October,
+    # November), so neither half grows; the capacity view waits for the extra requests as demand does
+    assert (grown.iloc[:2] - base.iloc[:2]).tolist() == pytest.approx([0, 0])
+    # Feb: December's requests 100 x 1.12^(1/12) (demand) and the issue rate 30 x 1.12^(1/12) (capacity)
+    feb = 0.5 * 0.5 * 100 * 1.12 ** (1 / 12) + 0.5 * 30 * 1.12 ** (1 / 12)
     assert grown.iloc[2] == pytest.approx(feb)
+    # Mar: both x 1.12^(2/12)
+    assert grown.iloc[3] == pytest.approx((0.5 * 0.5 * 100 + 0.5 * 30) * 1.12 ** (2 / 12))
+    v = forecast.new_plan_views(forecast.project_caseload(combined(), scenario=forecast.Scenario(request_growth=g),
+                                                          n_sims=0), months=4)
+    # the capacity view over 4 months: 30 x (1 + 1 + 1.12^(1/12) + 1.12^(2/12)) / 4
+    assert v["capacity"] == pytest.approx(30 * (2 + 1.12 ** (1 / 12) + 1.12 ** (2 / 12)) / 4)
 
 
 def test_combined_conversion_scenario_scales_both_halves_by_hand():
@@ -61,7 +66,7 @@ def _issued_in_month(plans: pd.DataFrame, month_end: pd.Timestamp) -> int:
 
 
 def test_sample_combined_model_against_plain_counts(sample_extract):
-    demand = forecast.estimate_flow_model(sample_extract, "2024-11-30")
+    demand = forecast.estimate_flow_model(sample_extract, "2024-11-30", new_plans="requests")
     both = forecast.estimate_flow_model(sample_extract, "2024-11-30", new_plans="combined")
     # the demand half is the default model's: same lag, conversion, hazard, trend
     assert both.lag_months == demand.lag_months and both.conversion == demand.conversion
@@ -77,7 +82,9 @@ def test_sample_combined_one_step_rates_never_see_their_own_month(sample_extract
     month t's own issues never enter its fitted value."""
     both = forecast.estimate_flow_model(sample_extract, "2024-11-30", new_plans="combined")
     rates = forecast.one_step_rates(sample_extract, both)
-    demand = forecast.one_step_rates(sample_extract, forecast.estimate_flow_model(sample_extract, "2024-11-30"))
+    demand = forecast.one_step_rates(
+        sample_extract, forecast.estimate_flow_model(sample_extract, "2024-11-30", new_plans="requests")
+    )
     for t in pd.DatetimeIndex(["2022-03-31", "2023-09-30", "2024-11-30"]):
         before = [periods_back(t, k) for k in (1, 2, 3)]
         capacity = np.mean([_issued_in_month(sample_extract.plans, m) for m in before])
@@ -135,23 +142,74 @@ def test_new_plan_views_by_hand():
     assert np.isnan(forecast.new_plan_views(forecast.project_caseload(hand_model(), n_sims=0))["capacity"])
 
 
-def test_new_plans_sentence_on_the_sample_and_the_example(sample_extract, example_dir):
-    import sendlib
+def _count_in(dates: pd.Series, first: str, last: str) -> int:
+    """Dates from the start of month ``first`` to the end of month ``last`` (YYYY-MM), a plain count."""
+    lo, hi = pd.Timestamp(first + "-01"), pd.Timestamp(last + "-01") + pd.offsets.MonthEnd(0)
+    return int(((dates >= lo) & (dates <= hi)).sum())
+
+
+def test_sample_new_plan_views_against_plain_counts(sample_extract):
+    fc = forecast.forecast_caseload(sample_extract, "2024-11-30", n_sims=0)
+    assert fc.model.lag_months == 8
+    # conversion: plans issued Dec 2023 - Nov 2024 / requests received 8 months earlier, Apr 2023 - Mar 2024
+    received = sample_extract.assessments["received_on"]
+    conversion = _count_in(sample_extract.plans["issued_on"], "2023-12", "2024-11") / _count_in(
+        received, "2023-04", "2024-03")
+    # the next 8 months' new plans come from requests already received, Apr - Nov 2024
+    monthly = [_count_in(received, m, m) for m in pd.period_range("2024-04", "2024-11", freq="M").astype(str)]
+    v = forecast.new_plan_views(fc, months=8)
+    assert v["conversion"] == pytest.approx(conversion, rel=1e-12)
+    assert v["demand"] == pytest.approx(conversion * np.mean(monthly), rel=1e-12)
+    issued = [_count_in(sample_extract.plans["issued_on"], m, m) for m in ("2024-09", "2024-10", "2024-11")]
+    assert v["capacity"] == pytest.approx(np.mean(issued)) and v["capacity_weight"] == 0.5
+    assert v["new_plans"] == pytest.approx(0.5 * v["demand"] + 0.5 * v["capacity"])
+
+
+def test_new_plans_sentence_on_the_sample(sample_extract):
     from sendlib import notebook
 
     fc = forecast.forecast_caseload(sample_extract, "2024-11-30", n_sims=0)
-    text = notebook.new_plans_sentence(fc)
     v = forecast.new_plan_views(fc)
-    # the sample at November 2024: 0.67 plans per request, 8 months on; 439 plans issued Sep-Nov 2024
-    months = pd.DatetimeIndex(["2024-09-30", "2024-10-31", "2024-11-30"])
-    issued = sum(_issued_in_month(sample_extract.plans, m) for m in months)
-    assert f"the service issued {issued / 3:,.0f} a month over the last 3 months" in text
-    assert f"about {v['demand']:,.0f} new plans a month" in text and f"{v['new_plans']:,.0f} new plans a month" in text
-    assert "0.67 plans per request, issued about 8 months after the request" in text
-    # the demand view alone says so
+    text = notebook.new_plans_sentence(fc, sample_extract)
+    # 141, 146 and 152 plans issued in Sep, Oct and Nov 2024 (plain counts): 146.3 a month
+    issued = [_count_in(sample_extract.plans["issued_on"], m, m) for m in ("2024-09", "2024-10", "2024-11")]
+    assert f"the service issued {np.mean(issued):,.0f} a month over the last 3 months" in text
+    assert f"about {v['demand']:,.0f} new plans a month over the next 12 months" in text
+    assert f"equal weight: {v['new_plans']:,.0f} new plans a month" in text
     demand_only = forecast.forecast_caseload(sample_extract, "2024-11-30", n_sims=0, new_plans="requests")
-    assert "the forecast follows them" in notebook.new_plans_sentence(demand_only)
-    # the example issued 3 plans in Sep-Nov 2024 (P008, P009, P010): a rate of 1 a month gives 3 back
-    small = forecast.forecast_caseload(sendlib.load(example_dir), "2024-11-30", n_sims=0)
-    assert small.model.issue_rate == 1.0 and notebook.new_plans_sentence(small) == ""
-    assert notebook.new_plans_sentence(small, suppress_below=3) != ""
+    assert "the forecast follows them" in notebook.new_plans_sentence(demand_only, sample_extract)
+    rate_only = forecast.forecast_caseload(sample_extract, "2024-11-30", n_sims=0, new_plans="issue_rate")
+    assert "carries that rate forward" in notebook.new_plans_sentence(rate_only, sample_extract)
+    # a threshold above a stated figure (128 a month from demand) leaves the sentence out
+    assert notebook.new_plans_sentence(fc, sample_extract, suppress_below=130) == ""
+
+
+def test_new_plans_sentence_leaves_out_small_figures(example_dir):
+    import sendlib
+    from sendlib import notebook
+    from sendlib.extract import from_frames
+
+    # the example: demand 0.5 and capacity 1 plan a month read as small counts
+    ex = sendlib.load(example_dir)
+    small = forecast.forecast_caseload(ex, "2024-11-30", n_sims=0)
+    assert small.model.issue_rate == 1.0 and notebook.new_plans_sentence(small, ex) == ""
+    assert notebook.new_plans_sentence(small, ex, suppress_below=1) != ""  # no threshold: said
+    # 200 plans from 2020; 10 issued a month Dec 2023 - Aug 2024, then 3, 20 and 22 in Sep, Oct, Nov 2024;
+    # 20 requests a month: every stated figure is 5 or more (issue rate 15), but September's 3 is small
+    issued = ["2020-01-06"] * 200 + [
+        d for m in pd.date_range("2023-12-01", "2024-08-01", freq="MS") for d in [m.strftime("%Y-%m-10")] * 10
+    ] + ["2024-09-10"] * 3 + ["2024-10-10"] * 20 + ["2024-11-10"] * 22
+    plans = pd.DataFrame({"plan_id": [f"p{i}" for i in range(len(issued))],
+                          "child_id": [f"c{i}" for i in range(len(issued))], "primary_need": "ASD",
+                          "issued_on": issued, "ceased_on": None})
+    received = pd.date_range("2023-01-01", "2024-11-01", freq="MS") + pd.Timedelta(days=14)
+    received = np.repeat(received.strftime("%Y-%m-%d").to_numpy(), 20)
+    assessments = pd.DataFrame({"request_id": [f"r{i}" for i in range(len(received))], "child_id": "x",
+                                "received_on": received})
+    placements = pd.DataFrame(columns=["plan_id", "setting", "start_on", "end_on", "annual_cost"])
+    ex = from_frames(plans, placements, assessments, as_of=pd.Timestamp("2024-11-30"))
+    fc = forecast.forecast_caseload(ex, "2024-11-30", n_sims=0)
+    v = forecast.new_plan_views(fc)
+    assert fc.model.issue_rate == 15.0 and min(v["demand"], v["new_plans"]) >= 5
+    assert notebook.new_plans_sentence(fc, ex) == ""
+    assert "the service issued 15 a month" in notebook.new_plans_sentence(fc, ex, suppress_below=3)

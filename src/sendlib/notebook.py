@@ -62,28 +62,40 @@ def spend_sentence(spend) -> str:
     )
 
 
-def new_plans_sentence(fc, suppress_below: int = disclosure.DEFAULT_THRESHOLD) -> str:
+def new_plans_sentence(fc, extract, suppress_below: int = disclosure.DEFAULT_THRESHOLD) -> str:
     """What drives a caseload forecast's new plans, in one sentence of Markdown, from
     :func:`sendlib.forecast.new_plan_views` (plans a month over the next 12 months, whole plans).
 
-    Empty when the plans issued over the recent months behind the issue rate are from 1 to
-    ``suppress_below - 1``: the rate times those months would give that small count back."""
-    from sendlib import forecast
+    Empty (nothing said) when any figure it would state rounds to 1 to ``suppress_below - 1`` plans a
+    month (it reads as a small count), or when the recent issue rate stands on a month whose plans
+    issued (in ``extract``) were that few: the rate would narrow a suppressed count down."""
+    from sendlib import caseload, forecast
 
     v = forecast.new_plan_views(fc)
     m = fc.model
+    capacity = v["capacity"] == v["capacity"]  # NaN for the demand view alone
+    stated = [v["demand"], v["new_plans"], *([m.issue_rate] if capacity else [])]
+    if disclosure.any_small_count(*(round(x) for x in stated), threshold=suppress_below):
+        return ""
+    if m.new_plans in ("issue_rate", "combined"):
+        months = periods.month_ends(m.as_of - pd.DateOffset(months=v["recent_months"] - 1), m.as_of)
+        issued = caseload.plans_issued_by_month(extract.plans, months)
+        if disclosure.any_small_count(*issued.tolist(), threshold=suppress_below):
+            return ""
     demand = (
         f"The requests received imply about {formatting.count(v['demand'])} new plans a month over the next "
         f"{v['months']} months ({v['conversion']:.2f} plans per request, issued about {v['lag_months']} months "
         f"after the request)"
     )
-    if v["capacity"] != v["capacity"]:  # the demand view alone (new_plans="requests")
+    if m.new_plans == "issue_rate":
+        return (
+            f"**What drives new plans.** The service issued {formatting.count(v['new_plans'])} plans a month over "
+            f"the last {v['recent_months']} months, and the forecast carries that rate forward."
+        )
+    if not capacity:  # the demand view alone (new_plans="requests")
         return f"**What drives new plans.** {demand}, and the forecast follows them."
     w = m.capacity_weight
     weights = "equal weight" if w == 0.5 else f"weights of {1 - w:.2f} and {w:.2f}"
-    recent = m.issue_rate * v["recent_months"]
-    if disclosure.any_small_count(round(recent), threshold=suppress_below):
-        return ""
     return (
         f"**What drives new plans.** {demand}; the service issued {formatting.count(m.issue_rate)} a month over "
         f"the last {v['recent_months']} months. The forecast gives the two views {weights}: "
@@ -111,8 +123,9 @@ def forecast_track_record(extract, period_end, n_sims: int | None = None) -> tup
     origins = forecast.default_backtest_origins(extract, through=period_end)
     if not len(origins):
         return (
-            f"**Track record.** The extract is too short to backtest the forecast: each origin needs "
-            f"{forecast.MIN_HISTORY_MONTHS} months of requests before it.",
+            "**Track record.** The extract is too short to backtest the forecast: an origin needs about 4-5 "
+            "years of requests before it (36 months of out-of-sample errors, each with a full year of "
+            "requests behind its conversion).",
             None,
         )
     sims = forecast.DEFAULT_SIMS if n_sims is None else n_sims

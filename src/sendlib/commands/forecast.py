@@ -307,6 +307,7 @@ def format_report(report: dict, data_dir=None) -> str:
         if has_plan
         else "The extract has no Safety Valve plan (plan_trajectory) for these months."
     )
+    lines.append("Each figure is rounded to whole plans on its own, so new less ceased may not match the change.")
     lines += [
         "",
         f"Financial year {s['financial_year']}: high-needs outturn, pounds (placements net of partner "

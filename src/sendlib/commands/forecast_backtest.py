@@ -8,7 +8,6 @@ import json
 from sendlib.errors import DataError, UsageError
 from sendlib.forecast.backtest import BACKTEST_HORIZONS as HORIZONS
 from sendlib.forecast.backtest import DEFAULT_BACKTEST_ORIGINS as DEFAULT_ORIGINS
-from sendlib.forecast.backtest import MIN_HISTORY_MONTHS
 
 DESCRIPTION = f"""\
 Backtest the caseload forecast (sendlib.forecast.forecast_caseload, the model `sendlib forecast` uses)
@@ -18,11 +17,13 @@ shows for that month. The same is done for three naive baselines on the same ori
 (the origin's count), last twelve months' net flow (the origin's count plus the last 12 months' change,
 pro rata) and damped-trend exponential smoothing of log counts (statsmodels ETS).
 
-Origins: every month end from --from to --period (default: the {DEFAULT_ORIGINS} month ends to {min(HORIZONS)} months before
-the extract's last full month, so three years of outcomes, or fewer when the history is shorter). A target after the extract's last full
-month is left out. Each origin needs {MIN_HISTORY_MONTHS} months of requests before it (the model's
-36 months of out-of-sample errors, each fitted on a year of requests received up to 8 months before),
-so start --from at least that long after the extract's history begins.
+Outcomes: counts up to --period (the month reported on; default the extract's last full month), so a
+backtest for an earlier month uses no later data, as notebook 04 does. Origins: the {DEFAULT_ORIGINS} month ends to
+{min(HORIZONS)} months before --period (three years of outcomes), or from --from. A target after --period is left
+out. An origin needs its 36 months of out-of-sample errors (the errors that size the intervals) each to
+have a conversion fitted on a full year of requests, received up to the lag (about 8 months) before:
+about 4-5 years of requests before it. The default origins start no earlier; an earlier --from is refused
+with the first month that qualifies.
 
 Scores by method and horizon (months ahead): n (origins scored), MAPE (mean absolute % error), MAE and
 bias (mean of forecast - actual; plans), 80% and 95% coverage (% of outcomes inside the interval) and,
@@ -32,8 +33,8 @@ baseline's at 6 and 12 months, and its 80% coverage 75-88% at every horizon. Wit
 whose errors are correlated, coverage moves in steps of 3-9 points: read z_rms with it.
 
 Reproducible: the simulations use sendlib's fixed seed, so every run prints the same numbers. The
-output holds forecast errors summed over origins, no counts of children. It takes about 5 seconds per
-1,000 paths on the sample (--sims).
+output holds forecast errors summed over origins, no counts of children. On the sample it takes about 4
+seconds with the default 2,000 paths (--sims).
 
 Exit codes: 0 done; 1 data problem (the extract cannot be used, or is too short for the origins); 2
 usage error (a bad option value).
@@ -49,10 +50,11 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cli.add_extract_arguments(
-        p, f"last origin (default: {min(HORIZONS)} months before the extract's last full month)"
+        p, "the month reported on: outcomes are scored up to it (default: the extract's last full month)"
     )
     p.add_argument("--from", dest="first", metavar="YYYY-MM", default=None,
-                   help=f"first origin (default: {DEFAULT_ORIGINS - 1} months before the last)")
+                   help=f"first origin (default: the {DEFAULT_ORIGINS} month ends to {min(HORIZONS)} months before --period, "
+                   "none before the first that qualifies)")
     p.add_argument("--sims", type=_sims, default=forecast.DEFAULT_SIMS,
                    help=f"simulated paths per origin (default {forecast.DEFAULT_SIMS})")
     p.add_argument("--json", action="store_true", help="print JSON (sorted keys, numbers as numbers)")
@@ -70,58 +72,50 @@ def _sims(value: str) -> int:
     return n
 
 
-def _origins(extract, first, last):
-    """The origin month ends: the options checked against the extract's last full month and history."""
+def _origins(extract, first, period_end):
+    """The origin month ends for outcomes to ``period_end``: the default ones, or from ``first``."""
     import pandas as pd
 
     from sendlib import forecast, periods
 
-    if extract.as_of is None:
-        raise UsageError("the extract has no as_of date: give --as-of YYYY-MM-DD")
-    data_end = periods.last_full_month(extract.as_of)
-    latest = periods.month_end(data_end - pd.DateOffset(months=min(HORIZONS)))
-    if last is None:
-        last = latest
-    elif last > latest:
-        raise UsageError(
-            f"--period {periods.period_label(last)} leaves no outcome to score: the extract's last full month is "
-            f"{periods.period_label(data_end)}, so the last origin is {periods.period_label(latest)}; give "
-            f"--period {periods.period_label(latest)} or earlier"
-        )
-    if first is not None and first > last:
-        raise UsageError(
-            f"--from {periods.period_label(first)} is after the last origin {periods.period_label(last)}; "
-            "give an earlier --from"
-        )
+    last = periods.month_end(period_end - pd.DateOffset(months=min(HORIZONS)))
     earliest = forecast.earliest_backtest_origin(extract)
-    if earliest is None:
-        raise DataError("the extract has no requests for assessment: the forecast cannot be backtested")
-    received = periods.period_label(earliest - pd.DateOffset(months=MIN_HISTORY_MONTHS))
-    if earliest > last:
+    if earliest is None or earliest > last:
+        received = extract.assessments["received_on"].dropna()
+        since = "it has no requests" if not len(received) else (
+            f"its requests begin in {periods.period_label(received.min())}"
+        )
+        first_ok = "no month end in the extract" if earliest is None else periods.period_label(earliest)
         raise DataError(
-            f"the extract is too short to backtest: its requests begin in {received}, an origin needs "
-            f"{MIN_HISTORY_MONTHS} months of them, so the earliest origin would be "
-            f"{periods.period_label(earliest)}, after the last origin with an outcome ({periods.period_label(last)})"
+            f"the extract is too short to backtest the forecast to {periods.period_label(period_end)}: {since}; the "
+            f"first origin whose 36 error months each have a full year of requests behind them is {first_ok}, "
+            f"and the last origin with an outcome by {periods.period_label(period_end)} is {periods.period_label(last)}"
         )
     if first is None:
-        first = max(periods.month_end(last - pd.DateOffset(months=DEFAULT_ORIGINS - 1)), earliest)
-    elif first < earliest:
+        return forecast.default_backtest_origins(extract, through=period_end)
+    if first > last:
+        raise UsageError(
+            f"--from {periods.period_label(first)} is after the last origin with an outcome by "
+            f"{periods.period_label(period_end)} ({periods.period_label(last)}); give an earlier --from"
+        )
+    if first < earliest:
         raise DataError(
-            f"the extract is too short for origins from {periods.period_label(first)} (requests from {received}): "
-            f"each origin needs {MIN_HISTORY_MONTHS} months of requests before it; give --from "
-            f"{periods.period_label(earliest)} or later"
+            f"the extract is too short for origins from {periods.period_label(first)}: the first origin whose 36 "
+            f"error months each have a full year of requests behind them is {periods.period_label(earliest)}; "
+            f"give --from {periods.period_label(earliest)} or later"
         )
     return periods.month_ends(first, last)
 
 
-def backtest_report(extract, origins, sims: int) -> dict:
-    """The scorecard and targets as a JSON-ready dict (see the command's description)."""
+def backtest_report(extract, origins, sims: int, period_end) -> dict:
+    """The scorecard and targets as a JSON-ready dict (see the command's description), outcomes to
+    ``period_end``."""
     from sendlib import config, forecast, periods
 
-    model = forecast.backtest_flow_forecast(extract, origins, horizons=HORIZONS, n_sims=sims, seed=config.DEFAULT_SEED)
-    if model.empty:
-        raise DataError("no origin has an outcome in the extract: give an earlier --period")
-    base = forecast.backtest_baselines(extract, origins, horizons=HORIZONS)
+    model = forecast.backtest_flow_forecast(
+        extract, origins, horizons=HORIZONS, n_sims=sims, seed=config.DEFAULT_SEED, through=period_end
+    )
+    base = forecast.backtest_baselines(extract, origins, horizons=HORIZONS, through=period_end)
     card = forecast.flow_forecast_scorecard(model, base)
     scores = []
     for (method, h), row in card.iterrows():
@@ -140,6 +134,7 @@ def backtest_report(extract, origins, sims: int) -> dict:
     return {
         "origins": {"from": periods.period_label(origins[0]), "to": periods.period_label(origins[-1]),
                     "n": len(origins)},
+        "outcomes_to": periods.period_label(period_end),
         "horizons_months": list(HORIZONS),
         "sims": sims,
         "seed": config.DEFAULT_SEED,
@@ -161,7 +156,7 @@ def format_report(report: dict, data_dir) -> str:
     o = report["origins"]
     lines = [
         f"Caseload forecast backtest on {data_dir}: {o['n']} origins (month ends {o['from']} to {o['to']}), "
-        f"{report['sims']:,} paths, seed {report['seed']}",
+        f"outcomes to {report['outcomes_to']}, {report['sims']:,} paths, seed {report['seed']}",
         "",
     ]
     frame = pd.DataFrame(report["scores"])
@@ -189,12 +184,13 @@ def format_report(report: dict, data_dir) -> str:
 def run(args) -> int:
     from sendlib import cli
 
-    last = cli.month_option(args.period, "--period")
+    period = cli.month_option(args.period, "--period")
     first = cli.month_option(args.first, "--from")
     data_dir = cli.data_folder(args.data)
     extract = cli.load_usable_extract(data_dir, cli.mapping_file(args.mapping), args.as_of)
-    origins = _origins(extract, first, last)
-    report = backtest_report(extract, origins, args.sims)
+    period_end = cli.report_period(extract, period)
+    origins = _origins(extract, first, period_end)
+    report = backtest_report(extract, origins, args.sims, period_end)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from sendlib import caseload, periods
 from sendlib.extract import Extract
+from sendlib.forecast.model import RESIDUAL_MONTHS, WINDOW_MONTHS, _issue_days_sorted, _median_lags
 from sendlib.forecast.project import forecast_caseload
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,21 +195,39 @@ def _score(out: pd.DataFrame) -> pd.DataFrame:
 # The scorecard: the model against the baselines, and the targets
 # ---------------------------------------------------------------------------------------------------
 
-#: Months ahead the local backtest scores; how many origins it uses by default; and the months of
-#: requests an origin needs before it: the model's 36 months of out-of-sample one-step errors, each
-#: with its conversion fitted on 12 months of requests received up to 8 months before (the lag).
+#: Months ahead the local backtest scores, and how many origins it uses by default.
 BACKTEST_HORIZONS = (2, 6, 12)
 DEFAULT_BACKTEST_ORIGINS = 33
-MIN_HISTORY_MONTHS = 36 + 12 + 8
 
 
 def earliest_backtest_origin(extract: Extract) -> pd.Timestamp | None:
-    """The first month end with :data:`MIN_HISTORY_MONTHS` months of requests before it (counted from the
-    month of the first request received); None without requests."""
+    """The first month end from which the forecast can be fairly backtested: every one of its
+    :data:`~sendlib.forecast.RESIDUAL_MONTHS` one-step error months (the errors that size the intervals)
+    has its conversion fitted on 12 complete months of requests.
+
+    Error month t is fitted at t - 1 with that month's lag L (:func:`~sendlib.forecast.median_lag_months`),
+    on the requests received in the 12 months ending L months before t - 1; those must start no
+    earlier than the first full month of requests in the extract (the month of the first request when it
+    fell on the 1st, else the next). With a steady lag L this is the first full month + 47 + L months.
+    None without requests or an extract date, or when no month end to the extract's last full month
+    qualifies.
+    """
     received = extract.assessments["received_on"].dropna()
-    if not len(received):
+    if not len(received) or extract.as_of is None:
         return None
-    return periods.month_end(periods.month_end(received.min()) + pd.DateOffset(months=MIN_HISTORY_MONTHS))
+    first = pd.Timestamp(received.min())
+    full = periods.month_end(first if first.day == 1 else first + pd.offsets.MonthBegin(1))
+    me = periods.month_ends(full, periods.last_full_month(extract.as_of))
+    n = RESIDUAL_MONTHS
+    if len(me) < n:
+        return None
+    lags = _median_lags(*_issue_days_sorted(extract.assessments), me - pd.offsets.MonthEnd(1), WINDOW_MONTHS)
+    pos = np.arange(len(me))
+    bad = (pos - 1 - lags - (WINDOW_MONTHS - 1)) < 0  # the 12 request months start before the first full one
+    run = np.concatenate([[0], np.cumsum(bad)])
+    ends = np.arange(n - 1, len(me))  # an origin at position p has error months p - n + 1 .. p
+    ok = ends[(run[ends + 1] - run[ends + 1 - n]) == 0]
+    return me[ok[0]] if len(ok) else None
 
 
 def default_backtest_origins(extract: Extract, through=None) -> pd.DatetimeIndex:
@@ -257,6 +276,8 @@ def flow_forecast_targets(scorecard: pd.DataFrame) -> dict:
     bool} for every horizon scored (80% interval coverage within :data:`TARGET_COVERAGE80`, inclusive);
     ``met``: all of them (False when nothing was scored). A horizon without outcomes is left out.
     """
+    if FLOW_MODEL not in scorecard.index.get_level_values("method"):
+        return {"mape_below_every_baseline": {}, "coverage80_in_band": {}, "met": False}
     model = scorecard.xs(FLOW_MODEL, level="method")
     others = scorecard.drop(FLOW_MODEL, level="method")
     mape = {}

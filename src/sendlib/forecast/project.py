@@ -103,6 +103,23 @@ def _deviation_multiplier(model: FlowModel, h: int, n_sims: int, gen: np.random.
     return np.maximum(np.vstack([central[None, :], central[None, :] + drawn]), 0.0)
 
 
+def _capacity_view(model: FlowModel, scenario: Scenario, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """The capacity view of new plans for the ``h`` months after ``model.as_of`` (plans a month) and its
+    weight in each month.
+
+    Capacity = the recent issue rate, scaled by a conversion scenario's rate over the estimated one, and
+    grown by a request-growth scenario only once the extra requests can have become plans: the k-th
+    month ahead by (1 + growth) ^ (max(k - lag, 0) / 12), as the demand view's requests are (requests
+    received up to ``as_of`` are actual). Weight = ``model.capacity_weight`` for the first
+    :data:`CAPACITY_MONTHS` months, then falling linearly to 0 over as many again."""
+    ahead = np.arange(1, h + 1)
+    conversion = model.conversion if scenario.conversion is None else scenario.conversion
+    ratio = conversion / model.conversion if scenario.conversion is not None and model.conversion > 0 else 1.0
+    grown = (1.0 + scenario.request_growth) ** (np.maximum(ahead - model.lag_months, 0) / 12.0)
+    weight = model.capacity_weight * np.clip((2 * CAPACITY_MONTHS - ahead) / CAPACITY_MONTHS, 0.0, 1.0)
+    return ratio * model.issue_rate * grown, weight
+
+
 def project_caseload(
     model: FlowModel,
     end=None,
@@ -151,13 +168,8 @@ def project_caseload(
     paths_c = np.empty((n_sims + 1, h))
     shocks = np.vstack([np.zeros((1, h)), noise])
     demand = conversion * req_paths
-    w = model.capacity_weight
-    if w:  # the capacity view: the recent issue rate, grown as requests are; a conversion scenario
-        # scales it by the scenario's conversion over the estimated one
-        ratio = conversion / model.conversion if scenario.conversion is not None and model.conversion > 0 else 1.0
-        ahead = np.arange(1, h + 1)
-        capacity = ratio * model.issue_rate * (1.0 + scenario.request_growth) ** (ahead / 12.0)
-        weight = w * np.clip((2 * CAPACITY_MONTHS - ahead) / CAPACITY_MONTHS, 0.0, 1.0)  # w, fading after a year
+    if model.capacity_weight:
+        capacity, weight = _capacity_view(model, scenario, h)
         demand = (1.0 - weight[None, :]) * demand + (weight * capacity)[None, :]
     for k in range(h):  # recursion over months, vectorised over paths
         new = np.maximum(demand[:, k] * level[:, k] + shocks[:, k], 0.0)
@@ -260,18 +272,15 @@ def new_plan_views(fc: CaseloadForecast, months: int = 12) -> dict[str, float]:
     rate, carried flat).
     """
     m, f = fc.model, fc.frame.iloc[:months]
+    if not len(f):
+        raise ValueError("the forecast has no projected month: nothing to explain")
     conversion = m.conversion if fc.scenario.conversion is None else fc.scenario.conversion
-    ahead = np.arange(1, len(f) + 1)
-    weight = m.capacity_weight * np.clip((2 * CAPACITY_MONTHS - ahead) / CAPACITY_MONTHS, 0.0, 1.0)
-    capacity = np.nan
-    if m.capacity_weight:
-        ratio = conversion / m.conversion if fc.scenario.conversion is not None and m.conversion > 0 else 1.0
-        capacity = float(np.mean(ratio * m.issue_rate * (1.0 + fc.scenario.request_growth) ** (ahead / 12.0)))
+    capacity, weight = _capacity_view(m, fc.scenario, len(f))
     return {
         "months": len(f),
         "demand": float(np.mean(conversion * f["requests"].to_numpy(dtype=float))),
-        "capacity": capacity,
-        "capacity_weight": float(weight.mean()) if len(f) else 0.0,
+        "capacity": float(capacity.mean()) if m.capacity_weight else np.nan,
+        "capacity_weight": float(weight.mean()),
         "new_plans": float(f["new"].mean()),
         "conversion": float(conversion),
         "lag_months": int(m.lag_months),
