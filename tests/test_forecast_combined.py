@@ -56,13 +56,10 @@ def test_combined_conversion_scenario_scales_both_halves_by_hand():
     assert f["new"].iloc[0] == pytest.approx(48)
 
 
-def _issued_in_month(plans: pd.DataFrame, month_end: pd.Timestamp) -> int:
-    """Plans issued in the calendar month ending ``month_end``, by a plain loop over the rows."""
-    n = 0
-    for d in plans["issued_on"]:
-        if pd.notna(d) and d.year == month_end.year and d.month == month_end.month:
-            n += 1
-    return n
+def _count_in(dates: pd.Series, first: str, last: str) -> int:
+    """Dates from the start of month ``first`` to the end of month ``last`` (YYYY-MM), a plain count."""
+    lo, hi = pd.Timestamp(first + "-01"), pd.Timestamp(last + "-01") + pd.offsets.MonthEnd(0)
+    return int(((dates >= lo) & (dates <= hi)).sum())
 
 
 def test_sample_combined_model_against_plain_counts(sample_extract):
@@ -73,7 +70,7 @@ def test_sample_combined_model_against_plain_counts(sample_extract):
     assert np.array_equal(both.hazard, demand.hazard) and both.requests_slope == demand.requests_slope
     assert both.capacity_weight == forecast.CAPACITY_WEIGHT == 0.5
     months = pd.DatetimeIndex(["2024-09-30", "2024-10-31", "2024-11-30"])
-    assert both.issue_rate == pytest.approx(np.mean([_issued_in_month(sample_extract.plans, m) for m in months]))
+    assert both.issue_rate == pytest.approx(np.mean([_count_in(sample_extract.plans["issued_on"], f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months]))
 
 
 def test_sample_combined_one_step_rates_never_see_their_own_month(sample_extract):
@@ -87,7 +84,7 @@ def test_sample_combined_one_step_rates_never_see_their_own_month(sample_extract
     )
     for t in pd.DatetimeIndex(["2022-03-31", "2023-09-30", "2024-11-30"]):
         before = [periods_back(t, k) for k in (1, 2, 3)]
-        capacity = np.mean([_issued_in_month(sample_extract.plans, m) for m in before])
+        capacity = np.mean([_count_in(sample_extract.plans["issued_on"], f"{m:%Y-%m}", f"{m:%Y-%m}") for m in before])
         expected = 0.5 * demand.loc[t, "conversion"] * demand.loc[t, "requests"] + 0.5 * capacity
         assert rates.loc[t, "new_fitted"] == pytest.approx(expected, rel=1e-12)
         assert rates.loc[t, "residual"] == pytest.approx(
@@ -140,12 +137,6 @@ def test_new_plan_views_by_hand():
     assert forecast.new_plan_views(long, months=18)["capacity_weight"] == pytest.approx(w18)
     # the demand view alone: no capacity figure
     assert np.isnan(forecast.new_plan_views(forecast.project_caseload(hand_model(), n_sims=0))["capacity"])
-
-
-def _count_in(dates: pd.Series, first: str, last: str) -> int:
-    """Dates from the start of month ``first`` to the end of month ``last`` (YYYY-MM), a plain count."""
-    lo, hi = pd.Timestamp(first + "-01"), pd.Timestamp(last + "-01") + pd.offsets.MonthEnd(0)
-    return int(((dates >= lo) & (dates <= hi)).sum())
 
 
 def test_sample_new_plan_views_against_plain_counts(sample_extract):
