@@ -211,3 +211,23 @@ def test_notebook_track_record_is_the_command_s(sample_report, sample_extract, e
     assert f"{scores[('flow_model', 12)]['mape_pct']:.2f}% 12 months ahead" in text
     text, table = notebook.forecast_track_record(sendlib.load(example_dir), pd.Timestamp("2024-11-30"))
     assert table is None and "too short to backtest" in text
+
+
+@pytest.mark.parametrize("seed", [config.DEFAULT_SEED, 2, 10])
+def test_sample_scorecard_meets_the_targets_whatever_the_seed(sample_extract, seed):
+    """The forecast's own targets on the sample's 33 default origins, at the backtest's paths: MAPE
+    below every baseline at 6 and 12 months and 80% coverage 75-88% at 2, 6 and 12 months. Seeds 2
+    and 10 are two for which 2,000 paths put the 6-month coverage below 75% (72.4% and 65.5%): the
+    verdict must not hang on the simulation's quantile noise."""
+    period = pd.Timestamp("2024-11-30")
+    origins = forecast.default_backtest_origins(sample_extract, through=period)
+    model = forecast.backtest_flow_forecast(sample_extract, origins, horizons=forecast.BACKTEST_HORIZONS,
+                                            n_sims=forecast.BACKTEST_SIMS, seed=seed, through=period)
+    base = forecast.backtest_baselines(sample_extract, origins, horizons=forecast.BACKTEST_HORIZONS, through=period)
+    card = forecast.flow_forecast_scorecard(model, base)
+    targets = forecast.flow_forecast_targets(card)
+    # the coverage counted again here: the share of outcomes inside [low80, high80], by horizon
+    inside = (model["actual"] >= model["low80"]) & (model["actual"] <= model["high80"])
+    share = 100 * inside.groupby(model["horizon"]).mean()
+    assert share.between(75, 88).all() and list(share.index) == [2, 6, 12], share
+    assert targets["met"] is True, card

@@ -112,7 +112,8 @@ def _and(items: Sequence[str]) -> str:
 def forecast_track_record(extract, period_end, n_sims: int | None = None) -> tuple[str, pd.DataFrame | None]:
     """The caseload forecast's backtest on this extract, as a sentence of Markdown and a table: the
     scores ``sendlib forecast-backtest`` prints, from :func:`sendlib.forecast.default_backtest_origins`
-    with outcomes up to ``period_end`` (no later data), ``n_sims`` paths (default the forecast's).
+    with outcomes up to ``period_end`` (no later data), ``n_sims`` paths (default
+    :data:`sendlib.forecast.BACKTEST_SIMS`, as the command).
 
     Table (one row per months ahead): origins scored, the forecast's mean absolute % error, the best
     naive method and its error, the share of outcomes inside the forecast's 80% interval (%), and
@@ -128,7 +129,7 @@ def forecast_track_record(extract, period_end, n_sims: int | None = None) -> tup
             "requests behind its conversion).",
             None,
         )
-    sims = forecast.DEFAULT_SIMS if n_sims is None else n_sims
+    sims = forecast.BACKTEST_SIMS if n_sims is None else n_sims
     model = forecast.backtest_flow_forecast(
         extract, origins, horizons=forecast.BACKTEST_HORIZONS, n_sims=sims, seed=config.DEFAULT_SEED,
         through=period_end,

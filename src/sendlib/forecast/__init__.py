@@ -100,6 +100,7 @@ from __future__ import annotations
 
 from sendlib.forecast.backtest import (
     BACKTEST_HORIZONS,
+    BACKTEST_SIMS,
     BASELINES,
     DEFAULT_BACKTEST_ORIGINS,
     FLOW_MODEL,
@@ -191,6 +192,7 @@ __all__ = [
     "default_backtest_origins",
     "earliest_backtest_origin",
     "BACKTEST_HORIZONS",
+    "BACKTEST_SIMS",
     "DEFAULT_BACKTEST_ORIGINS",
     "METHOD_LABELS",
     "flow_forecast_targets",
