@@ -35,8 +35,8 @@ whose errors are correlated, coverage moves in steps of 3-9 points: read z_rms w
 
 Reproducible: the simulations use sendlib's fixed seed, so every run prints the same numbers. The
 default {BACKTEST_SIMS:,} paths per origin (--sims; ten times a forecast's) keep the simulation's
-quantile noise from moving an outcome that lies on an interval's edge in or out of it, so the coverage
-does not depend on the seed. The output holds forecast errors summed over origins, no counts of
+quantile noise from moving an outcome that lies on an interval's edge in or out of it (on the sample,
+every one of 30 seeds gave the same verdict on the targets; at 2,000 paths 3 of 10 did not). The output holds forecast errors summed over origins, no counts of
 children. On the sample it takes about 5 seconds.
 
 Exit codes: 0 done; 1 data problem (the extract cannot be used, or is too short for the origins); 2
